@@ -1,0 +1,7 @@
+//! Building blocks shared by the screens.
+
+mod layout;
+mod once_form;
+
+pub use layout::{Loaded, Layout, Notice, PageError, ScreenHeading};
+pub use once_form::OnceForm;

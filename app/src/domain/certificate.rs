@@ -1,0 +1,219 @@
+//! 電子証明書: its serial, its stored state and the 証明書状態 people see.
+
+use super::time::Timestamp;
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A certificate is flagged 期限間近 when its 有効期限 is this many days away or less.
+pub const EXPIRY_NOTICE_DAYS: i64 = 40;
+
+/// シリアル番号: 128 bits, written as 32 lowercase hex digits.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CertificateSerial(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("証明書シリアル番号が正しくありません。")]
+pub struct InvalidSerial;
+
+impl CertificateSerial {
+    pub fn parse(raw: &str) -> Result<Self, InvalidSerial> {
+        if raw.len() == 32 && raw.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(Self(raw.to_ascii_lowercase()))
+        } else {
+            Err(InvalidSerial)
+        }
+    }
+
+    pub fn from_bytes(bytes: [u8; 16]) -> Self {
+        Self(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for CertificateSerial {
+    type Error = InvalidSerial;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<CertificateSerial> for String {
+    fn from(value: CertificateSerial) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for CertificateSerial {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What the database stores. Expiry is not stored: it follows from the clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CertificateState {
+    Issued,
+    Revoked,
+    /// Replaced by a newer certificate of the same user (renewal or re-issue).
+    Superseded,
+}
+
+impl CertificateState {
+    pub fn as_db(self) -> &'static str {
+        match self {
+            CertificateState::Issued => "issued",
+            CertificateState::Revoked => "revoked",
+            CertificateState::Superseded => "superseded",
+        }
+    }
+
+    pub fn from_db(value: &str) -> Option<Self> {
+        match value {
+            "issued" => Some(CertificateState::Issued),
+            "revoked" => Some(CertificateState::Revoked),
+            "superseded" => Some(CertificateState::Superseded),
+            _ => None,
+        }
+    }
+}
+
+/// 証明書状態 as shown to people, derived from the user's newest certificate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CertificateStatus {
+    /// 未発行
+    NotIssued,
+    /// 発行済み; `expiring_soon` is the 期限間近 flag.
+    Issued { expiring_soon: bool },
+    /// 有効期限切れ
+    Expired,
+    /// 失効済み
+    Revoked,
+}
+
+impl CertificateStatus {
+    /// Derives the status from the newest certificate's stored state and 有効期限.
+    pub fn derive(newest: Option<(CertificateState, Timestamp)>, now: Timestamp) -> Self {
+        match newest {
+            None => CertificateStatus::NotIssued,
+            Some((CertificateState::Revoked, _)) => CertificateStatus::Revoked,
+            // A superseded certificate is never the newest one; treat it like
+            // "no current certificate" rather than inventing a state.
+            Some((CertificateState::Superseded, _)) => CertificateStatus::NotIssued,
+            Some((CertificateState::Issued, not_after)) => {
+                if not_after.0 <= now.0 {
+                    CertificateStatus::Expired
+                } else {
+                    let expiring_soon =
+                        not_after.0 - now.0 <= Duration::days(EXPIRY_NOTICE_DAYS);
+                    CertificateStatus::Issued { expiring_soon }
+                }
+            }
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CertificateStatus::NotIssued => "未発行",
+            CertificateStatus::Issued { .. } => "発行済み",
+            CertificateStatus::Expired => "有効期限切れ",
+            CertificateStatus::Revoked => "失効済み",
+        }
+    }
+
+    /// 発行済み and 有効期限切れ certificates can be revoked (issue 3).
+    pub fn is_revocable(self) -> bool {
+        matches!(self, CertificateStatus::Issued { .. } | CertificateStatus::Expired)
+    }
+
+    /// Whether ホーム shows the expiry notice for the user's own certificate.
+    pub fn needs_expiry_notice(self) -> bool {
+        matches!(
+            self,
+            CertificateStatus::Issued { expiring_soon: true } | CertificateStatus::Expired
+        )
+    }
+}
+
+/// Whole days from `now` until `not_after`, rounded down; negative once expired.
+pub fn days_left(not_after: Timestamp, now: Timestamp) -> i64 {
+    (not_after.0 - now.0).num_seconds().div_euclid(86_400)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn at(days: i64) -> Timestamp {
+        Timestamp(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap() + Duration::days(days))
+    }
+
+    #[test]
+    fn status_follows_the_newest_certificate() {
+        let now = at(0);
+        assert_eq!(CertificateStatus::derive(None, now), CertificateStatus::NotIssued);
+        assert_eq!(
+            CertificateStatus::derive(Some((CertificateState::Revoked, at(100))), now),
+            CertificateStatus::Revoked
+        );
+        assert_eq!(
+            CertificateStatus::derive(Some((CertificateState::Issued, at(-1))), now),
+            CertificateStatus::Expired
+        );
+        assert_eq!(
+            CertificateStatus::derive(Some((CertificateState::Issued, at(200))), now),
+            CertificateStatus::Issued { expiring_soon: false }
+        );
+    }
+
+    #[test]
+    fn expiring_soon_at_forty_days_and_not_at_forty_one() {
+        let now = at(0);
+        let status = |d| CertificateStatus::derive(Some((CertificateState::Issued, at(d))), now);
+        assert_eq!(status(40), CertificateStatus::Issued { expiring_soon: true });
+        assert_eq!(status(25), CertificateStatus::Issued { expiring_soon: true });
+        assert_eq!(status(41), CertificateStatus::Issued { expiring_soon: false });
+        let just_over = Timestamp(at(40).0 + Duration::seconds(1));
+        assert_eq!(
+            CertificateStatus::derive(Some((CertificateState::Issued, just_over)), now),
+            CertificateStatus::Issued { expiring_soon: false }
+        );
+    }
+
+    #[test]
+    fn labels_and_revocability() {
+        assert_eq!(CertificateStatus::NotIssued.label(), "未発行");
+        assert_eq!(CertificateStatus::Issued { expiring_soon: true }.label(), "発行済み");
+        assert_eq!(CertificateStatus::Expired.label(), "有効期限切れ");
+        assert_eq!(CertificateStatus::Revoked.label(), "失効済み");
+        assert!(CertificateStatus::Issued { expiring_soon: false }.is_revocable());
+        assert!(CertificateStatus::Expired.is_revocable());
+        assert!(!CertificateStatus::Revoked.is_revocable());
+        assert!(!CertificateStatus::NotIssued.is_revocable());
+    }
+
+    #[test]
+    fn serial_is_32_hex_digits() {
+        assert!(CertificateSerial::parse("5b8e869e2bc4b2225302f34ada65184e").is_ok());
+        assert_eq!(
+            CertificateSerial::parse("5B8E869E2BC4B2225302F34ADA65184E").unwrap().as_str(),
+            "5b8e869e2bc4b2225302f34ada65184e"
+        );
+        for bad in ["", "5b8e", "5b8e869e2bc4b2225302f34ada65184g", "5b8e869e2bc4b2225302f34ada65184e0"] {
+            assert!(CertificateSerial::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(CertificateSerial::from_bytes([0xab; 16]).as_str(), "ab".repeat(16));
+    }
+
+    #[test]
+    fn days_left_rounds_down() {
+        assert_eq!(days_left(at(25), at(0)), 25);
+        assert_eq!(days_left(Timestamp(at(25).0 - Duration::seconds(1)), at(0)), 24);
+        assert_eq!(days_left(at(-10), at(0)), -10);
+    }
+}

@@ -1,0 +1,58 @@
+//! Data for the screens that only show things.
+
+use crate::error::AppError;
+use crate::models::{HomeData, Viewer};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+pub(crate) async fn viewer_of(
+    state: &crate::server::AppState,
+    user: &crate::server::db::users::UserRecord,
+) -> Result<Viewer, AppError> {
+    let contract = crate::server::db::contracts::find_by_code(state.db.pool(), &user.contract_code)
+        .await?
+        .ok_or(AppError::Internal)?;
+    Ok(Viewer {
+        login_id: user.login_id.to_string(),
+        name: user.name.clone(),
+        role_label: user.role.label().to_owned(),
+        may_administer: user.role.may_administer(),
+        contract_name: contract.name,
+    })
+}
+
+/// ホーム: who is logged in, the previous login and the expiry notice.
+#[server(prefix = "/api", endpoint = "home")]
+pub async fn load_home() -> Result<HomeData, AppError> {
+    use crate::domain::certificate::days_left;
+    use crate::domain::{CertificateStatus, Timestamp};
+    use crate::models::ExpiryNotice;
+    use crate::server::context;
+    use crate::server::db::users;
+
+    let current = context::current_user().await?;
+    let state = context::state()?;
+    let now = Timestamp::now();
+    let own = users::find_with_certificate(state.db.pool(), current.user.contract_id, &current.user.login_id).await?;
+    let expiry_notice = own.and_then(|row| row.certificate).and_then(|cert| {
+        let status = CertificateStatus::derive(Some((cert.state, cert.not_after)), now);
+        status.needs_expiry_notice().then(|| ExpiryNotice {
+            expired: status == CertificateStatus::Expired,
+            not_after_jst: cert.not_after.jst(),
+            days_left: days_left(cert.not_after, now),
+        })
+    });
+    Ok(HomeData {
+        viewer: viewer_of(&state, &current.user).await?,
+        previous_login_jst: current.auth.previous_login_at.map(Timestamp::jst),
+        expiry_notice,
+    })
+}
+
+/// The viewer of a 管理 screen: refused unless master or admin.
+#[server(prefix = "/api", endpoint = "administrator")]
+pub async fn load_administrator() -> Result<Viewer, AppError> {
+    use crate::server::context;
+    let current = context::current_administrator().await?;
+    viewer_of(&context::state()?, &current.user).await
+}

@@ -1,0 +1,23 @@
+//! 管理 → 業務選択 (BSSK001).
+
+use crate::components::{Layout, Loaded, ScreenHeading};
+use crate::functions::pages::load_administrator;
+use crate::models::Viewer;
+use leptos::prelude::*;
+
+#[component]
+pub fn BusinessSelectPage() -> impl IntoView {
+    view! { <Loaded load=load_administrator body=page/> }
+}
+
+fn page(viewer: Viewer) -> impl IntoView {
+    view! {
+        <Layout viewer>
+            <ScreenHeading title="業務選択" screen_id="BSSK001"/>
+            <ul class="choices">
+                <li><a class="button" href="/kanri/users">"利用者管理"</a></li>
+                <li><span class="button disabled" aria-disabled="true">"操作履歴照会"</span>" （準備中）"</li>
+            </ul>
+        </Layout>
+    }
+}

@@ -1,0 +1,70 @@
+//! 証明書失効確認 (BRSK019).
+
+use crate::components::{Layout, Loaded, Notice, OnceForm, ScreenHeading};
+use crate::functions::revocation::{load_revocation_confirmation, ConfirmationPage};
+use crate::models::RevokeRefusal;
+use leptos::prelude::*;
+
+#[component]
+pub fn RevokeConfirmPage() -> impl IntoView {
+    let login_id = super::query("login_id").unwrap_or_default();
+    view! { <Loaded load=move || load_revocation_confirmation(login_id.clone()) body=page/> }
+}
+
+fn page(data: ConfirmationPage) -> AnyView {
+    let confirmation = match data.confirmation {
+        Ok(c) => c,
+        Err(refusal) => {
+            // Nothing to confirm: back to the list, which explains why.
+            #[cfg(feature = "ssr")]
+            leptos_axum::redirect(&format!("/kanri/users/revoke?error={}", refusal.code()));
+            return view! { <p>{refusal.message("")}</p> }.into_any();
+        }
+    };
+    let refusal = super::query("error").as_deref().and_then(RevokeRefusal::from_code);
+    let about_password = refusal.is_some_and(RevokeRefusal::is_about_password);
+    let message = refusal.map(|r| r.message(&data.releaser));
+    let attempts_left = (refusal == Some(RevokeRefusal::WrongPassword))
+        .then(|| 6 - confirmation.confirmation_failures)
+        .filter(|n| *n > 0)
+        .map(|n| format!("あと{n}回誤ると確認用パスワードが利用停止となります。"));
+    view! {
+        <Layout viewer=data.viewer>
+            <ScreenHeading title="証明書失効確認" screen_id="BRSK019"/>
+            <p>"証明書失効の対象者を確認し、確認用パスワードを入力の上「実行」ボタンを押してください。"</p>
+            {message.map(|m| view! { <Notice message=m error=true id="confirm-message"/> })}
+            {attempts_left.map(|m| view! { <p class="hint" id="attempts-left">{m}</p> })}
+            {confirmation.own_certificate.then(|| view! {
+                <div class="warning" role="note">
+                    <strong>"ご注意ください："</strong>
+                    "ご自身（マスターユーザ）の証明書を失効しようとしています。失効すると、証明書を再取得するまでこの証明書ではログインできなくなります。"
+                    "パソコンを変更される場合は、お取引店で「クライアント証明書（電子証明書）機能申込書」をご提出ください。"
+                </div>
+            })}
+            <table class="details">
+                <tbody>
+                    <tr><th scope="row">"ログインID"</th><td>{confirmation.login_id.clone()}</td></tr>
+                    <tr><th scope="row">"利用者名"</th><td>{confirmation.name.clone()}</td></tr>
+                    <tr><th scope="row">"証明書状態"</th><td>{confirmation.status_label.clone()}</td></tr>
+                    <tr><th scope="row">"証明書有効期限"</th><td>{confirmation.not_after_jst.clone()}</td></tr>
+                </tbody>
+            </table>
+            <OnceForm action="/api/revoke_certificate".to_owned()>
+                <input type="hidden" name="login_id" value=confirmation.login_id.clone()/>
+                <input type="hidden" name="serial" value=confirmation.serial.clone()/>
+                <div class="field">
+                    <label for="confirmation_password">"確認用パスワード"</label>
+                    <input id="confirmation_password" name="confirmation_password" type="password"
+                        required maxlength="128" autocomplete="off" autofocus=about_password
+                        aria-invalid=about_password.to_string()
+                        aria-describedby=if about_password { "confirm-message attempts-left" } else { "" }/>
+                </div>
+                <div class="actions">
+                    <button type="submit" class="primary">"実行"</button>
+                    <a class="button" href="/kanri/users/revoke">"戻る"</a>
+                </div>
+            </OnceForm>
+        </Layout>
+    }
+    .into_any()
+}

@@ -1,0 +1,96 @@
+//! What a server function or page needs from the request it serves: the app
+//! state, the session, the logged-in user and the client. Every check of
+//! "who is asking" goes through [`current_user`] / [`current_administrator`].
+
+use super::audit::ClientInfo;
+use super::db::users::{self, UserRecord};
+use super::session_store::AUTH_KEY;
+use super::AppState;
+use crate::domain::Timestamp;
+use crate::error::AppError;
+use axum::extract::ConnectInfo;
+use http::request::Parts;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use tower_sessions::Session;
+
+/// What the session remembers about its user. The user's role and state are
+/// re-read from the database on every request, never trusted from here.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SessionAuth {
+    pub user_id: i64,
+    pub authenticated_at: Timestamp,
+    /// The login before this one, shown on ホーム as 前回ログイン日時.
+    pub previous_login_at: Option<Timestamp>,
+}
+
+pub struct CurrentUser {
+    pub user: UserRecord,
+    pub auth: SessionAuth,
+    pub session: Session,
+}
+
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from the Leptos context");
+        AppError::Internal
+    })
+}
+
+pub async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>().await.map_err(|err| {
+        tracing::error!(error = %err, "session layer missing");
+        AppError::Internal
+    })
+}
+
+/// The client's address (from the socket) and user agent.
+pub fn client_info() -> ClientInfo {
+    let Some(parts) = use_context::<Parts>() else { return ClientInfo::default() };
+    let ip = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string());
+    let user_agent = parts.headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok());
+    ClientInfo::new(ip, user_agent)
+}
+
+/// The logged-in user, or `NotLoggedIn` (no session, idle or absolute
+/// timeout passed, or the user no longer exists).
+pub async fn current_user() -> Result<CurrentUser, AppError> {
+    let state = state()?;
+    let session = session().await?;
+    let Some(auth) = session.get::<SessionAuth>(AUTH_KEY).await? else {
+        return Err(AppError::NotLoggedIn);
+    };
+    let age = Timestamp::now().0 - auth.authenticated_at.0;
+    if age.to_std().map_or(true, |age| age > state.config.session_absolute) {
+        session.flush().await?;
+        return Err(AppError::NotLoggedIn);
+    }
+    let Some(user) = users::find_by_id(state.db.pool(), auth.user_id).await? else {
+        session.flush().await?;
+        return Err(AppError::NotLoggedIn);
+    };
+    Ok(CurrentUser { user, auth, session })
+}
+
+/// The logged-in user if they may use 管理 (master or admin), else `Forbidden`.
+pub async fn current_administrator() -> Result<CurrentUser, AppError> {
+    let current = current_user().await?;
+    if current.user.role.may_administer() {
+        Ok(current)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Sets the HTTP status that matches `err` on the response being built.
+pub fn set_error_status(err: &AppError) {
+    if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
+        if let Ok(status) = http::StatusCode::from_u16(err.status()) {
+            options.set_status(status);
+        }
+    }
+}

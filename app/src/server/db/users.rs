@@ -1,0 +1,262 @@
+//! Users (利用者) and their two passwords' failure counters.
+
+use super::{flag, Tx};
+use crate::domain::{CertificateSerial, CertificateState, LoginId, Role, Timestamp};
+use crate::server::password::PasswordHash;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor, Row};
+
+/// Consecutive wrong passwords after which a password is stopped (利用停止).
+pub const MAX_PASSWORD_FAILURES: i64 = 6;
+
+/// A user as the login and revocation checks need them, hashes included.
+#[derive(Debug)]
+pub struct UserRecord {
+    pub id: i64,
+    pub contract_id: i64,
+    pub contract_code: String,
+    pub login_id: LoginId,
+    pub name: String,
+    pub role: Role,
+    pub login_password_hash: PasswordHash,
+    pub confirmation_password_hash: PasswordHash,
+    pub login_failures: i64,
+    pub login_stopped: bool,
+    pub confirmation_failures: i64,
+    pub confirmation_stopped: bool,
+    pub last_login_at: Option<Timestamp>,
+}
+
+const USER_COLUMNS: &str = "u.id, u.contract_id, c.code AS contract_code, u.login_id, u.name, u.role, \
+     u.login_password_hash, u.confirmation_password_hash, u.login_failures, u.login_stopped, \
+     u.confirmation_failures, u.confirmation_stopped, u.last_login_at";
+
+fn decode_error(what: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("invalid {what} in database").into())
+}
+
+fn user_from_row(r: &AnyRow) -> Result<UserRecord, sqlx::Error> {
+    let login_id: String = r.try_get("login_id")?;
+    let role: String = r.try_get("role")?;
+    let last_login_at: Option<String> = r.try_get("last_login_at")?;
+    Ok(UserRecord {
+        id: r.try_get("id")?,
+        contract_id: r.try_get("contract_id")?,
+        contract_code: r.try_get("contract_code")?,
+        login_id: LoginId::parse(&login_id).map_err(|_| decode_error("login_id"))?,
+        name: r.try_get("name")?,
+        role: Role::from_db(&role).ok_or_else(|| decode_error("role"))?,
+        login_password_hash: PasswordHash::from_db(r.try_get("login_password_hash")?),
+        confirmation_password_hash: PasswordHash::from_db(r.try_get("confirmation_password_hash")?),
+        login_failures: r.try_get("login_failures")?,
+        login_stopped: flag(r.try_get("login_stopped")?),
+        confirmation_failures: r.try_get("confirmation_failures")?,
+        confirmation_stopped: flag(r.try_get("confirmation_stopped")?),
+        last_login_at: last_login_at.as_deref().and_then(Timestamp::from_db),
+    })
+}
+
+pub async fn find_by_login_id<'e, E>(db: E, login_id: &LoginId) -> Result<Option<UserRecord>, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users u JOIN contracts c ON c.id = u.contract_id WHERE u.login_id = $1"
+    );
+    let row = sqlx::query(&sql).bind(login_id.as_str()).fetch_optional(db).await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+pub async fn find_by_id<'e, E>(db: E, id: i64) -> Result<Option<UserRecord>, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users u JOIN contracts c ON c.id = u.contract_id WHERE u.id = $1"
+    );
+    let row = sqlx::query(&sql).bind(id).fetch_optional(db).await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+pub struct NewUser<'a> {
+    pub contract_id: i64,
+    pub login_id: &'a LoginId,
+    pub name: &'a str,
+    pub role: Role,
+    pub email: &'a str,
+    pub login_password_hash: &'a PasswordHash,
+    pub confirmation_password_hash: &'a PasswordHash,
+}
+
+pub async fn insert(tx: &mut Tx, user: NewUser<'_>) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query(
+        "INSERT INTO users (contract_id, login_id, name, role, email, login_password_hash, \
+         confirmation_password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(user.contract_id)
+    .bind(user.login_id.as_str())
+    .bind(user.name)
+    .bind(user.role.as_db())
+    .bind(user.email)
+    .bind(user.login_password_hash.as_db())
+    .bind(user.confirmation_password_hash.as_db())
+    .bind(Timestamp::now().to_db())
+    .fetch_one(&mut **tx)
+    .await?;
+    row.try_get("id")
+}
+
+/// Which of a user's two passwords.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PasswordKind {
+    Login,
+    Confirmation,
+}
+
+impl PasswordKind {
+    fn columns(self) -> (&'static str, &'static str) {
+        match self {
+            PasswordKind::Login => ("login_failures", "login_stopped"),
+            PasswordKind::Confirmation => ("confirmation_failures", "confirmation_stopped"),
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PasswordKind::Login => "ログインパスワード",
+            PasswordKind::Confirmation => "確認用パスワード",
+        }
+    }
+}
+
+/// Counts one more consecutive failure and stops the password at the
+/// sixth, in one statement so that concurrent failures cannot both read the
+/// old count. Returns (failures, stopped) after the update.
+pub async fn record_password_failure(
+    tx: &mut Tx,
+    user_id: i64,
+    kind: PasswordKind,
+) -> Result<(i64, bool), sqlx::Error> {
+    let (failures, stopped) = kind.columns();
+    let sql = format!(
+        "UPDATE users SET {failures} = {failures} + 1, \
+         {stopped} = CASE WHEN {failures} + 1 >= $2 THEN 1 ELSE {stopped} END \
+         WHERE id = $1 RETURNING {failures} AS failures, {stopped} AS stopped"
+    );
+    let row = sqlx::query(&sql)
+        .bind(user_id)
+        .bind(MAX_PASSWORD_FAILURES)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok((row.try_get("failures")?, flag(row.try_get("stopped")?)))
+}
+
+pub async fn reset_password_failures(tx: &mut Tx, user_id: i64, kind: PasswordKind) -> Result<(), sqlx::Error> {
+    let (failures, _) = kind.columns();
+    let sql = format!("UPDATE users SET {failures} = 0 WHERE id = $1 AND {failures} <> 0");
+    sqlx::query(&sql).bind(user_id).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Releases a stopped password (bank operator or, later, the master user).
+pub async fn release_password(tx: &mut Tx, user_id: i64, kind: PasswordKind) -> Result<bool, sqlx::Error> {
+    let (failures, stopped) = kind.columns();
+    let sql = format!("UPDATE users SET {failures} = 0, {stopped} = 0 WHERE id = $1");
+    Ok(sqlx::query(&sql).bind(user_id).execute(&mut **tx).await?.rows_affected() == 1)
+}
+
+/// A successful login: clear the counter and remember the time.
+pub async fn record_login(tx: &mut Tx, user_id: i64, at: Timestamp) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET login_failures = 0, last_login_at = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(at.to_db())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// One row of a contract's user list, with the user's newest certificate.
+#[derive(Clone, Debug)]
+pub struct UserWithCertificate {
+    pub user_id: i64,
+    pub login_id: LoginId,
+    pub name: String,
+    pub role: Role,
+    pub certificate: Option<CertificateSummary>,
+}
+
+#[derive(Clone, Debug)]
+pub struct CertificateSummary {
+    pub serial: CertificateSerial,
+    pub state: CertificateState,
+    pub not_after: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// The newest certificate of a user: the latest 発行日時, ties broken by id.
+const NEWEST_CERTIFICATE: &str = "(SELECT c2.id FROM certificates c2 WHERE c2.user_id = u.id \
+     ORDER BY c2.not_before DESC, c2.id DESC LIMIT 1)";
+
+fn listed_user_from_row(r: &AnyRow) -> Result<UserWithCertificate, sqlx::Error> {
+    let login_id: String = r.try_get("login_id")?;
+    let role: String = r.try_get("role")?;
+    let serial: Option<String> = r.try_get("serial")?;
+    let certificate = match serial {
+        None => None,
+        Some(serial) => {
+            let state: String = r.try_get("state")?;
+            let not_after: String = r.try_get("not_after")?;
+            let revoked_at: Option<String> = r.try_get("revoked_at")?;
+            Some(CertificateSummary {
+                serial: CertificateSerial::parse(&serial).map_err(|_| decode_error("serial"))?,
+                state: CertificateState::from_db(&state).ok_or_else(|| decode_error("state"))?,
+                not_after: Timestamp::from_db(&not_after).ok_or_else(|| decode_error("not_after"))?,
+                revoked_at: revoked_at.as_deref().and_then(Timestamp::from_db),
+            })
+        }
+    };
+    Ok(UserWithCertificate {
+        user_id: r.try_get("id")?,
+        login_id: LoginId::parse(&login_id).map_err(|_| decode_error("login_id"))?,
+        name: r.try_get("name")?,
+        role: Role::from_db(&role).ok_or_else(|| decode_error("role"))?,
+        certificate,
+    })
+}
+
+/// Every user of a contract with their newest certificate, by ログインID.
+pub async fn list_with_certificates<'e, E>(db: E, contract_id: i64) -> Result<Vec<UserWithCertificate>, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let sql = format!(
+        "SELECT u.id, u.login_id, u.name, u.role, c.serial, c.state, c.not_after, c.revoked_at \
+         FROM users u LEFT JOIN certificates c ON c.id = {NEWEST_CERTIFICATE} \
+         WHERE u.contract_id = $1 ORDER BY u.login_id"
+    );
+    let rows = sqlx::query(&sql).bind(contract_id).fetch_all(db).await?;
+    rows.iter().map(listed_user_from_row).collect()
+}
+
+/// One user of a contract with their newest certificate; `None` when the
+/// login ID does not exist in this contract (other contracts look the same).
+pub async fn find_with_certificate<'e, E>(
+    db: E,
+    contract_id: i64,
+    login_id: &LoginId,
+) -> Result<Option<UserWithCertificate>, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let sql = format!(
+        "SELECT u.id, u.login_id, u.name, u.role, c.serial, c.state, c.not_after, c.revoked_at \
+         FROM users u LEFT JOIN certificates c ON c.id = {NEWEST_CERTIFICATE} \
+         WHERE u.contract_id = $1 AND u.login_id = $2"
+    );
+    let row = sqlx::query(&sql)
+        .bind(contract_id)
+        .bind(login_id.as_str())
+        .fetch_optional(db)
+        .await?;
+    row.as_ref().map(listed_user_from_row).transpose()
+}

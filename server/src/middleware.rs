@@ -1,0 +1,105 @@
+//! Cross-cutting HTTP concerns, each a small axum middleware:
+//! - server-function errors become the right status and a Japanese page;
+//! - state-changing requests from another origin are refused (CSRF);
+//! - security and cache headers on every response.
+
+use axum::body::{to_bytes, Body};
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use kanri_app::error::AppError;
+use kanri_app::models::LoginNotice;
+
+const SERVER_FN_ERROR_HEADER: &str = "serverfnerror";
+
+fn accepts_html(req: &Request) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
+/// A minimal page for errors that happen outside the Leptos screens.
+pub fn error_page(status: StatusCode, message: &str) -> Response {
+    let body = format!(
+        "<!DOCTYPE html><html lang=\"ja\"><head><meta charset=\"utf-8\"><title>エラー</title>\
+         <link rel=\"stylesheet\" href=\"/pkg/kanri.css\"></head><body><main id=\"main\">\
+         <h1>エラー</h1><p class=\"notice notice-error\" role=\"alert\">{message}</p>\
+         <p><a href=\"/\">ホームへ戻る</a></p></main></body></html>"
+    );
+    (status, Html(body)).into_response()
+}
+
+/// Server functions answer every error with 500 and leave plain-form posts a
+/// redirect to the Referer. Here, in one place, the error is read back and
+/// answered with its own status: a login page for an ended session, a
+/// Japanese page (forms) or JSON (fetch) otherwise. A 500 never answers a
+/// user's mistake.
+pub async fn server_fn_errors(req: Request, next: Next) -> Response {
+    let html = accepts_html(&req);
+    let response = next.run(req).await;
+    if !response.headers().contains_key(SERVER_FN_ERROR_HEADER) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let error: AppError = serde_json::from_slice(&bytes).unwrap_or(AppError::Internal);
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if html {
+        if error == AppError::NotLoggedIn {
+            let to = format!("/login?notice={}", LoginNotice::SessionEnded.code());
+            return (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
+        }
+        return error_page(status, &error.to_string());
+    }
+    parts.status = status;
+    parts.headers.remove(header::LOCATION);
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Refuses a state-changing request that a browser says comes from another
+/// site (`Sec-Fetch-Site`), or whose `Origin` is not this server. Together
+/// with the SameSite=Strict session cookie this stops cross-site request
+/// forgery with JavaScript on and off.
+pub async fn same_origin_writes(req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && !is_same_origin(&req) {
+        tracing::warn!(method = %req.method(), path = %req.uri().path(), "cross-origin write refused");
+        return error_page(StatusCode::FORBIDDEN, "他のサイトからの送信は受け付けられません。画面を開き直して操作してください。");
+    }
+    next.run(req).await
+}
+
+fn is_same_origin(req: &Request) -> bool {
+    let headers = req.headers();
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        if !matches!(site, "same-origin" | "none") {
+            return false;
+        }
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else { return true };
+    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else { return false };
+    let Ok(origin) = origin.to_str() else { return false };
+    // "null" (sandboxed frames, some redirects) is never this server.
+    origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
+}
+
+/// Headers on every response. Authenticated pages and server functions must
+/// never be cached; static files under /pkg may be.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let cacheable = req.uri().path().starts_with("/pkg/");
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    headers.insert(
+        "content-security-policy",
+        HeaderValue::from_static("object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"),
+    );
+    if !cacheable {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
