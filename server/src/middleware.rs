@@ -90,6 +90,10 @@ fn is_same_origin(req: &Request) -> bool {
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let cacheable = req.uri().path().starts_with("/pkg/");
     let mut response = next.run(req).await;
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        // tower-http's own answer is English plain text.
+        response = error_page(StatusCode::PAYLOAD_TOO_LARGE, "送信された内容が大きすぎます。入力内容を確認してください。");
+    }
     let headers = response.headers_mut();
     headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));

@@ -100,23 +100,27 @@ pub fn PageError(error: AppError) -> impl IntoView {
     }
 }
 
-/// Runs a 管理 screen's data loader and renders `body` with its result, or
-/// [`PageError`].
+/// Runs a screen's data loader once and renders `body` with its result, or
+/// [`PageError`]. The loader's future is shared: the view closure may run
+/// more than once while rendering, the loader (which may write 操作履歴)
+/// must not.
 #[component]
 pub fn Loaded<T, Fut, F, B, V>(load: F, body: B) -> impl IntoView
 where
-    T: Send + Sync + 'static,
+    T: Clone + Send + Sync + 'static,
     Fut: std::future::Future<Output = Result<T, AppError>> + Send + 'static,
-    F: Fn() -> Fut + Send + Sync + 'static,
+    F: FnOnce() -> Fut + Send + Sync + 'static,
     B: Fn(T) -> V + Copy + Send + Sync + 'static,
     V: IntoView + 'static,
 {
+    use futures::FutureExt;
+    let data = load().boxed().shared();
     view! {
         <Suspense fallback=|| ()>
             {move || {
-                let fut = load();
+                let data = data.clone();
                 Suspend::new(async move {
-                    match fut.await {
+                    match data.await {
                         Ok(data) => body(data).into_any(),
                         Err(error) => view! { <PageError error/> }.into_any(),
                     }

@@ -1,0 +1,86 @@
+import { expect, test } from "@playwright/test";
+import { CONFIRMATION_PASSWORD, login, ready, shot } from "./helpers";
+
+// One revocation per project's database, in this order.
+test.describe.configure({ mode: "serial" });
+
+async function openConfirmation(page, testInfo, loginId: string) {
+  await page.getByRole("link", { name: "管理" }).click();
+  await page.getByRole("link", { name: "利用者管理" }).click();
+  await page.getByRole("link", { name: "証明書失効" }).click();
+  await expect(page.getByRole("heading", { name: "利用者一覧" })).toBeVisible();
+  await page.getByRole("radio", { name: loginId }).check();
+  await page.getByRole("button", { name: "失効" }).click();
+  await expect(page.getByRole("heading", { name: "証明書失効確認" })).toBeVisible();
+  await ready(page, testInfo);
+}
+
+test("a wrong 確認用パスワード shows its message and changes nothing", async ({ page }, testInfo) => {
+  await login(page, testInfo, "master01");
+  await openConfirmation(page, testInfo, "sachikodt");
+  const field = page.getByLabel("確認用パスワード");
+  await expect(field).toHaveAttribute("type", "password");
+  await expect(field).toHaveAttribute("autocomplete", "off");
+  await field.fill("Wrong-Pass-99");
+  await page.getByRole("button", { name: "実行" }).click();
+  await expect(page.getByRole("alert")).toHaveText("確認用パスワードが正しくありません。");
+  await expect(page.getByText("あと5回誤ると")).toBeVisible();
+  await expect(page.getByRole("cell", { name: "発行済み" })).toBeVisible();
+  await shot(page, testInfo, "11-wrong-confirmation-password");
+});
+
+test("master01 revokes sachikodt from login to result, and the list shows 失効済み", async ({ page }, testInfo) => {
+  await login(page, testInfo, "master01");
+  await page.getByRole("link", { name: "管理" }).click();
+  await page.getByRole("link", { name: "利用者管理" }).click();
+  await page.getByRole("link", { name: "証明書失効" }).click();
+  await expect(page.getByText("BRSK018")).toBeVisible();
+  // 失効 with nothing selected gets a message.
+  await page.getByRole("button", { name: "失効" }).click();
+  await expect(page.getByRole("alert")).toHaveText("証明書を失効する利用者を選択してください。");
+  await shot(page, testInfo, "12-brsk018-list");
+
+  await page.getByRole("radio", { name: "sachikodt" }).check();
+  await page.getByRole("button", { name: "失効" }).click();
+  await expect(page.getByText("BRSK019")).toBeVisible();
+  await expect(page.getByRole("cell", { name: "データ専子" })).toBeVisible();
+  await expect(page.getByRole("cell", { name: "発行済み" })).toBeVisible();
+  await ready(page, testInfo);
+  await shot(page, testInfo, "13-brsk019-confirm");
+
+  await page.getByLabel("確認用パスワード").fill(CONFIRMATION_PASSWORD);
+  await page.getByRole("button", { name: "実行" }).click();
+  await expect(page.getByRole("heading", { name: "証明書失効結果" })).toBeVisible();
+  await expect(page.locator("#certificate-status")).toHaveText("失効済み");
+  await expect(page.getByText("ID・パスワードによるログイン方式へは変更になりません")).toBeVisible();
+  await shot(page, testInfo, "14-result");
+
+  // Reload repeats nothing and shows no error.
+  const reloaded = await page.reload();
+  expect(reloaded?.status()).toBe(200);
+  await expect(page.locator("#certificate-status")).toHaveText("失効済み");
+
+  await page.goto("/kanri/users/revoke");
+  const row = page.getByRole("row", { name: /sachikodt/ });
+  await expect(row).toContainText("失効済み");
+  await expect(row.getByRole("radio")).toHaveCount(0);
+  await shot(page, testInfo, "15-list-after");
+
+  await page.getByRole("link", { name: "ホーム" }).click();
+  await expect(page.getByRole("heading", { name: "ホーム" })).toBeVisible();
+});
+
+test("keyboard alone reaches 実行", async ({ page }, testInfo) => {
+  await login(page, testInfo, "master01");
+  await page.goto("/kanri/users/revoke");
+  await page.getByRole("radio", { name: "logid031" }).focus();
+  await page.keyboard.press("Space");
+  await page.getByRole("button", { name: "失効" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("heading", { name: "証明書失効確認" })).toBeVisible();
+  await ready(page, testInfo);
+  await page.getByLabel("確認用パスワード").focus();
+  await page.keyboard.type(CONFIRMATION_PASSWORD);
+  await page.keyboard.press("Enter");
+  await expect(page.locator("#certificate-status")).toHaveText("失効済み");
+});
