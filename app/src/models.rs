@@ -137,7 +137,10 @@ impl RevokeRefusal {
 
     /// Whether the refusal concerns the password field (for `aria-describedby`).
     pub fn is_about_password(self) -> bool {
-        matches!(self, RevokeRefusal::PasswordMissing | RevokeRefusal::WrongPassword)
+        matches!(
+            self,
+            RevokeRefusal::PasswordMissing | RevokeRefusal::WrongPassword
+        )
     }
 }
 
@@ -161,9 +164,14 @@ impl LoginNotice {
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        [LoginNotice::Invalid, LoginNotice::Stopped, LoginNotice::LoggedOut, LoginNotice::SessionEnded]
-            .into_iter()
-            .find(|n| n.code() == code)
+        [
+            LoginNotice::Invalid,
+            LoginNotice::Stopped,
+            LoginNotice::LoggedOut,
+            LoginNotice::SessionEnded,
+        ]
+        .into_iter()
+        .find(|n| n.code() == code)
     }
 
     pub fn message(self) -> &'static str {
@@ -190,12 +198,19 @@ mod tests {
             assert_eq!(RevokeRefusal::from_code(r.code()), Some(r));
         }
         assert_eq!(RevokeRefusal::from_code("<script>"), None);
-        assert!(RevokeRefusal::PasswordStopped.message("お取引店").contains("お取引店"));
+        assert!(RevokeRefusal::PasswordStopped
+            .message("お取引店")
+            .contains("お取引店"));
     }
 
     #[test]
     fn login_notice_codes_round_trip() {
-        for n in [LoginNotice::Invalid, LoginNotice::Stopped, LoginNotice::LoggedOut, LoginNotice::SessionEnded] {
+        for n in [
+            LoginNotice::Invalid,
+            LoginNotice::Stopped,
+            LoginNotice::LoggedOut,
+            LoginNotice::SessionEnded,
+        ] {
             assert_eq!(LoginNotice::from_code(n.code()), Some(n));
         }
     }

@@ -11,7 +11,11 @@ use kanri_app::server::{demo, AppState};
 use std::io::{BufRead, IsTerminal};
 
 #[derive(Parser, Debug)]
-#[command(name = "kanri-server", about = "kanri: 法人向けインターネットバンキング 管理ポータル", version)]
+#[command(
+    name = "kanri-server",
+    about = "kanri: 法人向けインターネットバンキング 管理ポータル",
+    version
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -91,12 +95,17 @@ pub enum CliPasswordKind {
     Confirmation,
 }
 
-fn read_password(prompt: &str, lines: &mut impl Iterator<Item = std::io::Result<String>>) -> std::io::Result<Password> {
+fn read_password(
+    prompt: &str,
+    lines: &mut impl Iterator<Item = std::io::Result<String>>,
+) -> std::io::Result<Password> {
     if std::io::stdin().is_terminal() {
         return rpassword::prompt_password(prompt).map(Password::new);
     }
     let line = lines.next().unwrap_or_else(|| Ok(String::new()))?;
-    Ok(Password::new(line.trim_end_matches(['\r', '\n']).to_owned()))
+    Ok(Password::new(
+        line.trim_end_matches(['\r', '\n']).to_owned(),
+    ))
 }
 
 fn read_passwords() -> Result<(Password, Password), OperatorError> {
@@ -112,7 +121,14 @@ fn read_passwords() -> Result<(Password, Password), OperatorError> {
 pub async fn run_operator(state: &AppState, command: Command) -> Result<String, OperatorError> {
     match command {
         Command::Serve { .. } => unreachable!("serve is handled by main"),
-        Command::ContractAdd { code, name, branch, master_login_id, master_name, master_email } => {
+        Command::ContractAdd {
+            code,
+            name,
+            branch,
+            master_login_id,
+            master_name,
+            master_email,
+        } => {
             let (login_password, confirmation_password) = read_passwords()?;
             let master = NewUserInput {
                 login_id: master_login_id,
@@ -125,23 +141,42 @@ pub async fn run_operator(state: &AppState, command: Command) -> Result<String, 
             operator::create_contract(state, &code, &name, &branch, master).await?;
             Ok(format!("契約 {code} を登録しました"))
         }
-        Command::UserAdd { contract, login_id, name, role, email } => {
+        Command::UserAdd {
+            contract,
+            login_id,
+            name,
+            role,
+            email,
+        } => {
             let (login_password, confirmation_password) = read_passwords()?;
             let role = match role {
                 CliRole::Admin => Role::Admin,
                 CliRole::General => Role::General,
             };
-            let input = NewUserInput { login_id: login_id.clone(), name, role, email, login_password, confirmation_password };
+            let input = NewUserInput {
+                login_id: login_id.clone(),
+                name,
+                role,
+                email,
+                login_password,
+                confirmation_password,
+            };
             operator::add_user(state, &contract, input).await?;
             Ok(format!("利用者 {login_id} を登録しました"))
         }
         Command::CertIssue { login_id } => {
-            let serial = operator::issue_certificate(state, &login_id, kanri_app::domain::Timestamp::now()).await?;
-            Ok(format!("利用者 {login_id} に証明書を発行しました（シリアル番号 {serial}）"))
+            let serial =
+                operator::issue_certificate(state, &login_id, kanri_app::domain::Timestamp::now())
+                    .await?;
+            Ok(format!(
+                "利用者 {login_id} に証明書を発行しました（シリアル番号 {serial}）"
+            ))
         }
         Command::CertRevoke { login_id, reason } => {
             let serial = operator::revoke_certificate(state, &login_id, reason.as_deref()).await?;
-            Ok(format!("利用者 {login_id} の証明書を失効しました（シリアル番号 {serial}）"))
+            Ok(format!(
+                "利用者 {login_id} の証明書を失効しました（シリアル番号 {serial}）"
+            ))
         }
         Command::PasswordRelease { login_id, kind } => {
             let kind = match kind {
@@ -149,7 +184,10 @@ pub async fn run_operator(state: &AppState, command: Command) -> Result<String, 
                 CliPasswordKind::Confirmation => PasswordKind::Confirmation,
             };
             operator::release_password(state, &login_id, kind).await?;
-            Ok(format!("利用者 {login_id} の{}の利用停止を解除しました", kind.label()))
+            Ok(format!(
+                "利用者 {login_id} の{}の利用停止を解除しました",
+                kind.label()
+            ))
         }
         Command::DemoLoad => Ok(if demo::load(state).await? {
             "デモデータを登録しました".into()

@@ -79,7 +79,9 @@ async fn main() -> ExitCode {
     };
     println!("kanri: http://{addr}");
     if state.config.demo {
-        println!("demo mode: log in as master01 / Login-Pass-01 (確認用パスワード Kakunin-Pass-01)");
+        println!(
+            "demo mode: log in as master01 / Login-Pass-01 (確認用パスワード Kakunin-Pass-01)"
+        );
     }
 
     let store = kanri_app::server::session_store::DbSessionStore::new(state.db.clone());
@@ -95,9 +97,12 @@ async fn main() -> ExitCode {
 
     let db = state.db.clone();
     let router = app(state);
-    let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    let served = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await;
     db.close().await;
     match served {
         Ok(()) => ExitCode::SUCCESS,

@@ -66,23 +66,37 @@ pub async fn same_origin_writes(req: Request, next: Next) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe && !is_same_origin(&req) {
         tracing::warn!(method = %req.method(), path = %req.uri().path(), "cross-origin write refused");
-        return error_page(StatusCode::FORBIDDEN, "他のサイトからの送信は受け付けられません。画面を開き直して操作してください。");
+        return error_page(
+            StatusCode::FORBIDDEN,
+            "他のサイトからの送信は受け付けられません。画面を開き直して操作してください。",
+        );
     }
     next.run(req).await
 }
 
 fn is_same_origin(req: &Request) -> bool {
     let headers = req.headers();
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if !matches!(site, "same-origin" | "none") {
-            return false;
-        }
+    // Every current browser sends Sec-Fetch-Site; it is the whole answer.
+    // (With `Referrer-Policy: no-referrer`, Chromium's form posts carry
+    // `Origin: null`, so Origin alone would refuse our own forms.)
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return matches!(site.to_str(), Ok("same-origin" | "none"));
     }
-    let Some(origin) = headers.get(header::ORIGIN) else { return true };
-    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else { return false };
-    let Ok(origin) = origin.to_str() else { return false };
-    // "null" (sandboxed frames, some redirects) is never this server.
-    origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        // Not a browser (curl, the operator's scripts): no ambient
+        // credentials to abuse beyond the SameSite=Strict cookie.
+        return true;
+    };
+    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+        == Some(host)
 }
 
 /// Headers on every response. Authenticated pages and server functions must
@@ -92,15 +106,23 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     let mut response = next.run(req).await;
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
         // tower-http's own answer is English plain text.
-        response = error_page(StatusCode::PAYLOAD_TOO_LARGE, "送信された内容が大きすぎます。入力内容を確認してください。");
+        response = error_page(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "送信された内容が大きすぎます。入力内容を確認してください。",
+        );
     }
     let headers = response.headers_mut();
-    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
     headers.insert(
         "content-security-policy",
-        HeaderValue::from_static("object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"),
+        HeaderValue::from_static(
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        ),
     );
     if !cacheable {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -21,7 +21,10 @@ pub enum StartupError {
     Demo(#[from] OperatorError),
 }
 
-pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> Result<AppState, StartupError> {
+pub async fn build_state(
+    config: Config,
+    leptos_options: LeptosOptions,
+) -> Result<AppState, StartupError> {
     if config.database_url.starts_with("sqlite:") {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| StartupError::DataDir(config.data_dir.display().to_string(), e))?;
@@ -29,7 +32,12 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> Resul
     let db = Db::connect(&config.database_url, config.max_db_connections).await?;
     db.migrate().await?;
     let hasher = PasswordHasher::new(config.hash_cost, config.hash_concurrency)?;
-    let state = AppState { db, hasher, config: Arc::new(config), leptos_options };
+    let state = AppState {
+        db,
+        hasher,
+        config: Arc::new(config),
+        leptos_options,
+    };
     if state.config.demo && demo::load(&state).await? {
         tracing::info!("demo data loaded (SPEC section 6)");
     }

@@ -28,8 +28,17 @@ async fn login_succeeds_and_home_shows_name_and_previous_login(app: TestApp) {
     let res = client.login("master01", LOGIN_PASSWORD).await;
     assert_eq!(res.status, StatusCode::FOUND);
     assert_eq!(res.location(), Some("/"));
-    let cookie = res.headers.get("set-cookie").unwrap().to_str().unwrap().to_owned();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    let cookie = res
+        .headers
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
 
     let home = client.get("/").await;
     assert_eq!(home.status, StatusCode::OK);
@@ -43,7 +52,11 @@ async fn login_succeeds_and_home_shows_name_and_previous_login(app: TestApp) {
     let mut again = app.client();
     again.login("master01", LOGIN_PASSWORD).await;
     let home = again.get("/").await;
-    assert!(home.body.contains("時") && home.body.contains("秒") && !home.body.contains("初めてのログインです"));
+    assert!(
+        home.body.contains("時")
+            && home.body.contains("秒")
+            && !home.body.contains("初めてのログインです")
+    );
 }
 
 async fn wrong_password_and_unknown_id_get_the_same_answer(app: TestApp) {
@@ -56,7 +69,9 @@ async fn wrong_password_and_unknown_id_get_the_same_answer(app: TestApp) {
     assert_eq!(malformed.location(), wrong_password.location());
     assert!(client.cookie.is_none(), "no session after failed logins");
     let page = client.get("/login?notice=invalid").await;
-    assert!(page.body.contains("ログインIDまたはログインパスワードが正しくありません。"));
+    assert!(page
+        .body
+        .contains("ログインIDまたはログインパスワードが正しくありません。"));
     assert_eq!(app.audit_count("login", "failure", None).await, 3);
 }
 
@@ -64,7 +79,11 @@ async fn sixth_wrong_login_password_stops_it(app: TestApp) {
     let mut client = app.client();
     for attempt in 1..=5 {
         let res = client.login("sachikodt", "Wrong-Pass-99").await;
-        assert_eq!(res.location(), Some("/login?notice=invalid"), "attempt {attempt}");
+        assert_eq!(
+            res.location(),
+            Some("/login?notice=invalid"),
+            "attempt {attempt}"
+        );
     }
     let sixth = client.login("sachikodt", "Wrong-Pass-99").await;
     assert_eq!(sixth.location(), Some("/login?notice=stopped"));
@@ -72,14 +91,32 @@ async fn sixth_wrong_login_password_stops_it(app: TestApp) {
     let right = client.login("sachikodt", LOGIN_PASSWORD).await;
     assert_eq!(right.location(), Some("/login?notice=stopped"));
     assert!(client.cookie.is_none());
-    assert_eq!(app.scalar_i64("SELECT login_stopped FROM users WHERE login_id = $1", "sachikodt").await, 1);
-    assert_eq!(app.audit_count("login", "failure", Some("login_password_stopped")).await, 1);
+    assert_eq!(
+        app.scalar_i64(
+            "SELECT login_stopped FROM users WHERE login_id = $1",
+            "sachikodt"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.audit_count("login", "failure", Some("login_password_stopped"))
+            .await,
+        1
+    );
 
     // The bank releases it; the right password works again.
-    kanri_app::server::operator::release_password(&app.state, "sachikodt", kanri_app::server::db::users::PasswordKind::Login)
-        .await
-        .unwrap();
-    assert_eq!(client.login("sachikodt", LOGIN_PASSWORD).await.location(), Some("/"));
+    kanri_app::server::operator::release_password(
+        &app.state,
+        "sachikodt",
+        kanri_app::server::db::users::PasswordKind::Login,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        client.login("sachikodt", LOGIN_PASSWORD).await.location(),
+        Some("/")
+    );
 }
 
 async fn session_id_is_rotated_at_login(app: TestApp) {
@@ -92,7 +129,10 @@ async fn session_id_is_rotated_at_login(app: TestApp) {
     // The old ID is dead on the server.
     let mut old = app.client();
     old.cookie = Some(first);
-    assert_eq!(old.get("/").await.location(), Some("/login?notice=session_ended"));
+    assert_eq!(
+        old.get("/").await.location(),
+        Some("/login?notice=session_ended")
+    );
 }
 
 async fn logout_ends_the_session_on_the_server(app: TestApp) {
@@ -104,8 +144,15 @@ async fn logout_ends_the_session_on_the_server(app: TestApp) {
     // Replaying the old cookie does not bring the session back.
     let mut replay = app.client();
     replay.cookie = cookie;
-    assert_eq!(replay.get("/").await.location(), Some("/login?notice=session_ended"));
-    assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM sessions WHERE data <> $1", "").await, 0);
+    assert_eq!(
+        replay.get("/").await.location(),
+        Some("/login?notice=session_ended")
+    );
+    assert_eq!(
+        app.scalar_i64("SELECT COUNT(*) FROM sessions WHERE data <> $1", "")
+            .await,
+        0
+    );
 }
 
 const ADMIN_ROUTES: [&str; 5] = [
@@ -119,15 +166,24 @@ const ADMIN_ROUTES: [&str; 5] = [
 async fn general_user_is_refused_every_admin_route(app: TestApp) {
     let mut client = app.logged_in("sachikodt").await;
     let home = client.get("/").await;
-    assert!(!home.body.contains("href=\"/kanri\""), "no 管理 menu for a general user");
+    assert!(
+        !home.body.contains("href=\"/kanri\""),
+        "no 管理 menu for a general user"
+    );
     for route in ADMIN_ROUTES {
         let res = client.get(route).await;
         assert_eq!(res.status, StatusCode::FORBIDDEN, "{route}");
-        assert!(res.body.contains("この画面を利用する権限がありません。"), "{route}");
+        assert!(
+            res.body.contains("この画面を利用する権限がありません。"),
+            "{route}"
+        );
     }
     // Admin and master reach them.
     let mut admin = app.logged_in("admin01").await;
-    assert_eq!(admin.get("/kanri/users/revoke").await.status, StatusCode::OK);
+    assert_eq!(
+        admin.get("/kanri/users/revoke").await.status,
+        StatusCode::OK
+    );
 }
 
 async fn general_user_is_refused_every_admin_server_function(app: TestApp) {
@@ -136,15 +192,24 @@ async fn general_user_is_refused_every_admin_server_function(app: TestApp) {
     let calls: [(&str, Vec<(&str, &str)>); 5] = [
         ("/api/administrator", vec![]),
         ("/api/revocation_candidates", vec![]),
-        ("/api/revocation_confirmation", vec![("login_id", "logid031")]),
+        (
+            "/api/revocation_confirmation",
+            vec![("login_id", "logid031")],
+        ),
         ("/api/revocation_result", vec![("login_id", "logid031")]),
         (
             "/api/revoke_certificate",
-            vec![("login_id", "logid031"), ("serial", serial.as_str()), ("confirmation_password", common::CONFIRMATION_PASSWORD)],
+            vec![
+                ("login_id", "logid031"),
+                ("serial", serial.as_str()),
+                ("confirmation_password", common::CONFIRMATION_PASSWORD),
+            ],
         ),
     ];
     for (path, fields) in calls {
-        let json = client.send(Method::POST, path, Some(&fields), "application/json").await;
+        let json = client
+            .send(Method::POST, path, Some(&fields), "application/json")
+            .await;
         assert_eq!(json.status, StatusCode::FORBIDDEN, "{path} (fetch)");
         let form = client.post_form(path, &fields).await;
         assert_eq!(form.status, StatusCode::FORBIDDEN, "{path} (form)");
@@ -157,9 +222,20 @@ async fn anonymous_user_is_sent_to_login(app: TestApp) {
     let mut client = app.client();
     for route in ["/"].into_iter().chain(ADMIN_ROUTES) {
         let res = client.get(route).await;
-        assert_eq!(res.location(), Some("/login?notice=session_ended"), "{route}");
+        assert_eq!(
+            res.location(),
+            Some("/login?notice=session_ended"),
+            "{route}"
+        );
     }
-    let res = client.send(Method::POST, "/api/revocation_candidates", Some(&[]), "application/json").await;
+    let res = client
+        .send(
+            Method::POST,
+            "/api/revocation_candidates",
+            Some(&[]),
+            "application/json",
+        )
+        .await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     let login = client.get("/login").await;
     assert_eq!(login.status, StatusCode::OK);
@@ -167,10 +243,25 @@ async fn anonymous_user_is_sent_to_login(app: TestApp) {
 }
 
 async fn demo_data_is_loaded_once_and_as_specified(app: TestApp) {
-    assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM users WHERE login_id <> $1", "").await, 9);
-    assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM contracts WHERE code <> $1", "").await, 2);
-    assert!(!kanri_app::server::demo::load(&app.state).await.unwrap(), "second load does nothing");
-    assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM users WHERE login_id <> $1", "").await, 9);
+    assert_eq!(
+        app.scalar_i64("SELECT COUNT(*) FROM users WHERE login_id <> $1", "")
+            .await,
+        9
+    );
+    assert_eq!(
+        app.scalar_i64("SELECT COUNT(*) FROM contracts WHERE code <> $1", "")
+            .await,
+        2
+    );
+    assert!(
+        !kanri_app::server::demo::load(&app.state).await.unwrap(),
+        "second load does nothing"
+    );
+    assert_eq!(
+        app.scalar_i64("SELECT COUNT(*) FROM users WHERE login_id <> $1", "")
+            .await,
+        9
+    );
     for (login, state) in [
         ("master01", "issued"),
         ("admin01", "issued"),
@@ -187,17 +278,26 @@ async fn demo_data_is_loaded_once_and_as_specified(app: TestApp) {
         .scalar_string("SELECT subject_cn FROM certificates c JOIN users u ON u.id = c.user_id WHERE u.login_id = $1", "logid031")
         .await
         .unwrap();
-    assert!(cn.starts_with("logid031.A001.") && cn.len() == "logid031.A001.".len() + 20, "{cn}");
+    assert!(
+        cn.starts_with("logid031.A001.") && cn.len() == "logid031.A001.".len() + 20,
+        "{cn}"
+    );
     // admin01's certificate shows as 期限間近 on their home page.
     let mut admin = app.logged_in("admin01").await;
     let home = admin.get("/").await;
     assert!(home.body.contains("電子証明書の有効期限のお知らせ"));
-    assert!(home.body.contains("残り24日") || home.body.contains("残り25日"), "{}", home.body);
+    assert!(
+        home.body.contains("残り24日") || home.body.contains("残り25日"),
+        "{}",
+        home.body
+    );
 }
 
 async fn schema_refuses_a_second_master(app: TestApp) {
     let pool = app.state.db.pool();
-    let contract_id = app.scalar_i64("SELECT id FROM contracts WHERE code = $1", "A001").await;
+    let contract_id = app
+        .scalar_i64("SELECT id FROM contracts WHERE code = $1", "A001")
+        .await;
     let res = sqlx::query(
         "INSERT INTO users (contract_id, login_id, name, role, email, login_password_hash, confirmation_password_hash, created_at) \
          VALUES ($1, 'master99', 'x', 'master', 'x@example.jp', 'h', 'h2', '2026-01-01T00:00:00.000000Z')",
@@ -207,12 +307,22 @@ async fn schema_refuses_a_second_master(app: TestApp) {
     .await;
     assert!(res.is_err(), "a second master must be refused");
     // Demoting or deleting the master is refused too.
-    assert!(sqlx::query("UPDATE users SET role = 'admin' WHERE login_id = 'master01'").execute(pool).await.is_err());
-    assert!(sqlx::query("DELETE FROM users WHERE login_id = 'master01'").execute(pool).await.is_err());
+    assert!(
+        sqlx::query("UPDATE users SET role = 'admin' WHERE login_id = 'master01'")
+            .execute(pool)
+            .await
+            .is_err()
+    );
+    assert!(sqlx::query("DELETE FROM users WHERE login_id = 'master01'")
+        .execute(pool)
+        .await
+        .is_err());
 }
 
 async fn schema_refuses_a_second_issued_certificate(app: TestApp) {
-    let user_id = app.scalar_i64("SELECT id FROM users WHERE login_id = $1", "logid031").await;
+    let user_id = app
+        .scalar_i64("SELECT id FROM users WHERE login_id = $1", "logid031")
+        .await;
     let res = sqlx::query(
         "INSERT INTO certificates (user_id, serial, subject_o, subject_ou, subject_cn, not_before, not_after, state) \
          VALUES ($1, '0123456789abcdef0123456789abcdef', 'o', 'ou', 'cn', '2026-01-01T00:00:00.000000Z', '2027-01-01T00:00:00.000000Z', 'issued')",
@@ -220,7 +330,10 @@ async fn schema_refuses_a_second_issued_certificate(app: TestApp) {
     .bind(user_id)
     .execute(app.state.db.pool())
     .await;
-    assert!(res.is_err(), "a second 発行済み certificate must be refused");
+    assert!(
+        res.is_err(),
+        "a second 発行済み certificate must be refused"
+    );
     // A revoked row without its time and operator is refused as well.
     let half = sqlx::query("UPDATE certificates SET state = 'revoked' WHERE user_id = $1")
         .bind(user_id)
@@ -231,11 +344,23 @@ async fn schema_refuses_a_second_issued_certificate(app: TestApp) {
 
 async fn schema_refuses_update_and_delete_of_audit_rows(app: TestApp) {
     let pool = app.state.db.pool();
-    let before = app.scalar_i64("SELECT COUNT(*) FROM audit_log WHERE actor <> $1", "").await;
+    let before = app
+        .scalar_i64("SELECT COUNT(*) FROM audit_log WHERE actor <> $1", "")
+        .await;
     assert!(before > 0);
-    assert!(sqlx::query("UPDATE audit_log SET outcome = 'success'").execute(pool).await.is_err());
-    assert!(sqlx::query("DELETE FROM audit_log").execute(pool).await.is_err());
-    assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM audit_log WHERE actor <> $1", "").await, before);
+    assert!(sqlx::query("UPDATE audit_log SET outcome = 'success'")
+        .execute(pool)
+        .await
+        .is_err());
+    assert!(sqlx::query("DELETE FROM audit_log")
+        .execute(pool)
+        .await
+        .is_err());
+    assert_eq!(
+        app.scalar_i64("SELECT COUNT(*) FROM audit_log WHERE actor <> $1", "")
+            .await,
+        before
+    );
 }
 
 async fn cross_origin_post_is_refused(app: TestApp) {
@@ -246,7 +371,9 @@ async fn cross_origin_post_is_refused(app: TestApp) {
         .header("origin", "https://evil.example")
         .header("host", "127.0.0.1:3000")
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(axum::body::Body::from("login_id=master01&password=Login-Pass-01"))
+        .body(axum::body::Body::from(
+            "login_id=master01&password=Login-Pass-01",
+        ))
         .unwrap();
     use tower::ServiceExt;
     let res = app.router.clone().oneshot(req).await.unwrap();
@@ -261,7 +388,11 @@ async fn bad_form_input_gets_400_not_500(app: TestApp) {
     let long = "x".repeat(10_000);
     let cases: [Vec<(&str, &str)>; 4] = [
         vec![("login_id", "master01")],
-        vec![("login_id", "master01"), ("login_id", "master02"), ("password", "x")],
+        vec![
+            ("login_id", "master01"),
+            ("login_id", "master02"),
+            ("password", "x"),
+        ],
         vec![("login_id", "mas\0ter01"), ("password", "\u{1}\n")],
         vec![("login_id", long.as_str()), ("password", long.as_str())],
     ];
@@ -270,7 +401,12 @@ async fn bad_form_input_gets_400_not_500(app: TestApp) {
         assert!(!res.status.is_server_error(), "{fields:?}: {}", res.status);
     }
     let huge = "y".repeat(200_000);
-    let res = client.post_form("/api/login", &[("login_id", "master01"), ("password", huge.as_str())]).await;
+    let res = client
+        .post_form(
+            "/api/login",
+            &[("login_id", "master01"), ("password", huge.as_str())],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(res.body.contains("送信された内容が大きすぎます"));
     assert_eq!(app.audit_count("login", "success", None).await, 0);
@@ -278,16 +414,25 @@ async fn bad_form_input_gets_400_not_500(app: TestApp) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn idle_timeout_ends_the_session() {
-    let app = TestApp::start(Backend::Sqlite, |c| c.session_idle = Duration::from_secs(1)).await.unwrap();
+    let app = TestApp::start(Backend::Sqlite, |c| c.session_idle = Duration::from_secs(1))
+        .await
+        .unwrap();
     let mut client = app.logged_in("master01").await;
     assert_eq!(client.get("/").await.status, StatusCode::OK);
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    assert_eq!(client.get("/").await.location(), Some("/login?notice=session_ended"));
+    assert_eq!(
+        client.get("/").await.location(),
+        Some("/login?notice=session_ended")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn absolute_lifetime_ends_an_active_session() {
-    let app = TestApp::start(Backend::Sqlite, |c| c.session_absolute = Duration::from_secs(2)).await.unwrap();
+    let app = TestApp::start(Backend::Sqlite, |c| {
+        c.session_absolute = Duration::from_secs(2)
+    })
+    .await
+    .unwrap();
     let mut client = app.logged_in("master01").await;
     // Activity does not extend the absolute lifetime.
     for _ in 0..3 {
@@ -295,5 +440,54 @@ async fn absolute_lifetime_ends_an_active_session() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     tokio::time::sleep(Duration::from_millis(1000)).await;
-    assert_eq!(client.get("/").await.location(), Some("/login?notice=session_ended"));
+    assert_eq!(
+        client.get("/").await.location(),
+        Some("/login?notice=session_ended")
+    );
+}
+
+#[tokio::test]
+async fn browser_fetch_metadata_decides_cross_origin_writes() {
+    use tower::ServiceExt;
+    let app = TestApp::start(Backend::Sqlite, |_| {}).await.unwrap();
+    let post = |site: Option<&str>, origin: Option<&str>| {
+        let mut req = axum::http::Request::builder()
+            .method(Method::POST)
+            .uri("/api/logout")
+            .header("host", "127.0.0.1:3000")
+            .header("accept", "text/html");
+        if let Some(site) = site {
+            req = req.header("sec-fetch-site", site);
+        }
+        if let Some(origin) = origin {
+            req = req.header("origin", origin);
+        }
+        req.body(axum::body::Body::empty()).unwrap()
+    };
+    // Chromium's own form post under Referrer-Policy: no-referrer.
+    for (site, origin, allowed) in [
+        (Some("same-origin"), Some("null"), true),
+        (Some("none"), None, true),
+        (Some("cross-site"), Some("https://evil.example"), false),
+        (
+            Some("same-site"),
+            Some("http://other.127.0.0.1:3000"),
+            false,
+        ),
+        (None, Some("http://127.0.0.1:3000"), true),
+        (None, Some("null"), false),
+        (None, None, true),
+    ] {
+        let res = app
+            .router
+            .clone()
+            .oneshot(post(site, origin))
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status() != StatusCode::FORBIDDEN,
+            allowed,
+            "{site:?} {origin:?}"
+        );
+    }
 }

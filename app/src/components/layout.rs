@@ -57,7 +57,10 @@ pub fn Layout(
 
 /// A screen's heading with its screen ID in small print, as in the manual.
 #[component]
-pub fn ScreenHeading(title: &'static str, #[prop(optional)] screen_id: Option<&'static str>) -> impl IntoView {
+pub fn ScreenHeading(
+    title: &'static str,
+    #[prop(optional)] screen_id: Option<&'static str>,
+) -> impl IntoView {
     view! {
         <div class="screen-heading">
             <h1>{title}</h1>
@@ -68,8 +71,16 @@ pub fn ScreenHeading(title: &'static str, #[prop(optional)] screen_id: Option<&'
 
 /// A message box; errors are announced to screen readers at once.
 #[component]
-pub fn Notice(message: String, #[prop(optional)] error: bool, #[prop(optional)] id: Option<&'static str>) -> impl IntoView {
-    let class = if error { "notice notice-error" } else { "notice notice-info" };
+pub fn Notice(
+    message: String,
+    #[prop(optional)] error: bool,
+    #[prop(optional)] id: Option<&'static str>,
+) -> impl IntoView {
+    let class = if error {
+        "notice notice-error"
+    } else {
+        "notice notice-info"
+    };
     let role = if error { "alert" } else { "status" };
     view! { <p class=class role=role id=id>{message}</p> }
 }

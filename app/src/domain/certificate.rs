@@ -108,8 +108,7 @@ impl CertificateStatus {
                 if not_after.0 <= now.0 {
                     CertificateStatus::Expired
                 } else {
-                    let expiring_soon =
-                        not_after.0 - now.0 <= Duration::days(EXPIRY_NOTICE_DAYS);
+                    let expiring_soon = not_after.0 - now.0 <= Duration::days(EXPIRY_NOTICE_DAYS);
                     CertificateStatus::Issued { expiring_soon }
                 }
             }
@@ -127,14 +126,19 @@ impl CertificateStatus {
 
     /// 発行済み and 有効期限切れ certificates can be revoked (issue 3).
     pub fn is_revocable(self) -> bool {
-        matches!(self, CertificateStatus::Issued { .. } | CertificateStatus::Expired)
+        matches!(
+            self,
+            CertificateStatus::Issued { .. } | CertificateStatus::Expired
+        )
     }
 
     /// Whether ホーム shows the expiry notice for the user's own certificate.
     pub fn needs_expiry_notice(self) -> bool {
         matches!(
             self,
-            CertificateStatus::Issued { expiring_soon: true } | CertificateStatus::Expired
+            CertificateStatus::Issued {
+                expiring_soon: true
+            } | CertificateStatus::Expired
         )
     }
 }
@@ -156,7 +160,10 @@ mod tests {
     #[test]
     fn status_follows_the_newest_certificate() {
         let now = at(0);
-        assert_eq!(CertificateStatus::derive(None, now), CertificateStatus::NotIssued);
+        assert_eq!(
+            CertificateStatus::derive(None, now),
+            CertificateStatus::NotIssued
+        );
         assert_eq!(
             CertificateStatus::derive(Some((CertificateState::Revoked, at(100))), now),
             CertificateStatus::Revoked
@@ -167,7 +174,9 @@ mod tests {
         );
         assert_eq!(
             CertificateStatus::derive(Some((CertificateState::Issued, at(200))), now),
-            CertificateStatus::Issued { expiring_soon: false }
+            CertificateStatus::Issued {
+                expiring_soon: false
+            }
         );
     }
 
@@ -175,23 +184,49 @@ mod tests {
     fn expiring_soon_at_forty_days_and_not_at_forty_one() {
         let now = at(0);
         let status = |d| CertificateStatus::derive(Some((CertificateState::Issued, at(d))), now);
-        assert_eq!(status(40), CertificateStatus::Issued { expiring_soon: true });
-        assert_eq!(status(25), CertificateStatus::Issued { expiring_soon: true });
-        assert_eq!(status(41), CertificateStatus::Issued { expiring_soon: false });
+        assert_eq!(
+            status(40),
+            CertificateStatus::Issued {
+                expiring_soon: true
+            }
+        );
+        assert_eq!(
+            status(25),
+            CertificateStatus::Issued {
+                expiring_soon: true
+            }
+        );
+        assert_eq!(
+            status(41),
+            CertificateStatus::Issued {
+                expiring_soon: false
+            }
+        );
         let just_over = Timestamp(at(40).0 + Duration::seconds(1));
         assert_eq!(
             CertificateStatus::derive(Some((CertificateState::Issued, just_over)), now),
-            CertificateStatus::Issued { expiring_soon: false }
+            CertificateStatus::Issued {
+                expiring_soon: false
+            }
         );
     }
 
     #[test]
     fn labels_and_revocability() {
         assert_eq!(CertificateStatus::NotIssued.label(), "未発行");
-        assert_eq!(CertificateStatus::Issued { expiring_soon: true }.label(), "発行済み");
+        assert_eq!(
+            CertificateStatus::Issued {
+                expiring_soon: true
+            }
+            .label(),
+            "発行済み"
+        );
         assert_eq!(CertificateStatus::Expired.label(), "有効期限切れ");
         assert_eq!(CertificateStatus::Revoked.label(), "失効済み");
-        assert!(CertificateStatus::Issued { expiring_soon: false }.is_revocable());
+        assert!(CertificateStatus::Issued {
+            expiring_soon: false
+        }
+        .is_revocable());
         assert!(CertificateStatus::Expired.is_revocable());
         assert!(!CertificateStatus::Revoked.is_revocable());
         assert!(!CertificateStatus::NotIssued.is_revocable());
@@ -201,19 +236,32 @@ mod tests {
     fn serial_is_32_hex_digits() {
         assert!(CertificateSerial::parse("5b8e869e2bc4b2225302f34ada65184e").is_ok());
         assert_eq!(
-            CertificateSerial::parse("5B8E869E2BC4B2225302F34ADA65184E").unwrap().as_str(),
+            CertificateSerial::parse("5B8E869E2BC4B2225302F34ADA65184E")
+                .unwrap()
+                .as_str(),
             "5b8e869e2bc4b2225302f34ada65184e"
         );
-        for bad in ["", "5b8e", "5b8e869e2bc4b2225302f34ada65184g", "5b8e869e2bc4b2225302f34ada65184e0"] {
+        for bad in [
+            "",
+            "5b8e",
+            "5b8e869e2bc4b2225302f34ada65184g",
+            "5b8e869e2bc4b2225302f34ada65184e0",
+        ] {
             assert!(CertificateSerial::parse(bad).is_err(), "{bad}");
         }
-        assert_eq!(CertificateSerial::from_bytes([0xab; 16]).as_str(), "ab".repeat(16));
+        assert_eq!(
+            CertificateSerial::from_bytes([0xab; 16]).as_str(),
+            "ab".repeat(16)
+        );
     }
 
     #[test]
     fn days_left_rounds_down() {
         assert_eq!(days_left(at(25), at(0)), 25);
-        assert_eq!(days_left(Timestamp(at(25).0 - Duration::seconds(1)), at(0)), 24);
+        assert_eq!(
+            days_left(Timestamp(at(25).0 - Duration::seconds(1)), at(0)),
+            24
+        );
         assert_eq!(days_left(at(-10), at(0)), -10);
     }
 }

@@ -67,8 +67,16 @@ mod tests {
     #[test]
     fn refuses_wrong_length_symbols_and_full_width() {
         for bad in [
-            "", "abcde", "abcdefghijklm", "abc def1", "abc-def1", "ｍａｓｔｅｒ０１", "マスター01",
-            "master01\0", "master01\n", "' OR 1=1--",
+            "",
+            "abcde",
+            "abcdefghijklm",
+            "abc def1",
+            "abc-def1",
+            "ｍａｓｔｅｒ０１",
+            "マスター01",
+            "master01\0",
+            "master01\n",
+            "' OR 1=1--",
         ] {
             assert_eq!(LoginId::parse(bad), Err(LoginIdError::Invalid), "{bad:?}");
         }

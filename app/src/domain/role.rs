@@ -45,11 +45,10 @@ impl Role {
     /// `target` role in the same contract. The master's own certificate is
     /// only the master's to revoke (with a warning on screen).
     pub fn may_revoke_certificate_of(self, target: Role) -> bool {
-        match (self, target) {
-            (Role::Master, _) => true,
-            (Role::Admin, Role::Admin | Role::General) => true,
-            _ => false,
-        }
+        matches!(
+            (self, target),
+            (Role::Master, _) | (Role::Admin, Role::Admin | Role::General)
+        )
     }
 
     /// Who can release this role's stopped password, as told on screen.

@@ -43,7 +43,9 @@ pub fn format_jst(time: DateTime<Utc>) -> String {
 
 /// `yyyyMMddHHmmss` + 6-digit microseconds in Japan time, as used in a certificate CN.
 pub fn cn_timestamp(time: DateTime<Utc>) -> String {
-    time.with_timezone(&japan()).format("%Y%m%d%H%M%S%6f").to_string()
+    time.with_timezone(&japan())
+        .format("%Y%m%d%H%M%S%6f")
+        .to_string()
 }
 
 #[cfg(test)]
@@ -52,13 +54,19 @@ mod tests {
 
     #[test]
     fn formats_in_japan_time_like_the_manual() {
-        let t = DateTime::parse_from_rfc3339("2010-11-30T23:59:59Z").unwrap().with_timezone(&Utc);
+        let t = DateTime::parse_from_rfc3339("2010-11-30T23:59:59Z")
+            .unwrap()
+            .with_timezone(&Utc);
         assert_eq!(format_jst(t), "2010年12月01日 08時59分59秒");
     }
 
     #[test]
     fn db_form_is_fixed_width_and_round_trips() {
-        let t = Timestamp(DateTime::parse_from_rfc3339("2020-03-04T06:36:56.560435Z").unwrap().with_timezone(&Utc));
+        let t = Timestamp(
+            DateTime::parse_from_rfc3339("2020-03-04T06:36:56.560435Z")
+                .unwrap()
+                .with_timezone(&Utc),
+        );
         assert_eq!(t.to_db(), "2020-03-04T06:36:56.560435Z");
         assert_eq!(Timestamp::from_db(&t.to_db()), Some(t));
         assert_eq!(Timestamp::from_db("yesterday"), None);
@@ -66,7 +74,9 @@ mod tests {
 
     #[test]
     fn cn_timestamp_matches_manual_example() {
-        let t = DateTime::parse_from_rfc3339("2020-03-04T06:36:56.560435Z").unwrap().with_timezone(&Utc);
+        let t = DateTime::parse_from_rfc3339("2020-03-04T06:36:56.560435Z")
+            .unwrap()
+            .with_timezone(&Utc);
         assert_eq!(cn_timestamp(t), "20200304153656560435");
     }
 }

@@ -5,27 +5,38 @@ use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "login")]
 pub async fn login(login_id: String, password: String) -> Result<(), AppError> {
+    use crate::domain::Timestamp;
     use crate::models::LoginNotice;
     use crate::server::auth::{self, LoginOutcome};
     use crate::server::context::{self, SessionAuth};
     use crate::server::password::Password;
     use crate::server::session_store::AUTH_KEY;
-    use crate::domain::Timestamp;
 
     let state = context::state()?;
     let session = context::session().await?;
     let client = context::client_info();
     let password = Password::new(password);
     match auth::login(&state, &login_id, &password, &client).await? {
-        LoginOutcome::Success { user, previous_login_at } => {
+        LoginOutcome::Success {
+            user,
+            previous_login_at,
+        } => {
             // A new session ID at every login (no session fixation).
             session.cycle_id().await?;
-            let auth = SessionAuth { user_id: user.id, authenticated_at: Timestamp::now(), previous_login_at };
+            let auth = SessionAuth {
+                user_id: user.id,
+                authenticated_at: Timestamp::now(),
+                previous_login_at,
+            };
             session.insert(AUTH_KEY, auth).await?;
             leptos_axum::redirect("/");
         }
-        LoginOutcome::Invalid => leptos_axum::redirect(&format!("/login?notice={}", LoginNotice::Invalid.code())),
-        LoginOutcome::Stopped => leptos_axum::redirect(&format!("/login?notice={}", LoginNotice::Stopped.code())),
+        LoginOutcome::Invalid => {
+            leptos_axum::redirect(&format!("/login?notice={}", LoginNotice::Invalid.code()))
+        }
+        LoginOutcome::Stopped => {
+            leptos_axum::redirect(&format!("/login?notice={}", LoginNotice::Stopped.code()))
+        }
     }
     Ok(())
 }

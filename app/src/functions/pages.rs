@@ -33,7 +33,12 @@ pub async fn load_home() -> Result<HomeData, AppError> {
     let current = context::current_user().await?;
     let state = context::state()?;
     let now = Timestamp::now();
-    let own = users::find_with_certificate(state.db.pool(), current.user.contract_id, &current.user.login_id).await?;
+    let own = users::find_with_certificate(
+        state.db.pool(),
+        current.user.contract_id,
+        &current.user.login_id,
+    )
+    .await?;
     let expiry_notice = own.and_then(|row| row.certificate).and_then(|cert| {
         let status = CertificateStatus::derive(Some((cert.state, cert.not_after)), now);
         status.needs_expiry_notice().then(|| ExpiryNotice {

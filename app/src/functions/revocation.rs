@@ -38,15 +38,18 @@ pub async fn load_revocation_candidates() -> Result<CandidateList, AppError> {
 
 #[server(prefix = "/api", endpoint = "revocation_confirmation")]
 pub async fn load_revocation_confirmation(login_id: String) -> Result<ConfirmationPage, AppError> {
-    use crate::server::revocation::{self, RevokeError};
     use crate::server::context;
+    use crate::server::revocation::{self, RevokeError};
     let current = context::current_administrator().await?;
     let state = context::state()?;
-    let confirmation = match revocation::confirmation(&state, &current.user, &login_id, &context::client_info()).await {
-        Ok(c) => Ok(c),
-        Err(RevokeError::Refused(refusal)) => Err(refusal),
-        Err(RevokeError::App(err)) => return Err(err),
-    };
+    let confirmation =
+        match revocation::confirmation(&state, &current.user, &login_id, &context::client_info())
+            .await
+        {
+            Ok(c) => Ok(c),
+            Err(RevokeError::Refused(refusal)) => Err(refusal),
+            Err(RevokeError::App(err)) => return Err(err),
+        };
     Ok(ConfirmationPage {
         viewer: super::pages::viewer_of(&state, &current.user).await?,
         releaser: current.user.role.password_releaser().to_owned(),
@@ -88,8 +91,11 @@ pub async fn revoke_certificate(
         Err(RevokeError::Refused(refusal)) => {
             let back = match refusal {
                 // The shown certificate is gone or the target is unknown: start over.
-                RevokeRefusal::NotFound | RevokeRefusal::CertificateChanged | RevokeRefusal::AlreadyRevoked
-                | RevokeRefusal::NotPermitted | RevokeRefusal::NotRevocable => "/kanri/users/revoke?".to_owned(),
+                RevokeRefusal::NotFound
+                | RevokeRefusal::CertificateChanged
+                | RevokeRefusal::AlreadyRevoked
+                | RevokeRefusal::NotPermitted
+                | RevokeRefusal::NotRevocable => "/kanri/users/revoke?".to_owned(),
                 _ => format!("/kanri/users/revoke/confirm?login_id={target}&"),
             };
             leptos_axum::redirect(&format!("{back}error={}", refusal.code()));

@@ -38,4 +38,3 @@ fn home(data: HomeData) -> impl IntoView {
         </Layout>
     }
 }
-

@@ -6,7 +6,9 @@ use leptos::prelude::*;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let notice = super::query("notice").as_deref().and_then(LoginNotice::from_code);
+    let notice = super::query("notice")
+        .as_deref()
+        .and_then(LoginNotice::from_code);
     let error = notice.filter(|n| n.is_error());
     view! {
         <Layout>

@@ -21,7 +21,9 @@ fn page(data: ConfirmationPage) -> AnyView {
             return view! { <p>{refusal.message("")}</p> }.into_any();
         }
     };
-    let refusal = super::query("error").as_deref().and_then(RevokeRefusal::from_code);
+    let refusal = super::query("error")
+        .as_deref()
+        .and_then(RevokeRefusal::from_code);
     let about_password = refusal.is_some_and(RevokeRefusal::is_about_password);
     let message = refusal.map(|r| r.message(&data.releaser));
     let attempts_left = (refusal == Some(RevokeRefusal::WrongPassword))

@@ -11,7 +11,9 @@ pub fn RevokeListPage() -> impl IntoView {
 }
 
 fn page(data: CandidateList) -> impl IntoView {
-    let refusal = super::query("error").as_deref().and_then(RevokeRefusal::from_code);
+    let refusal = super::query("error")
+        .as_deref()
+        .and_then(RevokeRefusal::from_code);
     let rows = data
         .candidates
         .into_iter()

@@ -86,7 +86,10 @@ pub struct ClientInfo {
 
 impl ClientInfo {
     pub fn new(ip: Option<String>, user_agent: Option<&str>) -> Self {
-        Self { ip, user_agent: user_agent.map(|ua| clean(ua, 256)) }
+        Self {
+            ip,
+            user_agent: user_agent.map(|ua| clean(ua, 256)),
+        }
     }
 }
 
@@ -104,7 +107,12 @@ pub struct AuditEntry {
 }
 
 impl AuditEntry {
-    pub fn new(actor: Actor, contract_code: Option<&str>, action: AuditAction, client: &ClientInfo) -> Self {
+    pub fn new(
+        actor: Actor,
+        contract_code: Option<&str>,
+        action: AuditAction,
+        client: &ClientInfo,
+    ) -> Self {
         Self {
             occurred_at: Timestamp::now(),
             actor,

@@ -3,8 +3,8 @@
 //! attempt in 操作履歴.
 
 use super::audit::{clean, Actor, AuditAction, AuditEntry, ClientInfo};
-use super::db::users::{self, PasswordKind, UserRecord};
 use super::db::audit;
+use super::db::users::{self, PasswordKind, UserRecord};
 use super::password::Password;
 use super::AppState;
 use crate::domain::{LoginId, Timestamp};
@@ -13,7 +13,10 @@ use crate::error::AppError;
 #[derive(Debug)]
 pub enum LoginOutcome {
     /// Logged in; `previous_login_at` is the login before this one.
-    Success { user: UserRecord, previous_login_at: Option<Timestamp> },
+    Success {
+        user: UserRecord,
+        previous_login_at: Option<Timestamp>,
+    },
     /// Wrong ID, wrong password or malformed input: one answer for all.
     Invalid,
     /// The ログインパスワード is stopped (now or before).
@@ -37,7 +40,8 @@ pub async fn login(
         // whether the ID exists.
         state.hasher.verify_dummy(password).await?;
         let actor = Actor::Unknown(clean(raw_login_id, 32));
-        let entry = AuditEntry::new(actor, None, AuditAction::Login, client).failed("invalid_credentials");
+        let entry =
+            AuditEntry::new(actor, None, AuditAction::Login, client).failed("invalid_credentials");
         audit::insert(db.pool(), &entry).await?;
         return Ok(LoginOutcome::Invalid);
     };
@@ -49,13 +53,26 @@ pub async fn login(
         return Ok(LoginOutcome::Stopped);
     }
 
-    if !state.hasher.verify(password, &user.login_password_hash).await? {
+    if !state
+        .hasher
+        .verify(password, &user.login_password_hash)
+        .await?
+    {
         let mut tx = db.begin_write().await?;
-        let (_, stopped) = users::record_password_failure(&mut tx, user.id, PasswordKind::Login).await?;
-        let reason = if stopped { "wrong_password_now_stopped" } else { "wrong_password" };
+        let (_, stopped) =
+            users::record_password_failure(&mut tx, user.id, PasswordKind::Login).await?;
+        let reason = if stopped {
+            "wrong_password_now_stopped"
+        } else {
+            "wrong_password"
+        };
         audit::insert_tx(&mut tx, &entry.failed(reason)).await?;
         tx.commit().await?;
-        return Ok(if stopped { LoginOutcome::Stopped } else { LoginOutcome::Invalid });
+        return Ok(if stopped {
+            LoginOutcome::Stopped
+        } else {
+            LoginOutcome::Invalid
+        });
     }
 
     let now = Timestamp::now();
@@ -64,12 +81,24 @@ pub async fn login(
     audit::insert_tx(&mut tx, &entry).await?;
     tx.commit().await?;
     let previous_login_at = user.last_login_at;
-    Ok(LoginOutcome::Success { user, previous_login_at })
+    Ok(LoginOutcome::Success {
+        user,
+        previous_login_at,
+    })
 }
 
 /// Records a logout in 操作履歴.
-pub async fn record_logout(state: &AppState, user: &UserRecord, client: &ClientInfo) -> Result<(), AppError> {
-    let entry = AuditEntry::new(Actor::User(user.login_id.clone()), Some(&user.contract_code), AuditAction::Logout, client);
+pub async fn record_logout(
+    state: &AppState,
+    user: &UserRecord,
+    client: &ClientInfo,
+) -> Result<(), AppError> {
+    let entry = AuditEntry::new(
+        Actor::User(user.login_id.clone()),
+        Some(&user.contract_code),
+        AuditAction::Logout,
+        client,
+    );
     audit::insert(state.db.pool(), &entry).await?;
     Ok(())
 }

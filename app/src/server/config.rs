@@ -37,7 +37,12 @@ fn var(name: &str) -> Option<String> {
 fn number(name: &'static str, default: u64) -> Result<u64, ConfigError> {
     match var(name) {
         None => Ok(default),
-        Some(v) => v.trim().parse::<u64>().ok().filter(|n| *n > 0).ok_or(ConfigError::NotANumber(name)),
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or(ConfigError::NotANumber(name)),
     }
 }
 
@@ -64,7 +69,9 @@ impl Config {
             data_dir,
             demo: boolean("KANRI_DEMO", false)?,
             session_idle: Duration::from_secs(60 * number("KANRI_SESSION_IDLE_MINUTES", 15)?),
-            session_absolute: Duration::from_secs(60 * number("KANRI_SESSION_ABSOLUTE_MINUTES", 8 * 60)?),
+            session_absolute: Duration::from_secs(
+                60 * number("KANRI_SESSION_ABSOLUTE_MINUTES", 8 * 60)?,
+            ),
             secure_cookies: boolean("KANRI_SECURE_COOKIES", false)?,
             hash_cost: HashCost::OWASP,
             hash_concurrency: number("KANRI_HASH_CONCURRENCY", 2)? as usize,

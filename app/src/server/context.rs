@@ -47,12 +47,17 @@ pub async fn session() -> Result<Session, AppError> {
 
 /// The client's address (from the socket) and user agent.
 pub fn client_info() -> ClientInfo {
-    let Some(parts) = use_context::<Parts>() else { return ClientInfo::default() };
+    let Some(parts) = use_context::<Parts>() else {
+        return ClientInfo::default();
+    };
     let ip = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip().to_string());
-    let user_agent = parts.headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok());
+    let user_agent = parts
+        .headers
+        .get(http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
     ClientInfo::new(ip, user_agent)
 }
 
@@ -65,7 +70,10 @@ pub async fn current_user() -> Result<CurrentUser, AppError> {
         return Err(AppError::NotLoggedIn);
     };
     let age = Timestamp::now().0 - auth.authenticated_at.0;
-    if age.to_std().map_or(true, |age| age > state.config.session_absolute) {
+    if age
+        .to_std()
+        .map_or(true, |age| age > state.config.session_absolute)
+    {
         session.flush().await?;
         return Err(AppError::NotLoggedIn);
     }
@@ -73,7 +81,11 @@ pub async fn current_user() -> Result<CurrentUser, AppError> {
         session.flush().await?;
         return Err(AppError::NotLoggedIn);
     };
-    Ok(CurrentUser { user, auth, session })
+    Ok(CurrentUser {
+        user,
+        auth,
+        session,
+    })
 }
 
 /// The logged-in user if they may use 管理 (master or admin), else `Forbidden`.

@@ -26,15 +26,69 @@ const CONTRACTS: [(&str, &str, &str); 2] = [
 ];
 
 const USERS: [(&str, &str, &str, Role, DemoCert); 9] = [
-    ("A001", "master01", "群馬 太郎", Role::Master, DemoCert::ExpiresInDays(200)),
-    ("A001", "admin01", "管理 花子", Role::Admin, DemoCert::ExpiresInDays(25)),
-    ("A001", "sachikodt", "データ専子", Role::General, DemoCert::ExpiresInDays(300)),
-    ("A001", "logid031", "上州 一郎", Role::General, DemoCert::ExpiresInDays(120)),
-    ("A001", "expired01", "期限 切子", Role::General, DemoCert::ExpiredDaysAgo(10)),
-    ("A001", "revoked01", "失効 済男", Role::General, DemoCert::Revoked),
-    ("A001", "noissue01", "未発行 次郎", Role::General, DemoCert::None),
-    ("B002", "master02", "赤城 三郎", Role::Master, DemoCert::ExpiresInDays(180)),
-    ("B002", "user02", "榛名 四郎", Role::General, DemoCert::ExpiresInDays(90)),
+    (
+        "A001",
+        "master01",
+        "群馬 太郎",
+        Role::Master,
+        DemoCert::ExpiresInDays(200),
+    ),
+    (
+        "A001",
+        "admin01",
+        "管理 花子",
+        Role::Admin,
+        DemoCert::ExpiresInDays(25),
+    ),
+    (
+        "A001",
+        "sachikodt",
+        "データ専子",
+        Role::General,
+        DemoCert::ExpiresInDays(300),
+    ),
+    (
+        "A001",
+        "logid031",
+        "上州 一郎",
+        Role::General,
+        DemoCert::ExpiresInDays(120),
+    ),
+    (
+        "A001",
+        "expired01",
+        "期限 切子",
+        Role::General,
+        DemoCert::ExpiredDaysAgo(10),
+    ),
+    (
+        "A001",
+        "revoked01",
+        "失効 済男",
+        Role::General,
+        DemoCert::Revoked,
+    ),
+    (
+        "A001",
+        "noissue01",
+        "未発行 次郎",
+        Role::General,
+        DemoCert::None,
+    ),
+    (
+        "B002",
+        "master02",
+        "赤城 三郎",
+        Role::Master,
+        DemoCert::ExpiresInDays(180),
+    ),
+    (
+        "B002",
+        "user02",
+        "榛名 四郎",
+        Role::General,
+        DemoCert::ExpiresInDays(90),
+    ),
 ];
 
 fn demo_user(login_id: &str, name: &str, role: Role) -> NewUserInput {
@@ -51,7 +105,10 @@ fn demo_user(login_id: &str, name: &str, role: Role) -> NewUserInput {
 /// Loads the demo set unless contract A001 already exists. Returns whether
 /// it loaded anything.
 pub async fn load(state: &AppState) -> Result<bool, OperatorError> {
-    if contracts::find_by_code(state.db.pool(), CONTRACTS[0].0).await?.is_some() {
+    if contracts::find_by_code(state.db.pool(), CONTRACTS[0].0)
+        .await?
+        .is_some()
+    {
         return Ok(false);
     }
     let now = Timestamp::now();
@@ -60,7 +117,14 @@ pub async fn load(state: &AppState) -> Result<bool, OperatorError> {
             .iter()
             .find(|u| u.0 == code && u.3 == Role::Master)
             .expect("every demo contract has a master");
-        operator::create_contract(state, code, name, branch, demo_user(login_id, user_name, *role)).await?;
+        operator::create_contract(
+            state,
+            code,
+            name,
+            branch,
+            demo_user(login_id, user_name, *role),
+        )
+        .await?;
     }
     for (code, login_id, name, role, _) in USERS.iter().filter(|u| u.3 != Role::Master) {
         operator::add_user(state, code, demo_user(login_id, name, *role)).await?;
@@ -69,13 +133,28 @@ pub async fn load(state: &AppState) -> Result<bool, OperatorError> {
     for (_, login_id, _, _, cert) in USERS {
         match cert {
             DemoCert::ExpiresInDays(days) => {
-                operator::issue_certificate(state, login_id, Timestamp(now.0 + Duration::days(days) - year)).await?;
+                operator::issue_certificate(
+                    state,
+                    login_id,
+                    Timestamp(now.0 + Duration::days(days) - year),
+                )
+                .await?;
             }
             DemoCert::ExpiredDaysAgo(days) => {
-                operator::issue_certificate(state, login_id, Timestamp(now.0 - Duration::days(days) - year)).await?;
+                operator::issue_certificate(
+                    state,
+                    login_id,
+                    Timestamp(now.0 - Duration::days(days) - year),
+                )
+                .await?;
             }
             DemoCert::Revoked => {
-                operator::issue_certificate(state, login_id, Timestamp(now.0 - Duration::days(100))).await?;
+                operator::issue_certificate(
+                    state,
+                    login_id,
+                    Timestamp(now.0 - Duration::days(100)),
+                )
+                .await?;
                 operator::revoke_certificate(state, login_id, Some("demo")).await?;
             }
             DemoCert::None => {}

@@ -47,28 +47,51 @@ pub struct NewUserInput {
 
 /// Validates a user's fields (SPEC section 1) and returns the parsed ID.
 pub fn validate_user(input: &NewUserInput) -> Result<LoginId, OperatorError> {
-    let login_id = LoginId::parse(&input.login_id).map_err(|e| OperatorError::Invalid(e.to_string()))?;
+    let login_id =
+        LoginId::parse(&input.login_id).map_err(|e| OperatorError::Invalid(e.to_string()))?;
     let name_len = input.name.trim().chars().count();
     if !(1..=30).contains(&name_len) || input.name.chars().any(char::is_control) {
-        return Err(OperatorError::Invalid("利用者名は1〜30文字で入力してください".into()));
+        return Err(OperatorError::Invalid(
+            "利用者名は1〜30文字で入力してください".into(),
+        ));
     }
-    if !input.email.contains('@') || input.email.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(OperatorError::Invalid("メールアドレスが正しくありません".into()));
+    if !input.email.contains('@')
+        || input
+            .email
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace())
+    {
+        return Err(OperatorError::Invalid(
+            "メールアドレスが正しくありません".into(),
+        ));
     }
-    for (label, p) in [("ログインパスワード", &input.login_password), ("確認用パスワード", &input.confirmation_password)] {
+    for (label, p) in [
+        ("ログインパスワード", &input.login_password),
+        ("確認用パスワード", &input.confirmation_password),
+    ] {
         let len = p.expose().chars().count();
         if !(8..=64).contains(&len) {
-            return Err(OperatorError::Invalid(format!("{label}は8〜64文字で入力してください")));
+            return Err(OperatorError::Invalid(format!(
+                "{label}は8〜64文字で入力してください"
+            )));
         }
     }
     if input.login_password.expose() == input.confirmation_password.expose() {
-        return Err(OperatorError::Invalid("ログインパスワードと確認用パスワードには別の値を設定してください".into()));
+        return Err(OperatorError::Invalid(
+            "ログインパスワードと確認用パスワードには別の値を設定してください".into(),
+        ));
     }
     Ok(login_id)
 }
 
 fn operator_entry(contract: &str, action: AuditAction, target: &str) -> AuditEntry {
-    AuditEntry::new(Actor::BankOperator, Some(contract), action, &ClientInfo::default()).target(target)
+    AuditEntry::new(
+        Actor::BankOperator,
+        Some(contract),
+        action,
+        &ClientInfo::default(),
+    )
+    .target(target)
 }
 
 async fn insert_user(
@@ -90,13 +113,21 @@ async fn insert_user(
         login_password_hash: &login_hash,
         confirmation_password_hash: &confirmation_hash,
     };
-    let id = users::insert(tx, new).await.map_err(|e| match violation(&e) {
-        // Two unique rules can fail here: the login ID and one master per contract.
-        Some(Violation::Unique) if input.role == Role::Master => OperatorError::MasterExists(contract_code.into()),
-        Some(Violation::Unique) => OperatorError::LoginIdTaken(login_id.to_string()),
-        _ => e.into(),
-    })?;
-    audit::insert_tx(tx, &operator_entry(contract_code, AuditAction::UserCreate, login_id.as_str())).await?;
+    let id = users::insert(tx, new)
+        .await
+        .map_err(|e| match violation(&e) {
+            // Two unique rules can fail here: the login ID and one master per contract.
+            Some(Violation::Unique) if input.role == Role::Master => {
+                OperatorError::MasterExists(contract_code.into())
+            }
+            Some(Violation::Unique) => OperatorError::LoginIdTaken(login_id.to_string()),
+            _ => e.into(),
+        })?;
+    audit::insert_tx(
+        tx,
+        &operator_entry(contract_code, AuditAction::UserCreate, login_id.as_str()),
+    )
+    .await?;
     Ok(id)
 }
 
@@ -110,28 +141,42 @@ pub async fn create_contract(
     master: NewUserInput,
 ) -> Result<(), OperatorError> {
     if code.is_empty() || code.len() > 8 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(OperatorError::Invalid("契約コードは1〜8桁の半角英数字で入力してください".into()));
+        return Err(OperatorError::Invalid(
+            "契約コードは1〜8桁の半角英数字で入力してください".into(),
+        ));
     }
     if name.trim().is_empty() || branch.trim().is_empty() {
-        return Err(OperatorError::Invalid("契約者名とお取引店を入力してください".into()));
+        return Err(OperatorError::Invalid(
+            "契約者名とお取引店を入力してください".into(),
+        ));
     }
     if master.role != Role::Master {
-        return Err(OperatorError::Invalid("契約の最初の利用者はマスターユーザです".into()));
+        return Err(OperatorError::Invalid(
+            "契約の最初の利用者はマスターユーザです".into(),
+        ));
     }
     let mut tx = state.db.begin_write().await?;
-    let contract_id = contracts::insert(&mut tx, code, name.trim(), branch.trim()).await.map_err(|e| {
-        match violation(&e) {
+    let contract_id = contracts::insert(&mut tx, code, name.trim(), branch.trim())
+        .await
+        .map_err(|e| match violation(&e) {
             Some(Violation::Unique) => OperatorError::ContractExists(code.into()),
             _ => e.into(),
-        }
-    })?;
-    audit::insert_tx(&mut tx, &operator_entry(code, AuditAction::ContractCreate, code)).await?;
+        })?;
+    audit::insert_tx(
+        &mut tx,
+        &operator_entry(code, AuditAction::ContractCreate, code),
+    )
+    .await?;
     insert_user(&mut tx, &state.hasher, contract_id, code, &master).await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn add_user(state: &AppState, contract_code: &str, input: NewUserInput) -> Result<(), OperatorError> {
+pub async fn add_user(
+    state: &AppState,
+    contract_code: &str,
+    input: NewUserInput,
+) -> Result<(), OperatorError> {
     if input.role == Role::Master {
         return Err(OperatorError::MasterExists(contract_code.into()));
     }
@@ -155,12 +200,18 @@ pub async fn issue_certificate(
     raw_login_id: &str,
     not_before: Timestamp,
 ) -> Result<CertificateSerial, OperatorError> {
-    let login_id = LoginId::parse(raw_login_id).map_err(|e| OperatorError::Invalid(e.to_string()))?;
+    let login_id =
+        LoginId::parse(raw_login_id).map_err(|e| OperatorError::Invalid(e.to_string()))?;
     let user = users::find_by_login_id(state.db.pool(), &login_id)
         .await?
         .ok_or_else(|| OperatorError::UserNotFound(login_id.to_string()))?;
     let serial = random_serial();
-    let cn = format!("{}.{}.{}", user.login_id, user.contract_code, cn_timestamp(not_before.0));
+    let cn = format!(
+        "{}.{}.{}",
+        user.login_id,
+        user.contract_code,
+        cn_timestamp(not_before.0)
+    );
     let mut tx = state.db.begin_write().await?;
     certificates::issue(
         &mut tx,
@@ -176,14 +227,23 @@ pub async fn issue_certificate(
     )
     .await?;
     let target = format!("{} ({serial})", user.login_id);
-    audit::insert_tx(&mut tx, &operator_entry(&user.contract_code, AuditAction::CertificateIssue, &target)).await?;
+    audit::insert_tx(
+        &mut tx,
+        &operator_entry(&user.contract_code, AuditAction::CertificateIssue, &target),
+    )
+    .await?;
     tx.commit().await?;
     Ok(serial)
 }
 
 /// Revokes a user's current certificate on the paper 申込書 route.
-pub async fn revoke_certificate(state: &AppState, raw_login_id: &str, reason: Option<&str>) -> Result<CertificateSerial, OperatorError> {
-    let login_id = LoginId::parse(raw_login_id).map_err(|e| OperatorError::Invalid(e.to_string()))?;
+pub async fn revoke_certificate(
+    state: &AppState,
+    raw_login_id: &str,
+    reason: Option<&str>,
+) -> Result<CertificateSerial, OperatorError> {
+    let login_id =
+        LoginId::parse(raw_login_id).map_err(|e| OperatorError::Invalid(e.to_string()))?;
     let user = users::find_by_login_id(state.db.pool(), &login_id)
         .await?
         .ok_or_else(|| OperatorError::UserNotFound(login_id.to_string()))?;
@@ -195,25 +255,47 @@ pub async fn revoke_certificate(state: &AppState, raw_login_id: &str, reason: Op
         .map(|c| c.serial)
         .ok_or_else(|| OperatorError::NothingToRevoke(login_id.to_string()))?;
     let mut tx = state.db.begin_write().await?;
-    if !certificates::revoke_if_issued(&mut tx, user.id, &serial, Timestamp::now(), Actor::BankOperator.as_str(), reason).await? {
+    if !certificates::revoke_if_issued(
+        &mut tx,
+        user.id,
+        &serial,
+        Timestamp::now(),
+        Actor::BankOperator.as_str(),
+        reason,
+    )
+    .await?
+    {
         return Err(OperatorError::NothingToRevoke(login_id.to_string()));
     }
     let target = format!("{login_id} ({serial})");
-    audit::insert_tx(&mut tx, &operator_entry(&user.contract_code, AuditAction::CertificateRevoke, &target)).await?;
+    audit::insert_tx(
+        &mut tx,
+        &operator_entry(&user.contract_code, AuditAction::CertificateRevoke, &target),
+    )
+    .await?;
     super::db::sessions::delete_for_user(&mut *tx, user.id, None).await?;
     tx.commit().await?;
     Ok(serial)
 }
 
-pub async fn release_password(state: &AppState, raw_login_id: &str, kind: PasswordKind) -> Result<(), OperatorError> {
-    let login_id = LoginId::parse(raw_login_id).map_err(|e| OperatorError::Invalid(e.to_string()))?;
+pub async fn release_password(
+    state: &AppState,
+    raw_login_id: &str,
+    kind: PasswordKind,
+) -> Result<(), OperatorError> {
+    let login_id =
+        LoginId::parse(raw_login_id).map_err(|e| OperatorError::Invalid(e.to_string()))?;
     let user = users::find_by_login_id(state.db.pool(), &login_id)
         .await?
         .ok_or_else(|| OperatorError::UserNotFound(login_id.to_string()))?;
     let mut tx = state.db.begin_write().await?;
     users::release_password(&mut tx, user.id, kind).await?;
     let target = format!("{login_id} ({})", kind.label());
-    audit::insert_tx(&mut tx, &operator_entry(&user.contract_code, AuditAction::PasswordRelease, &target)).await?;
+    audit::insert_tx(
+        &mut tx,
+        &operator_entry(&user.contract_code, AuditAction::PasswordRelease, &target),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

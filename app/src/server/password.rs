@@ -5,7 +5,9 @@
 //! flood of logins queues here instead of exhausting memory or starving the
 //! async workers that serve everyone else.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHasher as _, PasswordVerifier as _, SaltString,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::fmt;
 use std::sync::Arc;
@@ -64,10 +66,18 @@ pub struct HashCost {
 
 impl HashCost {
     /// OWASP's minimum for argon2id (m=19 MiB, t=2, p=1): kanri's default.
-    pub const OWASP: HashCost = HashCost { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 };
+    pub const OWASP: HashCost = HashCost {
+        memory_kib: 19 * 1024,
+        iterations: 2,
+        parallelism: 1,
+    };
 
     /// Cheap parameters for tests only; refused by the server's configuration.
-    pub const TESTING: HashCost = HashCost { memory_kib: 64, iterations: 1, parallelism: 1 };
+    pub const TESTING: HashCost = HashCost {
+        memory_kib: 64,
+        iterations: 1,
+        parallelism: 1,
+    };
 
     pub fn meets_owasp_minimum(self) -> bool {
         self.memory_kib >= Self::OWASP.memory_kib
@@ -103,14 +113,20 @@ pub struct PasswordHasher {
 
 impl fmt::Debug for PasswordHasher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PasswordHasher").field("cost", &self.cost).finish_non_exhaustive()
+        f.debug_struct("PasswordHasher")
+            .field("cost", &self.cost)
+            .finish_non_exhaustive()
     }
 }
 
 impl PasswordHasher {
     pub fn new(cost: HashCost, max_concurrent: usize) -> Result<Self, HashError> {
         let dummy = hash_blocking(cost, "kanri-dummy-password-for-timing")?;
-        Ok(Self { cost, permits: Arc::new(Semaphore::new(max_concurrent.max(1))), dummy })
+        Ok(Self {
+            cost,
+            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            dummy,
+        })
     }
 
     pub fn cost(&self) -> HashCost {
@@ -127,14 +143,22 @@ impl PasswordHasher {
     }
 
     /// Whether `password` matches `hash`. An unparsable hash never matches.
-    pub async fn verify(&self, password: &Password, hash: &PasswordHash) -> Result<bool, HashError> {
+    pub async fn verify(
+        &self,
+        password: &Password,
+        hash: &PasswordHash,
+    ) -> Result<bool, HashError> {
         let _permit = self.permits.acquire().await.map_err(|_| HashError::Join)?;
         let raw = password.expose().to_owned();
         let hash = hash.0.clone();
         tokio::task::spawn_blocking(move || {
-            let Ok(parsed) = argon2::PasswordHash::new(&hash) else { return false };
+            let Ok(parsed) = argon2::PasswordHash::new(&hash) else {
+                return false;
+            };
             // Verification uses the parameters stored in the hash itself.
-            Argon2::default().verify_password(raw.as_bytes(), &parsed).is_ok()
+            Argon2::default()
+                .verify_password(raw.as_bytes(), &parsed)
+                .is_ok()
         })
         .await
         .map_err(|_| HashError::Join)
@@ -177,9 +201,24 @@ mod tests {
     #[tokio::test]
     async fn verify_accepts_the_right_password_only() {
         let hasher = PasswordHasher::new(HashCost::TESTING, 2).unwrap();
-        let hash = hasher.hash(&Password::new("Kakunin-Pass-01".into())).await.unwrap();
-        assert!(hasher.verify(&Password::new("Kakunin-Pass-01".into()), &hash).await.unwrap());
-        assert!(!hasher.verify(&Password::new("kakunin-pass-01".into()), &hash).await.unwrap());
-        assert!(!hasher.verify(&Password::new("x".into()), &PasswordHash::from_db("garbage".into())).await.unwrap());
+        let hash = hasher
+            .hash(&Password::new("Kakunin-Pass-01".into()))
+            .await
+            .unwrap();
+        assert!(hasher
+            .verify(&Password::new("Kakunin-Pass-01".into()), &hash)
+            .await
+            .unwrap());
+        assert!(!hasher
+            .verify(&Password::new("kakunin-pass-01".into()), &hash)
+            .await
+            .unwrap());
+        assert!(!hasher
+            .verify(
+                &Password::new("x".into()),
+                &PasswordHash::from_db("garbage".into())
+            )
+            .await
+            .unwrap());
     }
 }

@@ -37,11 +37,18 @@ impl From<sqlx::Error> for RevokeError {
 }
 
 fn status_of(row: &UserWithCertificate, now: Timestamp) -> CertificateStatus {
-    CertificateStatus::derive(row.certificate.as_ref().map(|c| (c.state, c.not_after)), now)
+    CertificateStatus::derive(
+        row.certificate.as_ref().map(|c| (c.state, c.not_after)),
+        now,
+    )
 }
 
 /// Why `actor` may not revoke `target`'s certificate now, if anything.
-fn refusal_for(actor: &UserRecord, target: &UserWithCertificate, now: Timestamp) -> Option<RevokeRefusal> {
+fn refusal_for(
+    actor: &UserRecord,
+    target: &UserWithCertificate,
+    now: Timestamp,
+) -> Option<RevokeRefusal> {
     if !actor.role.may_revoke_certificate_of(target.role) {
         return Some(RevokeRefusal::NotPermitted);
     }
@@ -53,7 +60,10 @@ fn refusal_for(actor: &UserRecord, target: &UserWithCertificate, now: Timestamp)
 }
 
 /// The rows of 利用者一覧 / 対象者の選択 for the actor's contract.
-pub async fn candidates(state: &AppState, actor: &UserRecord) -> Result<Vec<RevocationCandidate>, AppError> {
+pub async fn candidates(
+    state: &AppState,
+    actor: &UserRecord,
+) -> Result<Vec<RevocationCandidate>, AppError> {
     let now = Timestamp::now();
     let rows = users::list_with_certificates(state.db.pool(), actor.contract_id).await?;
     Ok(rows
@@ -63,7 +73,9 @@ pub async fn candidates(state: &AppState, actor: &UserRecord) -> Result<Vec<Revo
             let why_not = refusal_for(actor, row, now).map(|r| match r {
                 RevokeRefusal::NotPermitted => "マスターユーザの証明書は失効できません".to_owned(),
                 RevokeRefusal::AlreadyRevoked => "失効済みです".to_owned(),
-                _ if status == CertificateStatus::NotIssued => "証明書が発行されていません".to_owned(),
+                _ if status == CertificateStatus::NotIssued => {
+                    "証明書が発行されていません".to_owned()
+                }
                 _ => "失効できない証明書状態です".to_owned(),
             });
             RevocationCandidate {
@@ -71,7 +83,12 @@ pub async fn candidates(state: &AppState, actor: &UserRecord) -> Result<Vec<Revo
                 name: row.name.clone(),
                 role_label: row.role.label().to_owned(),
                 status_label: status.label().to_owned(),
-                expiring_soon: matches!(status, CertificateStatus::Issued { expiring_soon: true }),
+                expiring_soon: matches!(
+                    status,
+                    CertificateStatus::Issued {
+                        expiring_soon: true
+                    }
+                ),
                 not_after_jst: row.certificate.as_ref().map(|c| c.not_after.jst()),
                 not_selectable_because: why_not,
             }
@@ -105,7 +122,9 @@ async fn find_target(
     actor: &UserRecord,
     raw_login_id: &str,
 ) -> Result<Option<UserWithCertificate>, AppError> {
-    let Ok(login_id) = LoginId::parse(raw_login_id) else { return Ok(None) };
+    let Ok(login_id) = LoginId::parse(raw_login_id) else {
+        return Ok(None);
+    };
     Ok(users::find_with_certificate(state.db.pool(), actor.contract_id, &login_id).await?)
 }
 
@@ -121,12 +140,22 @@ pub async fn confirmation(
     }
     let now = Timestamp::now();
     let Some(target) = find_target(state, actor, raw_login_id).await? else {
-        return Err(refuse(state, actor, &clean(raw_login_id, 32), RevokeRefusal::NotFound, client).await?);
+        return Err(refuse(
+            state,
+            actor,
+            &clean(raw_login_id, 32),
+            RevokeRefusal::NotFound,
+            client,
+        )
+        .await?);
     };
     if let Some(refusal) = refusal_for(actor, &target, now) {
         return Err(refuse(state, actor, target.login_id.as_str(), refusal, client).await?);
     }
-    let certificate = target.certificate.as_ref().ok_or(RevokeError::Refused(RevokeRefusal::NotRevocable))?;
+    let certificate = target
+        .certificate
+        .as_ref()
+        .ok_or(RevokeError::Refused(RevokeRefusal::NotRevocable))?;
     Ok(RevocationConfirmation {
         login_id: target.login_id.to_string(),
         name: target.name.clone(),
@@ -162,39 +191,103 @@ pub async fn execute(
 
     // A stopped password is refused without being checked.
     if actor.confirmation_stopped {
-        return Err(refuse(state, actor, &clean(raw_login_id, 32), RevokeRefusal::PasswordStopped, client).await?);
+        return Err(refuse(
+            state,
+            actor,
+            &clean(raw_login_id, 32),
+            RevokeRefusal::PasswordStopped,
+            client,
+        )
+        .await?);
     }
     let Some(target) = find_target(state, actor, raw_login_id).await? else {
-        return Err(refuse(state, actor, &clean(raw_login_id, 32), RevokeRefusal::NotFound, client).await?);
+        return Err(refuse(
+            state,
+            actor,
+            &clean(raw_login_id, 32),
+            RevokeRefusal::NotFound,
+            client,
+        )
+        .await?);
     };
     let target_name = target.login_id.as_str();
     if !actor.role.may_revoke_certificate_of(target.role) {
-        return Err(refuse(state, actor, target_name, RevokeRefusal::NotPermitted, client).await?);
+        return Err(refuse(
+            state,
+            actor,
+            target_name,
+            RevokeRefusal::NotPermitted,
+            client,
+        )
+        .await?);
     }
     // The certificate must still be the one the confirmation screen showed.
     let shown = CertificateSerial::parse(raw_serial).ok();
     let current = target.certificate.as_ref();
     match (current, &shown) {
         (Some(c), Some(s)) if &c.serial == s => {}
-        _ => return Err(refuse(state, actor, target_name, RevokeRefusal::CertificateChanged, client).await?),
+        _ => {
+            return Err(refuse(
+                state,
+                actor,
+                target_name,
+                RevokeRefusal::CertificateChanged,
+                client,
+            )
+            .await?)
+        }
     }
     let certificate = current.expect("matched above");
     if certificate.state == CertificateState::Revoked {
-        return Err(refuse(state, actor, target_name, RevokeRefusal::AlreadyRevoked, client).await?);
+        return Err(refuse(
+            state,
+            actor,
+            target_name,
+            RevokeRefusal::AlreadyRevoked,
+            client,
+        )
+        .await?);
     }
     if !status_of(&target, now).is_revocable() {
-        return Err(refuse(state, actor, target_name, RevokeRefusal::NotRevocable, client).await?);
+        return Err(refuse(
+            state,
+            actor,
+            target_name,
+            RevokeRefusal::NotRevocable,
+            client,
+        )
+        .await?);
     }
     if password.is_empty() {
-        return Err(refuse(state, actor, target_name, RevokeRefusal::PasswordMissing, client).await?);
+        return Err(refuse(
+            state,
+            actor,
+            target_name,
+            RevokeRefusal::PasswordMissing,
+            client,
+        )
+        .await?);
     }
 
     // The expensive check happens outside any transaction.
-    if !state.hasher.verify(password, &actor.confirmation_password_hash).await? {
+    if !state
+        .hasher
+        .verify(password, &actor.confirmation_password_hash)
+        .await?
+    {
         let mut tx = state.db.begin_write().await?;
-        let (_, stopped) = users::record_password_failure(&mut tx, actor.id, PasswordKind::Confirmation).await?;
-        let refusal = if stopped { RevokeRefusal::PasswordNowStopped } else { RevokeRefusal::WrongPassword };
-        audit::insert_tx(&mut tx, &actor_entry().target(target_name).failed(refusal.code())).await?;
+        let (_, stopped) =
+            users::record_password_failure(&mut tx, actor.id, PasswordKind::Confirmation).await?;
+        let refusal = if stopped {
+            RevokeRefusal::PasswordNowStopped
+        } else {
+            RevokeRefusal::WrongPassword
+        };
+        audit::insert_tx(
+            &mut tx,
+            &actor_entry().target(target_name).failed(refusal.code()),
+        )
+        .await?;
         tx.commit().await?;
         return Err(RevokeError::Refused(refusal));
     }
@@ -216,7 +309,13 @@ pub async fn execute(
     let target_with_serial = format!("{target_name} ({})", certificate.serial);
     if !revoked {
         let refusal = RevokeRefusal::AlreadyRevoked;
-        audit::insert_tx(&mut tx, &actor_entry().target(&target_with_serial).failed(refusal.code())).await?;
+        audit::insert_tx(
+            &mut tx,
+            &actor_entry()
+                .target(&target_with_serial)
+                .failed(refusal.code()),
+        )
+        .await?;
         tx.commit().await?;
         return Err(RevokeError::Refused(refusal));
     }
@@ -229,13 +328,23 @@ pub async fn execute(
 
 /// 証明書失効結果: the target's certificate as it is now. Read-only, so a
 /// reload or back/forward never repeats anything.
-pub async fn result(state: &AppState, actor: &UserRecord, raw_login_id: &str) -> Result<RevocationResult, AppError> {
-    let target = find_target(state, actor, raw_login_id).await?.ok_or(AppError::NotFound)?;
+pub async fn result(
+    state: &AppState,
+    actor: &UserRecord,
+    raw_login_id: &str,
+) -> Result<RevocationResult, AppError> {
+    let target = find_target(state, actor, raw_login_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let status = status_of(&target, Timestamp::now());
     Ok(RevocationResult {
         login_id: target.login_id.to_string(),
         name: target.name.clone(),
         status_label: status.label().to_owned(),
-        revoked_at_jst: target.certificate.as_ref().and_then(|c| c.revoked_at).map(Timestamp::jst),
+        revoked_at_jst: target
+            .certificate
+            .as_ref()
+            .and_then(|c| c.revoked_at)
+            .map(Timestamp::jst),
     })
 }

@@ -80,7 +80,9 @@ impl SessionStore for DbSessionStore {
     async fn load(&self, session_id: &Id) -> Result<Option<Record>> {
         let now = Timestamp::now().to_db();
         let Some((data, expires_at)) =
-            sessions::load(self.db.pool(), &session_id.to_string(), &now).await.map_err(backend)?
+            sessions::load(self.db.pool(), &session_id.to_string(), &now)
+                .await
+                .map_err(backend)?
         else {
             return Ok(None);
         };
@@ -88,18 +90,26 @@ impl SessionStore for DbSessionStore {
         let expiry = Timestamp::from_db(&expires_at)
             .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t.0.timestamp()).ok())
             .ok_or_else(|| Error::Decode("bad expiry".into()))?;
-        Ok(Some(Record { id: *session_id, data, expiry_date: expiry }))
+        Ok(Some(Record {
+            id: *session_id,
+            data,
+            expiry_date: expiry,
+        }))
     }
 
     async fn delete(&self, session_id: &Id) -> Result<()> {
-        sessions::delete(self.db.pool(), &session_id.to_string()).await.map_err(backend)
+        sessions::delete(self.db.pool(), &session_id.to_string())
+            .await
+            .map_err(backend)
     }
 }
 
 #[async_trait]
 impl ExpiredDeletion for DbSessionStore {
     async fn delete_expired(&self) -> Result<()> {
-        sessions::delete_expired(self.db.pool(), &Timestamp::now().to_db()).await.map_err(backend)?;
+        sessions::delete_expired(self.db.pool(), &Timestamp::now().to_db())
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 }

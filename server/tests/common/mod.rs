@@ -72,10 +72,17 @@ impl Drop for Cleanup {
                 // Drop runs outside async; a small runtime of its own drops the database.
                 let (admin_url, name) = (admin_url.clone(), name.clone());
                 let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
                     rt.block_on(async {
                         if let Ok(mut conn) = sqlx::AnyConnection::connect(&admin_url).await {
-                            let _ = conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+                            let _ = conn
+                                .execute(
+                                    format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
+                                )
+                                .await;
                         }
                     });
                 })
@@ -115,44 +122,75 @@ impl TestApp {
                 (format!("sqlite://{}", path.display()), Cleanup::File(path))
             }
             Backend::Postgres => {
-                let admin_url = std::env::var("KANRI_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())?;
+                let admin_url = std::env::var("KANRI_TEST_POSTGRES_URL")
+                    .ok()
+                    .filter(|u| !u.is_empty())?;
                 let name = random_name("kanri_t_");
                 let mut conn = sqlx::AnyConnection::connect(&admin_url)
                     .await
                     .expect("KANRI_TEST_POSTGRES_URL is set but PostgreSQL cannot be reached");
-                conn.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create test database");
-                let base = admin_url.rsplit_once('/').map(|(base, _)| base).expect("URL with a database name");
-                (format!("{base}/{name}"), Cleanup::Database { admin_url, name })
+                conn.execute(format!("CREATE DATABASE {name}").as_str())
+                    .await
+                    .expect("create test database");
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(base, _)| base)
+                    .expect("URL with a database name");
+                (
+                    format!("{base}/{name}"),
+                    Cleanup::Database { admin_url, name },
+                )
             }
         };
         let mut config = test_config(url);
         adjust(&mut config);
         let options = LeptosOptions::builder().output_name("kanri").build();
-        let state = kanri_server::build_state(config, options).await.expect("start kanri");
+        let state = kanri_server::build_state(config, options)
+            .await
+            .expect("start kanri");
         let router = kanri_server::app(state.clone());
-        Some(TestApp { state, router, cleanup })
+        Some(TestApp {
+            state,
+            router,
+            cleanup,
+        })
     }
 
     pub fn client(&self) -> Client {
-        Client { router: self.router.clone(), cookie: None }
+        Client {
+            router: self.router.clone(),
+            cookie: None,
+        }
     }
 
     /// A client already logged in as `login_id`.
     pub async fn logged_in(&self, login_id: &str) -> Client {
         let mut client = self.client();
         let res = client.login(login_id, LOGIN_PASSWORD).await;
-        assert_eq!(res.location(), Some("/"), "login of {login_id} failed: {res:?}");
+        assert_eq!(
+            res.location(),
+            Some("/"),
+            "login of {login_id} failed: {res:?}"
+        );
         client
     }
 
     pub async fn scalar_i64(&self, sql: &str, bind: &str) -> i64 {
-        let row = sqlx::query(sql).bind(bind).fetch_one(self.state.db.pool()).await.unwrap();
+        let row = sqlx::query(sql)
+            .bind(bind)
+            .fetch_one(self.state.db.pool())
+            .await
+            .unwrap();
         row.try_get::<i64, _>(0).unwrap()
     }
 
     pub async fn scalar_string(&self, sql: &str, bind: &str) -> Option<String> {
-        let row = sqlx::query(sql).bind(bind).fetch_optional(self.state.db.pool()).await.unwrap();
-        row.map(|r| r.try_get::<Option<String>, _>(0).unwrap()).flatten()
+        let row = sqlx::query(sql)
+            .bind(bind)
+            .fetch_optional(self.state.db.pool())
+            .await
+            .unwrap();
+        row.and_then(|r| r.try_get::<Option<String>, _>(0).unwrap())
     }
 
     /// State of a user's newest certificate (`issued`, `revoked`, …).
@@ -177,7 +215,11 @@ impl TestApp {
     }
 
     pub async fn confirmation_failures(&self, login_id: &str) -> i64 {
-        self.scalar_i64("SELECT confirmation_failures FROM users WHERE login_id = $1", login_id).await
+        self.scalar_i64(
+            "SELECT confirmation_failures FROM users WHERE login_id = $1",
+            login_id,
+        )
+        .await
     }
 
     /// 操作履歴 rows of an action with an outcome and (optional) reason.
@@ -204,7 +246,9 @@ pub struct TestResponse {
 
 impl TestResponse {
     pub fn location(&self) -> Option<&str> {
-        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok())
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
     }
 
     pub fn is_redirect(&self) -> bool {
@@ -220,8 +264,19 @@ pub struct Client {
 }
 
 impl Client {
-    pub async fn send(&mut self, method: Method, path: &str, form: Option<&[(&str, &str)]>, accept: &str) -> TestResponse {
-        let mut req = Request::builder().method(method).uri(path).header(header::ACCEPT, accept).header(header::HOST, "127.0.0.1:3000").header(header::USER_AGENT, "kanri-test");
+    pub async fn send(
+        &mut self,
+        method: Method,
+        path: &str,
+        form: Option<&[(&str, &str)]>,
+        accept: &str,
+    ) -> TestResponse {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::ACCEPT, accept)
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::USER_AGENT, "kanri-test");
         if let Some(cookie) = &self.cookie {
             req = req.header(header::COOKIE, cookie.as_str());
         }
@@ -237,7 +292,8 @@ impl Client {
             None => Body::empty(),
         };
         let mut req = req.body(body).unwrap();
-        req.extensions_mut().insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 50000))));
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 50000))));
         let res = self.router.clone().oneshot(req).await.unwrap();
         for set_cookie in res.headers().get_all(header::SET_COOKIE) {
             let value = set_cookie.to_str().unwrap();
@@ -248,7 +304,11 @@ impl Client {
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = to_bytes(res.into_body(), 16 * 1024 * 1024).await.unwrap();
-        TestResponse { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        TestResponse {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     pub async fn get(&mut self, path: &str) -> TestResponse {
@@ -256,18 +316,32 @@ impl Client {
     }
 
     pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
-        self.send(Method::POST, path, Some(fields), "text/html").await
+        self.send(Method::POST, path, Some(fields), "text/html")
+            .await
     }
 
     pub async fn login(&mut self, login_id: &str, password: &str) -> TestResponse {
-        self.post_form("/api/login", &[("login_id", login_id), ("password", password)]).await
+        self.post_form(
+            "/api/login",
+            &[("login_id", login_id), ("password", password)],
+        )
+        .await
     }
 
     /// Posts 実行 on the confirmation screen.
-    pub async fn execute_revocation(&mut self, login_id: &str, serial: &str, password: &str) -> TestResponse {
+    pub async fn execute_revocation(
+        &mut self,
+        login_id: &str,
+        serial: &str,
+        password: &str,
+    ) -> TestResponse {
         self.post_form(
             "/api/revoke_certificate",
-            &[("login_id", login_id), ("serial", serial), ("confirmation_password", password)],
+            &[
+                ("login_id", login_id),
+                ("serial", serial),
+                ("confirmation_password", password),
+            ],
         )
         .await
     }
@@ -276,7 +350,13 @@ impl Client {
 pub fn encode_form(fields: &[(&str, &str)]) -> String {
     fields
         .iter()
-        .map(|(k, v)| format!("{}={}", kanri_app::functions::encode_query_value(k), kanri_app::functions::encode_query_value(v)))
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                kanri_app::functions::encode_query_value(k),
+                kanri_app::functions::encode_query_value(v)
+            )
+        })
         .collect::<Vec<_>>()
         .join("&")
 }

@@ -18,10 +18,12 @@ pub struct NewCertificate<'a> {
 /// example an expired one being renewed) is superseded in the same
 /// transaction, so the schema's one-issued-per-user rule always holds.
 pub async fn issue(tx: &mut Tx, cert: NewCertificate<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE certificates SET state = 'superseded' WHERE user_id = $1 AND state = 'issued'")
-        .bind(cert.user_id)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "UPDATE certificates SET state = 'superseded' WHERE user_id = $1 AND state = 'issued'",
+    )
+    .bind(cert.user_id)
+    .execute(&mut **tx)
+    .await?;
     sqlx::query(
         "INSERT INTO certificates (user_id, serial, subject_o, subject_ou, subject_cn, not_before, \
          not_after, state) VALUES ($1, $2, $3, $4, $5, $6, $7, 'issued')",

@@ -27,7 +27,8 @@ pub struct UserRecord {
     pub last_login_at: Option<Timestamp>,
 }
 
-const USER_COLUMNS: &str = "u.id, u.contract_id, c.code AS contract_code, u.login_id, u.name, u.role, \
+const USER_COLUMNS: &str =
+    "u.id, u.contract_id, c.code AS contract_code, u.login_id, u.name, u.role, \
      u.login_password_hash, u.confirmation_password_hash, u.login_failures, u.login_stopped, \
      u.confirmation_failures, u.confirmation_stopped, u.last_login_at";
 
@@ -56,14 +57,20 @@ fn user_from_row(r: &AnyRow) -> Result<UserRecord, sqlx::Error> {
     })
 }
 
-pub async fn find_by_login_id<'e, E>(db: E, login_id: &LoginId) -> Result<Option<UserRecord>, sqlx::Error>
+pub async fn find_by_login_id<'e, E>(
+    db: E,
+    login_id: &LoginId,
+) -> Result<Option<UserRecord>, sqlx::Error>
 where
     E: Executor<'e, Database = Any>,
 {
     let sql = format!(
         "SELECT {USER_COLUMNS} FROM users u JOIN contracts c ON c.id = u.contract_id WHERE u.login_id = $1"
     );
-    let row = sqlx::query(&sql).bind(login_id.as_str()).fetch_optional(db).await?;
+    let row = sqlx::query(&sql)
+        .bind(login_id.as_str())
+        .fetch_optional(db)
+        .await?;
     row.as_ref().map(user_from_row).transpose()
 }
 
@@ -151,7 +158,11 @@ pub async fn record_password_failure(
     Ok((row.try_get("failures")?, flag(row.try_get("stopped")?)))
 }
 
-pub async fn reset_password_failures(tx: &mut Tx, user_id: i64, kind: PasswordKind) -> Result<(), sqlx::Error> {
+pub async fn reset_password_failures(
+    tx: &mut Tx,
+    user_id: i64,
+    kind: PasswordKind,
+) -> Result<(), sqlx::Error> {
     let (failures, _) = kind.columns();
     let sql = format!("UPDATE users SET {failures} = 0 WHERE id = $1 AND {failures} <> 0");
     sqlx::query(&sql).bind(user_id).execute(&mut **tx).await?;
@@ -159,10 +170,19 @@ pub async fn reset_password_failures(tx: &mut Tx, user_id: i64, kind: PasswordKi
 }
 
 /// Releases a stopped password (bank operator or, later, the master user).
-pub async fn release_password(tx: &mut Tx, user_id: i64, kind: PasswordKind) -> Result<bool, sqlx::Error> {
+pub async fn release_password(
+    tx: &mut Tx,
+    user_id: i64,
+    kind: PasswordKind,
+) -> Result<bool, sqlx::Error> {
     let (failures, stopped) = kind.columns();
     let sql = format!("UPDATE users SET {failures} = 0, {stopped} = 0 WHERE id = $1");
-    Ok(sqlx::query(&sql).bind(user_id).execute(&mut **tx).await?.rows_affected() == 1)
+    Ok(sqlx::query(&sql)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected()
+        == 1)
 }
 
 /// A successful login: clear the counter and remember the time.
@@ -210,7 +230,8 @@ fn listed_user_from_row(r: &AnyRow) -> Result<UserWithCertificate, sqlx::Error> 
             Some(CertificateSummary {
                 serial: CertificateSerial::parse(&serial).map_err(|_| decode_error("serial"))?,
                 state: CertificateState::from_db(&state).ok_or_else(|| decode_error("state"))?,
-                not_after: Timestamp::from_db(&not_after).ok_or_else(|| decode_error("not_after"))?,
+                not_after: Timestamp::from_db(&not_after)
+                    .ok_or_else(|| decode_error("not_after"))?,
                 revoked_at: revoked_at.as_deref().and_then(Timestamp::from_db),
             })
         }
@@ -225,7 +246,10 @@ fn listed_user_from_row(r: &AnyRow) -> Result<UserWithCertificate, sqlx::Error> 
 }
 
 /// Every user of a contract with their newest certificate, by ログインID.
-pub async fn list_with_certificates<'e, E>(db: E, contract_id: i64) -> Result<Vec<UserWithCertificate>, sqlx::Error>
+pub async fn list_with_certificates<'e, E>(
+    db: E,
+    contract_id: i64,
+) -> Result<Vec<UserWithCertificate>, sqlx::Error>
 where
     E: Executor<'e, Database = Any>,
 {
