@@ -81,6 +81,9 @@ pub enum Command {
     },
     /// Load the demo data of SPEC section 6 (does nothing when it is there).
     DemoLoad,
+    /// Run the e-mail job once: queue the 40-day expiry notices that are due
+    /// and deliver everything queued (the server also runs it periodically).
+    MailRun,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -187,6 +190,15 @@ pub async fn run_operator(state: &AppState, command: Command) -> Result<String, 
             Ok(format!(
                 "利用者 {login_id} の{}の利用停止を解除しました",
                 kind.label()
+            ))
+        }
+        Command::MailRun => {
+            let (queued, delivery) = kanri_app::server::mail::run_once(state)
+                .await
+                .map_err(|e| OperatorError::Invalid(e.to_string()))?;
+            Ok(format!(
+                "期限通知 {queued} 件を作成し、{} 件を送信しました（失敗 {} 件）",
+                delivery.sent, delivery.failed
             ))
         }
         Command::DemoLoad => Ok(if demo::load(state).await? {

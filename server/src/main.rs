@@ -95,6 +95,24 @@ async fn main() -> ExitCode {
         }
     });
 
+    // The e-mail job: at start, then every KANRI_MAIL_INTERVAL_MINUTES.
+    let job_state = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(job_state.config.mail.interval);
+        loop {
+            every.tick().await;
+            match kanri_app::server::mail::run_once(&job_state).await {
+                Ok((queued, delivery)) => tracing::info!(
+                    queued,
+                    sent = delivery.sent,
+                    failed = delivery.failed,
+                    "mail job"
+                ),
+                Err(err) => tracing::warn!(error = %err, "mail job failed"),
+            }
+        }
+    });
+
     let db = state.db.clone();
     let router = app(state);
     let served = axum::serve(

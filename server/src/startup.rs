@@ -3,6 +3,7 @@
 
 use kanri_app::server::config::Config;
 use kanri_app::server::db::{Db, DbError};
+use kanri_app::server::mail::{MailError, Mailer};
 use kanri_app::server::operator::OperatorError;
 use kanri_app::server::password::{HashError, PasswordHasher};
 use kanri_app::server::{demo, AppState};
@@ -17,6 +18,8 @@ pub enum StartupError {
     Db(#[from] DbError),
     #[error("password hasher: {0}")]
     Hash(#[from] HashError),
+    #[error("mail: {0}")]
+    Mail(#[from] MailError),
     #[error("demo data: {0}")]
     Demo(#[from] OperatorError),
 }
@@ -32,9 +35,11 @@ pub async fn build_state(
     let db = Db::connect(&config.database_url, config.max_db_connections).await?;
     db.migrate().await?;
     let hasher = PasswordHasher::new(config.hash_cost, config.hash_concurrency)?;
+    let mailer = Mailer::from_config(&config.mail)?;
     let state = AppState {
         db,
         hasher,
+        mailer,
         config: Arc::new(config),
         leptos_options,
     };

@@ -1,7 +1,7 @@
 //! Configuration in one struct, read from the environment. The defaults run
 //! the embedded SQLite demo; nothing here is a secret.
 
-use super::password::HashCost;
+use super::password::{HashCost, Password};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -20,6 +20,30 @@ pub struct Config {
     /// Password hashes computed at once; each takes `hash_cost.memory_kib`.
     pub hash_concurrency: usize,
     pub max_db_connections: u32,
+    pub mail: MailConfig,
+}
+
+/// Where e-mail goes: an SMTP server, or (the default) `.eml` files in a
+/// folder, so that the demo needs no mail server.
+#[derive(Clone, Debug)]
+pub struct MailConfig {
+    /// The From header, e.g. `kanri <noreply@example.jp>`.
+    pub from: String,
+    pub transport: MailTransport,
+    /// How often the expiry-notice job runs.
+    pub interval: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub enum MailTransport {
+    Smtp {
+        host: String,
+        port: u16,
+        starttls: bool,
+        username: Option<String>,
+        password: Option<Password>,
+    },
+    Files(PathBuf),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +52,8 @@ pub enum ConfigError {
     NotANumber(&'static str),
     #[error("{0} must be 1 or 0 (or true/false)")]
     NotABool(&'static str),
+    #[error("{0} must be a port number")]
+    NotAPort(&'static str),
 }
 
 fn var(name: &str) -> Option<String> {
@@ -66,7 +92,6 @@ impl Config {
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("kanri.db").display()));
         Ok(Self {
             database_url,
-            data_dir,
             demo: boolean("KANRI_DEMO", false)?,
             session_idle: Duration::from_secs(60 * number("KANRI_SESSION_IDLE_MINUTES", 15)?),
             session_absolute: Duration::from_secs(
@@ -76,6 +101,8 @@ impl Config {
             hash_cost: HashCost::OWASP,
             hash_concurrency: number("KANRI_HASH_CONCURRENCY", 2)? as usize,
             max_db_connections: number("KANRI_DB_MAX_CONNECTIONS", 8)? as u32,
+            mail: MailConfig::from_env(&data_dir)?,
+            data_dir,
         })
     }
 
@@ -85,5 +112,38 @@ impl Config {
         } else {
             Self::SESSION_COOKIE
         }
+    }
+}
+
+impl MailConfig {
+    /// `KANRI_SMTP_HOST` (+ `_PORT`, `_STARTTLS`, `_USERNAME`, `_PASSWORD`)
+    /// selects SMTP; without it messages are written to `KANRI_MAIL_DIR`
+    /// (default `<data dir>/mail`).
+    pub fn from_env(data_dir: &std::path::Path) -> Result<Self, ConfigError> {
+        let transport = match var("KANRI_SMTP_HOST") {
+            Some(host) => MailTransport::Smtp {
+                host,
+                port: match var("KANRI_SMTP_PORT") {
+                    None => 587,
+                    Some(p) => p
+                        .trim()
+                        .parse()
+                        .map_err(|_| ConfigError::NotAPort("KANRI_SMTP_PORT"))?,
+                },
+                starttls: boolean("KANRI_SMTP_STARTTLS", true)?,
+                username: var("KANRI_SMTP_USERNAME"),
+                password: var("KANRI_SMTP_PASSWORD").map(Password::new),
+            },
+            None => MailTransport::Files(
+                var("KANRI_MAIL_DIR")
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| data_dir.join("mail")),
+            ),
+        };
+        Ok(Self {
+            from: var("KANRI_MAIL_FROM").unwrap_or_else(|| "kanri <noreply@kanri.invalid>".into()),
+            transport,
+            interval: Duration::from_secs(60 * number("KANRI_MAIL_INTERVAL_MINUTES", 24 * 60)?),
+        })
     }
 }

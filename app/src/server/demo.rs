@@ -155,7 +155,7 @@ pub async fn load(state: &AppState) -> Result<bool, OperatorError> {
                     Timestamp(now.0 - Duration::days(100)),
                 )
                 .await?;
-                operator::revoke_certificate(state, login_id, Some("demo")).await?;
+                operator::revoke_silently(state, login_id, Some("demo")).await?;
             }
             DemoCert::None => {}
         }

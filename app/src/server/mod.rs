@@ -8,6 +8,7 @@ pub mod config;
 pub mod context;
 pub mod db;
 pub mod demo;
+pub mod mail;
 pub mod operator;
 pub mod password;
 pub mod revocation;

@@ -236,11 +236,31 @@ pub async fn issue_certificate(
     Ok(serial)
 }
 
-/// Revokes a user's current certificate on the paper 申込書 route.
+/// Revokes a user's current certificate on the paper 申込書 route, and
+/// tells the user by e-mail.
 pub async fn revoke_certificate(
     state: &AppState,
     raw_login_id: &str,
     reason: Option<&str>,
+) -> Result<CertificateSerial, OperatorError> {
+    revoke(state, raw_login_id, reason, true).await
+}
+
+/// Revokes without the e-mail: for loading demo data, which sets up a past
+/// state rather than reporting an event.
+pub(crate) async fn revoke_silently(
+    state: &AppState,
+    raw_login_id: &str,
+    reason: Option<&str>,
+) -> Result<CertificateSerial, OperatorError> {
+    revoke(state, raw_login_id, reason, false).await
+}
+
+async fn revoke(
+    state: &AppState,
+    raw_login_id: &str,
+    reason: Option<&str>,
+    notify: bool,
 ) -> Result<CertificateSerial, OperatorError> {
     let login_id =
         LoginId::parse(raw_login_id).map_err(|e| OperatorError::Invalid(e.to_string()))?;
@@ -254,12 +274,13 @@ pub async fn revoke_certificate(
         .certificate
         .map(|c| c.serial)
         .ok_or_else(|| OperatorError::NothingToRevoke(login_id.to_string()))?;
+    let now = Timestamp::now();
     let mut tx = state.db.begin_write().await?;
     if !certificates::revoke_if_issued(
         &mut tx,
         user.id,
         &serial,
-        Timestamp::now(),
+        now,
         Actor::BankOperator.as_str(),
         reason,
     )
@@ -274,6 +295,18 @@ pub async fn revoke_certificate(
     )
     .await?;
     super::db::sessions::delete_for_user(&mut *tx, user.id, None).await?;
+    if notify {
+        super::mail::enqueue_revocation_notice(
+            &mut tx,
+            user.id,
+            &user.name,
+            login_id.as_str(),
+            &serial,
+            now,
+            "お取引店",
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(serial)
 }

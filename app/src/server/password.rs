@@ -13,7 +13,9 @@ use std::fmt;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
-/// A password as typed. Never `Serialize`, never printed.
+/// A password as typed (or a credential from the configuration). Never
+/// `Serialize`, never printed.
+#[derive(Clone)]
 pub struct Password(String);
 
 impl Password {

@@ -321,7 +321,19 @@ pub async fn execute(
     }
     audit::insert_tx(&mut tx, &actor_entry().target(&target_with_serial)).await?;
     sessions::delete_for_user(&mut *tx, target.user_id, keep_session).await?;
+    let revoked_by = format!("{}（{}）", actor.name, actor.login_id);
+    super::mail::enqueue_revocation_notice(
+        &mut tx,
+        target.user_id,
+        &target.name,
+        target.login_id.as_str(),
+        &certificate.serial,
+        now,
+        &revoked_by,
+    )
+    .await?;
     tx.commit().await?;
+    super::mail::spawn_delivery(state);
     tracing::info!(actor = %actor.login_id, target = %target.login_id, "certificate revoked");
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 use super::config::Config;
 use super::db::Db;
+use super::mail::Mailer;
 use super::password::PasswordHasher;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -11,6 +12,7 @@ use std::sync::Arc;
 pub struct AppState {
     pub db: Db,
     pub hasher: PasswordHasher,
+    pub mailer: Mailer,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
 }

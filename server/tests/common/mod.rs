@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use axum::body::{to_bytes, Body};
 use axum::extract::ConnectInfo;
 use axum::http::{header, Method, Request, StatusCode};
@@ -109,6 +111,13 @@ pub fn test_config(database_url: String) -> Config {
         hash_cost: HashCost::TESTING,
         hash_concurrency: 4,
         max_db_connections: 8,
+        mail: kanri_app::server::config::MailConfig {
+            from: "kanri <noreply@kanri.invalid>".into(),
+            transport: kanri_app::server::config::MailTransport::Files(
+                std::env::temp_dir().join(random_name("kanri-mail-")),
+            ),
+            interval: Duration::from_secs(24 * 3600),
+        },
     }
 }
 

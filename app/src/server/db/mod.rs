@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod certificates;
 pub mod contracts;
+pub mod mail;
 pub mod sessions;
 pub mod users;
 

@@ -1,0 +1,277 @@
+//! E-mail: the 40-day expiry notice ("有効期限切れの40日前にEメールでご案内")
+//! and the revocation notice.
+//!
+//! Messages are first written to the `mail_outbox` table — the expiry scan
+//! with a unique (kind, certificate) row, the revocation notice inside the
+//! revocation's own transaction — and then delivered by [`deliver_pending`],
+//! which claims each row before sending. So a notice is queued exactly once
+//! per certificate however often and on however many instances the job runs;
+//! delivery is at-least-once only across a crash between the SMTP server's
+//! acceptance and the `sent_at` update (the claim's lease then expires and
+//! the row is retried).
+
+use super::config::{MailConfig, MailTransport};
+use super::db::mail::{self, ExpiryCandidate, MailKind, NewMail};
+use super::AppState;
+use crate::domain::{Timestamp, EXPIRY_NOTICE_DAYS};
+use chrono::Duration;
+use lettre::message::{header::ContentType, Mailbox};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+/// How long a claim protects a message from other senders.
+const CLAIM_LEASE_MINUTES: i64 = 10;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("mail configuration: {0}")]
+    Config(String),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+/// The configured way out: SMTP, or `.eml` files.
+#[derive(Clone)]
+pub enum Mailer {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Files(AsyncFileTransport<Tokio1Executor>),
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Mailer::Smtp(_) => "Mailer::Smtp",
+            Mailer::Files(_) => "Mailer::Files",
+        })
+    }
+}
+
+impl Mailer {
+    pub fn from_config(config: &MailConfig) -> Result<Self, MailError> {
+        match &config.transport {
+            MailTransport::Files(dir) => {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| MailError::Config(format!("{}: {e}", dir.display())))?;
+                Ok(Mailer::Files(AsyncFileTransport::new(dir)))
+            }
+            MailTransport::Smtp {
+                host,
+                port,
+                starttls,
+                username,
+                password,
+            } => {
+                let builder = if *starttls {
+                    AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)
+                        .map_err(|e| MailError::Config(e.to_string()))?
+                } else {
+                    // Plain SMTP: only for a relay on a trusted network (or tests).
+                    AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+                };
+                let mut builder = builder
+                    .port(*port)
+                    .timeout(Some(std::time::Duration::from_secs(20)));
+                if let (Some(user), Some(pass)) = (username, password) {
+                    builder = builder
+                        .credentials(Credentials::new(user.clone(), pass.expose().to_owned()));
+                }
+                Ok(Mailer::Smtp(builder.build()))
+            }
+        }
+    }
+
+    async fn send(&self, message: Message) -> Result<(), String> {
+        match self {
+            Mailer::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Mailer::Files(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+        }
+    }
+}
+
+/// Subject and body of the 40-day notice. Plain Japanese text; nothing
+/// secret, no links to click.
+pub fn expiry_notice_text(c: &ExpiryCandidate) -> (String, String) {
+    let subject = "【電子証明書】有効期限が近づいています".to_owned();
+    let body = format!(
+        "{name} 様\n\n\
+         法人向けインターネットバンキングでご利用の電子証明書の有効期限が近づいています。\n\n\
+         ログインID：{login_id}\n\
+         証明書シリアル番号：{serial}\n\
+         有効期限：{not_after}\n\n\
+         有効期限を過ぎると電子証明書は無効となり、ログインできなくなります。\n\
+         有効期限までに、証明書発行アプリの「証明書更新」から更新してください。\n\
+         有効期限が切れた場合は、クライアント証明書（電子証明書）の取得手順にしたがって再度取得してください。\n\n\
+         本メールは送信専用です。ご不明な点はお取引店にお問い合わせください。\n",
+        name = c.name,
+        login_id = c.login_id,
+        serial = c.serial,
+        not_after = c.not_after.jst(),
+    );
+    (subject, body)
+}
+
+/// Subject and body of the revocation notice to the certificate's owner.
+pub fn revocation_notice_text(
+    name: &str,
+    login_id: &str,
+    serial: &str,
+    revoked_at: Timestamp,
+    revoked_by: &str,
+) -> (String, String) {
+    let subject = "【電子証明書】証明書が失効されました".to_owned();
+    let body = format!(
+        "{name} 様\n\n\
+         法人向けインターネットバンキングでご利用の電子証明書が失効されました。\n\n\
+         ログインID：{login_id}\n\
+         証明書シリアル番号：{serial}\n\
+         失効日時：{at}\n\
+         失効操作者：{revoked_by}\n\n\
+         失効した電子証明書ではログインできません。引き続きご利用になる場合は、\
+         クライアント証明書（電子証明書）の取得手順にしたがって再度取得してください。\n\
+         お心当たりのない場合は、マスターユーザまたはお取引店にお問い合わせください。\n\n\
+         本メールは送信専用です。\n",
+        at = revoked_at.jst(),
+    );
+    (subject, body)
+}
+
+/// Queues the expiry notice of every certificate that is 40 days or less
+/// from its 有効期限 and has none yet. Returns how many were queued.
+pub async fn scan_expiring(state: &AppState, now: Timestamp) -> Result<usize, MailError> {
+    let horizon = Timestamp(now.0 + Duration::days(EXPIRY_NOTICE_DAYS));
+    let mut queued = 0;
+    for candidate in mail::expiry_candidates(state.db.pool(), now, horizon).await? {
+        let (subject, body) = expiry_notice_text(&candidate);
+        let new = NewMail {
+            kind: MailKind::ExpiryNotice,
+            certificate_id: candidate.certificate_id,
+            recipient: &candidate.email,
+            subject: &subject,
+            body: &body,
+        };
+        // A concurrent run may have queued it a moment ago: then nothing happens.
+        if mail::enqueue(state.db.pool(), &new).await? {
+            queued += 1;
+        }
+    }
+    Ok(queued)
+}
+
+fn build_message(from: &str, to: &str, subject: &str, body: &str) -> Result<Message, String> {
+    let from: Mailbox = from.parse().map_err(|e| format!("From: {e}"))?;
+    let to: Mailbox = to.parse().map_err(|e| format!("To: {e}"))?;
+    Message::builder()
+        .from(from)
+        .to(to)
+        .subject(subject)
+        .header(ContentType::TEXT_PLAIN)
+        .body(body.to_owned())
+        .map_err(|e| e.to_string())
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Delivery {
+    pub sent: usize,
+    pub failed: usize,
+}
+
+/// Sends every queued message this sender can claim.
+pub async fn deliver_pending(state: &AppState) -> Result<Delivery, MailError> {
+    let pool = state.db.pool();
+    let token = format!("{:032x}", rand::random::<u128>());
+    let mut delivery = Delivery::default();
+    loop {
+        let now = Timestamp::now();
+        let lease = Timestamp(now.0 - Duration::minutes(CLAIM_LEASE_MINUTES));
+        let ids = mail::claimable_ids(pool, lease, 100).await?;
+        if ids.is_empty() {
+            return Ok(delivery);
+        }
+        let mut progressed = false;
+        for id in ids {
+            let Some(message) = mail::claim(pool, id, &token, Timestamp::now(), lease).await?
+            else {
+                continue;
+            };
+            progressed = true;
+            let sent = match build_message(
+                &state.config.mail.from,
+                &message.recipient,
+                &message.subject,
+                &message.body,
+            ) {
+                Ok(m) => state.mailer.send(m).await,
+                Err(e) => Err(e),
+            };
+            match sent {
+                Ok(()) => {
+                    mail::mark_sent(pool, id, &token, Timestamp::now()).await?;
+                    delivery.sent += 1;
+                }
+                Err(err) => {
+                    tracing::warn!(mail_id = id, error = %err, "mail delivery failed; will retry");
+                    mail::release(pool, id, &token).await?;
+                    delivery.failed += 1;
+                }
+            }
+        }
+        if !progressed || delivery.failed > 0 {
+            // Others hold the rest, or the transport is failing: try again next run.
+            return Ok(delivery);
+        }
+    }
+}
+
+/// One run of the job: queue the due expiry notices, deliver what is queued.
+pub async fn run_once(state: &AppState) -> Result<(usize, Delivery), MailError> {
+    let queued = scan_expiring(state, Timestamp::now()).await?;
+    let delivery = deliver_pending(state).await?;
+    Ok((queued, delivery))
+}
+
+/// Queues the revocation notice to the certificate's owner, inside the
+/// revocation's transaction: no revocation without its notice, and no notice
+/// for a revocation that rolled back.
+pub async fn enqueue_revocation_notice(
+    tx: &mut super::db::Tx,
+    owner_user_id: i64,
+    owner_name: &str,
+    owner_login_id: &str,
+    serial: &crate::domain::CertificateSerial,
+    revoked_at: Timestamp,
+    revoked_by: &str,
+) -> Result<(), sqlx::Error> {
+    let Some(email) = mail::email_of(&mut **tx, owner_user_id).await? else {
+        return Ok(());
+    };
+    let Some(certificate_id) = mail::certificate_id(&mut **tx, serial).await? else {
+        return Ok(());
+    };
+    let (subject, body) = revocation_notice_text(
+        owner_name,
+        owner_login_id,
+        serial.as_str(),
+        revoked_at,
+        revoked_by,
+    );
+    let new = NewMail {
+        kind: MailKind::RevocationNotice,
+        certificate_id,
+        recipient: &email,
+        subject: &subject,
+        body: &body,
+    };
+    mail::enqueue_tx(tx, &new).await?;
+    Ok(())
+}
+
+/// Delivers queued mail in the background, soon after a revocation; the
+/// periodic job picks up whatever this misses.
+pub fn spawn_delivery(state: &AppState) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Err(err) = deliver_pending(&state).await {
+            tracing::warn!(error = %err, "background mail delivery failed");
+        }
+    });
+}
