@@ -57,6 +57,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                 <Route path=path!("/kanri") view=BusinessSelectPage ssr=SsrMode::Async/>
                 <Route path=path!("/kanri/users") view=UserAdminMenuPage ssr=SsrMode::Async/>
+                <Route path=path!("/kanri/users/status") view=StatusOverviewPage ssr=SsrMode::Async/>
+                <Route path=path!("/kanri/history") view=HistoryPage ssr=SsrMode::Async/>
                 <Route path=path!("/kanri/users/revoke") view=RevokeListPage ssr=SsrMode::Async/>
                 <Route path=path!("/kanri/users/revoke/confirm") view=RevokeConfirmPage ssr=SsrMode::Async/>
                 <Route path=path!("/kanri/users/revoke/result") view=RevokeResultPage ssr=SsrMode::Async/>

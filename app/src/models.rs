@@ -215,3 +215,117 @@ mod tests {
         }
     }
 }
+
+/// 証明書状態照会: counts and one page of the contract's users.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CertificateOverview {
+    pub viewer: Viewer,
+    pub not_issued: usize,
+    pub issued: usize,
+    pub expiring_soon: usize,
+    pub expired: usize,
+    pub revoked: usize,
+    pub rows: Vec<OverviewRow>,
+    pub sort: OverviewSort,
+    pub descending: bool,
+    pub page: Page,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OverviewRow {
+    pub login_id: String,
+    pub name: String,
+    pub role_label: String,
+    pub status_label: String,
+    pub expiring_soon: bool,
+    pub expired: bool,
+    pub not_after_jst: Option<String>,
+    /// Whole days left; negative once expired; `None` without a live certificate.
+    pub days_left: Option<i64>,
+}
+
+/// Columns 証明書状態照会 sorts by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OverviewSort {
+    LoginId,
+    Name,
+    Role,
+    Status,
+    NotAfter,
+}
+
+impl OverviewSort {
+    pub const ALL: [OverviewSort; 5] = [
+        OverviewSort::LoginId,
+        OverviewSort::Name,
+        OverviewSort::Role,
+        OverviewSort::Status,
+        OverviewSort::NotAfter,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            OverviewSort::LoginId => "login_id",
+            OverviewSort::Name => "name",
+            OverviewSort::Role => "role",
+            OverviewSort::Status => "status",
+            OverviewSort::NotAfter => "not_after",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            OverviewSort::LoginId => "ログインID",
+            OverviewSort::Name => "利用者名",
+            OverviewSort::Role => "利用者区分",
+            OverviewSort::Status => "証明書状態",
+            OverviewSort::NotAfter => "有効期限（残り日数）",
+        }
+    }
+}
+
+/// Where a paged list stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page {
+    /// 1-based.
+    pub number: usize,
+    pub count: usize,
+    pub total_rows: usize,
+}
+
+/// 操作履歴照会: the filter as understood, and one page of rows.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AuditHistory {
+    pub viewer: Viewer,
+    pub filter: AuditFilterForm,
+    /// Why part of the filter was ignored, if it was.
+    pub filter_message: Option<String>,
+    pub users: Vec<(String, String)>,
+    pub actions: Vec<(String, String)>,
+    pub rows: Vec<AuditRow>,
+    pub page: Page,
+    /// The earliest day that can be asked for (100 days back), `YYYY-MM-DD`.
+    pub window_start: String,
+}
+
+/// The filter fields as typed (dates `YYYY-MM-DD`, Japan time).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditFilterForm {
+    pub from: String,
+    pub to: String,
+    pub user: String,
+    pub action: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub occurred_jst: String,
+    pub actor: String,
+    pub action_label: String,
+    pub target: String,
+    pub outcome_label: String,
+}

@@ -84,3 +84,16 @@ test("keyboard alone reaches 実行", async ({ page }, testInfo) => {
   await page.keyboard.press("Enter");
   await expect(page.locator("#certificate-status")).toHaveText("失効済み");
 });
+
+test("操作履歴照会 shows the revocation of sachikodt", async ({ page }, testInfo) => {
+  await login(page, testInfo, "master01");
+  await page.getByRole("link", { name: "管理" }).click();
+  await page.getByRole("link", { name: "操作履歴照会" }).click();
+  await expect(page.getByRole("heading", { name: "操作履歴照会" })).toBeVisible();
+  await page.getByLabel("操作内容").selectOption({ label: "証明書失効" });
+  await page.getByRole("button", { name: "絞り込み" }).click();
+  const row = page.getByRole("row", { name: /sachikodt/ }).filter({ hasText: "成功" });
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText("master01");
+  await shot(page, testInfo, "16-history");
+});

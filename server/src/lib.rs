@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod middleware;
+pub mod reports;
 pub mod router;
 pub mod startup;
 

@@ -155,9 +155,12 @@ async fn logout_ends_the_session_on_the_server(app: TestApp) {
     );
 }
 
-const ADMIN_ROUTES: [&str; 5] = [
+const ADMIN_ROUTES: [&str; 8] = [
     "/kanri",
     "/kanri/users",
+    "/kanri/users/status",
+    "/kanri/history",
+    "/kanri/history.csv",
     "/kanri/users/revoke",
     "/kanri/users/revoke/confirm?login_id=logid031",
     "/kanri/users/revoke/result?login_id=logid031",
@@ -189,8 +192,20 @@ async fn general_user_is_refused_every_admin_route(app: TestApp) {
 async fn general_user_is_refused_every_admin_server_function(app: TestApp) {
     let mut client = app.logged_in("sachikodt").await;
     let serial = app.certificate_serial("logid031").await;
-    let calls: [(&str, Vec<(&str, &str)>); 5] = [
+    let no_filter = vec![
+        ("from", ""),
+        ("to", ""),
+        ("user", ""),
+        ("action", ""),
+        ("page", ""),
+    ];
+    let calls: [(&str, Vec<(&str, &str)>); 7] = [
         ("/api/administrator", vec![]),
+        (
+            "/api/certificate_overview",
+            vec![("sort", ""), ("dir", ""), ("page", "")],
+        ),
+        ("/api/audit_history", no_filter),
         ("/api/revocation_candidates", vec![]),
         (
             "/api/revocation_confirmation",

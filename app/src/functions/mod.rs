@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod pages;
+pub mod reports;
 pub mod revocation;
 
 /// URL-encodes a query value (the few characters our codes and IDs may hold).

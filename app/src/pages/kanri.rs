@@ -16,7 +16,7 @@ fn page(viewer: Viewer) -> impl IntoView {
             <ScreenHeading title="業務選択" screen_id="BSSK001"/>
             <ul class="choices">
                 <li><a class="button" href="/kanri/users">"利用者管理"</a></li>
-                <li><span class="button disabled" aria-disabled="true">"操作履歴照会"</span>" （準備中）"</li>
+                <li><a class="button" href="/kanri/history">"操作履歴照会"</a></li>
             </ul>
         </Layout>
     }

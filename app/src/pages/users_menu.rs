@@ -16,7 +16,7 @@ fn page(viewer: Viewer) -> impl IntoView {
             <ScreenHeading title="作業内容選択" screen_id="BRSK001"/>
             <ul class="choices">
                 <li><a class="button" href="/kanri/users/revoke">"証明書失効"</a></li>
-                <li><span class="button disabled" aria-disabled="true">"証明書状態照会"</span>" （準備中）"</li>
+                <li><a class="button" href="/kanri/users/status">"証明書状態照会"</a></li>
             </ul>
             <p><a href="/kanri">"戻る"</a></p>
         </Layout>

@@ -48,6 +48,21 @@ impl AuditAction {
         }
     }
 
+    pub const ALL: [AuditAction; 8] = [
+        AuditAction::Login,
+        AuditAction::Logout,
+        AuditAction::CertificateRevoke,
+        AuditAction::CertificateIssue,
+        AuditAction::ContractCreate,
+        AuditAction::UserCreate,
+        AuditAction::PasswordRelease,
+        AuditAction::DemoLoad,
+    ];
+
+    pub fn from_db(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_db() == value)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             AuditAction::Login => "ログイン",
@@ -66,6 +81,32 @@ impl AuditAction {
 pub enum Outcome {
     Success,
     Failure,
+}
+
+/// The Japanese words for a failure reason stored in 操作履歴.
+pub fn reason_label(reason: &str) -> &'static str {
+    use crate::models::RevokeRefusal;
+    if let Some(refusal) = RevokeRefusal::from_code(reason) {
+        return match refusal {
+            RevokeRefusal::NotSelected => "対象者未選択",
+            RevokeRefusal::NotFound => "対象者なし",
+            RevokeRefusal::NotPermitted => "権限なし",
+            RevokeRefusal::NotRevocable => "失効できない状態",
+            RevokeRefusal::AlreadyRevoked => "失効済み",
+            RevokeRefusal::CertificateChanged => "証明書変更あり",
+            RevokeRefusal::PasswordMissing => "確認用パスワード未入力",
+            RevokeRefusal::WrongPassword => "確認用パスワード誤り",
+            RevokeRefusal::PasswordNowStopped => "確認用パスワード誤り（利用停止）",
+            RevokeRefusal::PasswordStopped => "確認用パスワード利用停止中",
+        };
+    }
+    match reason {
+        "invalid_credentials" => "ログインIDまたはパスワード誤り",
+        "wrong_password" => "ログインパスワード誤り",
+        "wrong_password_now_stopped" => "ログインパスワード誤り（利用停止）",
+        "login_password_stopped" => "ログインパスワード利用停止中",
+        _ => "その他",
+    }
 }
 
 impl Outcome {

@@ -64,8 +64,11 @@ pub fn client_info() -> ClientInfo {
 /// The logged-in user, or `NotLoggedIn` (no session, idle or absolute
 /// timeout passed, or the user no longer exists).
 pub async fn current_user() -> Result<CurrentUser, AppError> {
-    let state = state()?;
-    let session = session().await?;
+    authenticate(&state()?, session().await?).await
+}
+
+/// [`current_user`] for handlers outside Leptos (the CSV download).
+pub async fn authenticate(state: &AppState, session: Session) -> Result<CurrentUser, AppError> {
     let Some(auth) = session.get::<SessionAuth>(AUTH_KEY).await? else {
         return Err(AppError::NotLoggedIn);
     };

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod mail;
 pub mod operator;
 pub mod password;
+pub mod reports;
 pub mod revocation;
 pub mod session_store;
 pub mod state;
