@@ -43,9 +43,30 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The Content-Security-Policy of a screen: scripts only from this server
+/// and the inline hydration loader that carries this response's nonce.
+pub fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         frame-ancestors 'none'; form-action 'self'"
+    )
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // leptos_axum mints a nonce per response and puts it on every script
+    // it writes; the header that allows exactly those scripts goes here.
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        if let Ok(value) = http::HeaderValue::from_str(&content_security_policy(&nonce)) {
+            response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
     // Async SSR: a screen is sent only when complete, so that it can still
     // set its status code or redirect (login required, no permission).
     view! {

@@ -79,10 +79,11 @@ pub enum RevokeRefusal {
     WrongPassword,
     PasswordNowStopped,
     PasswordStopped,
+    Throttled,
 }
 
 impl RevokeRefusal {
-    const ALL: [RevokeRefusal; 10] = [
+    const ALL: [RevokeRefusal; 11] = [
         RevokeRefusal::NotSelected,
         RevokeRefusal::NotFound,
         RevokeRefusal::NotPermitted,
@@ -93,6 +94,7 @@ impl RevokeRefusal {
         RevokeRefusal::WrongPassword,
         RevokeRefusal::PasswordNowStopped,
         RevokeRefusal::PasswordStopped,
+        RevokeRefusal::Throttled,
     ];
 
     pub fn code(self) -> &'static str {
@@ -107,6 +109,7 @@ impl RevokeRefusal {
             RevokeRefusal::WrongPassword => "wrong_password",
             RevokeRefusal::PasswordNowStopped => "password_now_stopped",
             RevokeRefusal::PasswordStopped => "password_stopped",
+            RevokeRefusal::Throttled => "throttled",
         }
     }
 
@@ -129,6 +132,7 @@ impl RevokeRefusal {
             RevokeRefusal::PasswordNowStopped => format!(
                 "確認用パスワードを6回連続で誤ったため、確認用パスワードが利用停止となりました。{releaser}に利用停止の解除を依頼してください。"
             ),
+            RevokeRefusal::Throttled => "短時間に多くの実行が試みられたため、受け付けを一時停止しています。しばらくしてから再度お試しください。".into(),
             RevokeRefusal::PasswordStopped => format!(
                 "確認用パスワードが利用停止となっているため、実行できません。{releaser}に利用停止の解除を依頼してください。"
             ),
@@ -151,6 +155,7 @@ pub enum LoginNotice {
     Stopped,
     LoggedOut,
     SessionEnded,
+    Throttled,
 }
 
 impl LoginNotice {
@@ -160,6 +165,7 @@ impl LoginNotice {
             LoginNotice::Stopped => "stopped",
             LoginNotice::LoggedOut => "logged_out",
             LoginNotice::SessionEnded => "session_ended",
+            LoginNotice::Throttled => "throttled",
         }
     }
 
@@ -169,6 +175,7 @@ impl LoginNotice {
             LoginNotice::Stopped,
             LoginNotice::LoggedOut,
             LoginNotice::SessionEnded,
+            LoginNotice::Throttled,
         ]
         .into_iter()
         .find(|n| n.code() == code)
@@ -180,11 +187,15 @@ impl LoginNotice {
             LoginNotice::Stopped => "ログインパスワードが利用停止となっています。マスターユーザ（マスターユーザの方はお取引店）に利用停止の解除を依頼してください。",
             LoginNotice::LoggedOut => "ログアウトしました。",
             LoginNotice::SessionEnded => "一定時間操作がなかったため、またはセッションが終了したため、再度ログインしてください。",
+            LoginNotice::Throttled => "短時間に多くのログインが試みられたため、受け付けを一時停止しています。しばらくしてから再度お試しください。",
         }
     }
 
     pub fn is_error(self) -> bool {
-        matches!(self, LoginNotice::Invalid | LoginNotice::Stopped)
+        matches!(
+            self,
+            LoginNotice::Invalid | LoginNotice::Stopped | LoginNotice::Throttled
+        )
     }
 }
 

@@ -4,12 +4,13 @@
 //! - security and cache headers on every response.
 
 use axum::body::{to_bytes, Body};
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use kanri_app::error::AppError;
 use kanri_app::models::LoginNotice;
+use kanri_app::server::AppState;
 
 const SERVER_FN_ERROR_HEADER: &str = "serverfnerror";
 
@@ -99,9 +100,17 @@ fn is_same_origin(req: &Request) -> bool {
         == Some(host)
 }
 
-/// Headers on every response. Authenticated pages and server functions must
-/// never be cached; static files under /pkg may be.
-pub async fn security_headers(req: Request, next: Next) -> Response {
+/// CSP for responses that are not screens (error pages, server-function
+/// answers, files): no script at all.
+const DEFAULT_CSP: &str =
+    "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; \
+     frame-ancestors 'none'; form-action 'self'";
+
+/// Headers on every response. Screens bring their own CSP (with the
+/// response's nonce, see `kanri_app::App`); everything else gets one
+/// without scripts. Authenticated pages and server functions must never be
+/// cached; static files under /pkg may be. HSTS when served over HTTPS.
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let cacheable = req.uri().path().starts_with("/pkg/");
     let mut response = next.run(req).await;
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -118,12 +127,18 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     );
     headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    headers.insert(
-        "content-security-policy",
-        HeaderValue::from_static(
-            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-        ),
-    );
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(DEFAULT_CSP),
+        );
+    }
+    if state.config.secure_cookies {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     if !cacheable {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

@@ -43,7 +43,10 @@ pub fn app(state: AppState) -> Router {
         .layer(sessions)
         .layer(axum::middleware::from_fn(middleware::same_origin_writes))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::security_headers,
+        ))
         .with_state(state)
 }
 

@@ -6,6 +6,7 @@ use kanri_app::server::db::{Db, DbError};
 use kanri_app::server::mail::{MailError, Mailer};
 use kanri_app::server::operator::OperatorError;
 use kanri_app::server::password::{HashError, PasswordHasher};
+use kanri_app::server::throttle::Throttles;
 use kanri_app::server::{demo, AppState};
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -40,6 +41,10 @@ pub async fn build_state(
         db,
         hasher,
         mailer,
+        throttles: Arc::new(Throttles::new(
+            config.attempts_per_client_per_minute,
+            config.attempts_per_account_per_minute,
+        )),
         config: Arc::new(config),
         leptos_options,
     };

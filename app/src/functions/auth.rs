@@ -37,6 +37,9 @@ pub async fn login(login_id: String, password: String) -> Result<(), AppError> {
         LoginOutcome::Stopped => {
             leptos_axum::redirect(&format!("/login?notice={}", LoginNotice::Stopped.code()))
         }
+        LoginOutcome::Throttled => {
+            leptos_axum::redirect(&format!("/login?notice={}", LoginNotice::Throttled.code()))
+        }
     }
     Ok(())
 }

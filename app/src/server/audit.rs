@@ -98,6 +98,7 @@ pub fn reason_label(reason: &str) -> &'static str {
             RevokeRefusal::WrongPassword => "確認用パスワード誤り",
             RevokeRefusal::PasswordNowStopped => "確認用パスワード誤り（利用停止）",
             RevokeRefusal::PasswordStopped => "確認用パスワード利用停止中",
+            RevokeRefusal::Throttled => "試行回数超過",
         };
     }
     match reason {

@@ -21,6 +21,8 @@ pub enum LoginOutcome {
     Invalid,
     /// The ログインパスワード is stopped (now or before).
     Stopped,
+    /// Too many attempts from this client or on this account just now.
+    Throttled,
 }
 
 pub async fn login(
@@ -30,6 +32,16 @@ pub async fn login(
     client: &ClientInfo,
 ) -> Result<LoginOutcome, AppError> {
     let db = &state.db;
+    let account = clean(raw_login_id.trim(), 32);
+    if !state
+        .throttles
+        .allow("login", client.ip.as_deref(), &account)
+    {
+        let entry = AuditEntry::new(Actor::Unknown(account), None, AuditAction::Login, client)
+            .failed("throttled");
+        audit::insert(db.pool(), &entry).await?;
+        return Ok(LoginOutcome::Throttled);
+    }
     let login_id = LoginId::parse(raw_login_id.trim()).ok();
     let user = match &login_id {
         Some(id) if !password.is_empty() => users::find_by_login_id(db.pool(), id).await?,

@@ -21,6 +21,14 @@ pub struct Config {
     pub hash_concurrency: usize,
     pub max_db_connections: u32,
     pub mail: MailConfig,
+    /// Login and 実行 attempts allowed per minute from one client address…
+    pub attempts_per_client_per_minute: u32,
+    /// …and on one account.
+    pub attempts_per_account_per_minute: u32,
+    /// Peers whose `X-Forwarded-For` is believed (the reverse proxies).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Log lines as JSON (`KANRI_LOG_FORMAT=json`) instead of text.
+    pub json_logs: bool,
 }
 
 /// Where e-mail goes: an SMTP server, or (the default) `.eml` files in a
@@ -52,6 +60,8 @@ pub enum ConfigError {
     NotANumber(&'static str),
     #[error("{0} must be 1 or 0 (or true/false)")]
     NotABool(&'static str),
+    #[error("{0} must be a comma-separated list of IP addresses")]
+    NotAddresses(&'static str),
     #[error("{0} must be a port number")]
     NotAPort(&'static str),
 }
@@ -102,6 +112,19 @@ impl Config {
             hash_concurrency: number("KANRI_HASH_CONCURRENCY", 2)? as usize,
             max_db_connections: number("KANRI_DB_MAX_CONNECTIONS", 8)? as u32,
             mail: MailConfig::from_env(&data_dir)?,
+            attempts_per_client_per_minute: number("KANRI_ATTEMPTS_PER_CLIENT_PER_MINUTE", 30)?
+                as u32,
+            attempts_per_account_per_minute: number("KANRI_ATTEMPTS_PER_ACCOUNT_PER_MINUTE", 10)?
+                as u32,
+            trusted_proxies: match var("KANRI_TRUSTED_PROXIES") {
+                None => Vec::new(),
+                Some(list) => list
+                    .split(',')
+                    .map(|ip| ip.trim().parse())
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| ConfigError::NotAddresses("KANRI_TRUSTED_PROXIES"))?,
+            },
+            json_logs: var("KANRI_LOG_FORMAT").is_some_and(|f| f == "json"),
             data_dir,
         })
     }

@@ -12,7 +12,7 @@ use axum::extract::ConnectInfo;
 use http::request::Parts;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use tower_sessions::Session;
 
 /// What the session remembers about its user. The user's role and state are
@@ -45,20 +45,45 @@ pub async fn session() -> Result<Session, AppError> {
     })
 }
 
-/// The client's address (from the socket) and user agent.
+/// The client's address and user agent. The address is the socket's peer,
+/// or — only when that peer is a configured reverse proxy — the nearest
+/// address in `X-Forwarded-For` that is not itself a trusted proxy.
 pub fn client_info() -> ClientInfo {
     let Some(parts) = use_context::<Parts>() else {
         return ClientInfo::default();
     };
-    let ip = parts
+    let trusted = use_context::<AppState>()
+        .map(|s| s.config.trusted_proxies.clone())
+        .unwrap_or_default();
+    let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string());
+        .map(|ConnectInfo(addr)| addr.ip());
+    let ip = peer.map(|peer| client_address(peer, &parts.headers, &trusted).to_string());
     let user_agent = parts
         .headers
         .get(http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok());
     ClientInfo::new(ip, user_agent)
+}
+
+pub fn client_address(peer: IpAddr, headers: &http::HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|ip| ip.trim().parse().ok())
+        .collect();
+    // Walk from the nearest hop outwards; the first untrusted one is the client.
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|ip| !trusted.contains(ip))
+        .unwrap_or(peer)
 }
 
 /// The logged-in user, or `NotLoggedIn` (no session, idle or absolute
@@ -107,5 +132,35 @@ pub fn set_error_status(err: &AppError) {
         if let Ok(status) = http::StatusCode::from_u16(err.status()) {
             options.set_status(status);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_address;
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_a_trusted_proxy() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("x-forwarded-for", "203.0.113.9, 10.0.0.5".parse().unwrap());
+        let proxies = [ip("10.0.0.1"), ip("10.0.0.5")];
+        assert_eq!(
+            client_address(ip("10.0.0.1"), &headers, &proxies),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            client_address(ip("198.51.100.7"), &headers, &proxies),
+            ip("198.51.100.7"),
+            "spoofed header ignored"
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.1"), &http::HeaderMap::new(), &proxies),
+            ip("10.0.0.1")
+        );
     }
 }

@@ -15,5 +15,6 @@ pub mod reports;
 pub mod revocation;
 pub mod session_store;
 pub mod state;
+pub mod throttle;
 
 pub use state::AppState;

@@ -189,6 +189,20 @@ pub async fn execute(
         )
     };
 
+    // Too many attempts just now: refused before any work (and any hash).
+    if !state
+        .throttles
+        .allow("revoke", client.ip.as_deref(), actor.login_id.as_str())
+    {
+        return Err(refuse(
+            state,
+            actor,
+            &clean(raw_login_id, 32),
+            RevokeRefusal::Throttled,
+            client,
+        )
+        .await?);
+    }
     // A stopped password is refused without being checked.
     if actor.confirmation_stopped {
         return Err(refuse(

@@ -4,6 +4,7 @@ use super::config::Config;
 use super::db::Db;
 use super::mail::Mailer;
 use super::password::PasswordHasher;
+use super::throttle::Throttles;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -13,6 +14,7 @@ pub struct AppState {
     pub db: Db,
     pub hasher: PasswordHasher,
     pub mailer: Mailer,
+    pub throttles: Arc<Throttles>,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
 }

@@ -118,6 +118,11 @@ pub fn test_config(database_url: String) -> Config {
             ),
             interval: Duration::from_secs(24 * 3600),
         },
+        // Tests fire many attempts from one address; the throttle has its own tests.
+        attempts_per_client_per_minute: 100_000,
+        attempts_per_account_per_minute: 100_000,
+        trusted_proxies: Vec::new(),
+        json_logs: false,
     }
 }
 
