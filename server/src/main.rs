@@ -12,13 +12,19 @@ use tower_sessions::ExpiredDeletion;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,tower_sessions=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    // Structured logs. Nothing logs request headers, bodies or SQL
+    // parameters, so no password, hash, cookie or session ID reaches them
+    // (the load test greps its server's log to prove it).
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,tower_sessions=warn".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("KANRI_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
 
     let cli = Cli::parse();
     let mut config = match Config::from_env() {
