@@ -5,12 +5,10 @@
 //! flood of logins queues here instead of exhausting memory or starving the
 //! async workers that serve everyone else.
 
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHasher as _, PasswordVerifier as _, SaltString,
-};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{rand_core::OsRng, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
 
 /// A password as typed (or a credential from the configuration). Never
@@ -124,9 +122,10 @@ impl fmt::Debug for PasswordHasher {
 impl PasswordHasher {
     pub fn new(cost: HashCost, max_concurrent: usize) -> Result<Self, HashError> {
         let dummy = hash_blocking(cost, "kanri-dummy-password-for-timing")?;
+        let permits = max_concurrent.max(1);
         Ok(Self {
             cost,
-            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            permits: Arc::new(Semaphore::new(permits)),
             dummy,
         })
     }
@@ -153,17 +152,9 @@ impl PasswordHasher {
         let _permit = self.permits.acquire().await.map_err(|_| HashError::Join)?;
         let raw = password.expose().to_owned();
         let hash = hash.0.clone();
-        tokio::task::spawn_blocking(move || {
-            let Ok(parsed) = argon2::PasswordHash::new(&hash) else {
-                return false;
-            };
-            // Verification uses the parameters stored in the hash itself.
-            Argon2::default()
-                .verify_password(raw.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .await
-        .map_err(|_| HashError::Join)
+        tokio::task::spawn_blocking(move || verify_blocking(raw.as_bytes(), &hash))
+            .await
+            .map_err(|_| HashError::Join)
     }
 
     /// Spends the time of one verification without a real hash.
@@ -173,12 +164,86 @@ impl PasswordHasher {
     }
 }
 
+/// Argon2's working memory (19 MiB per hash), reused. Allocating it per
+/// hash let glibc keep a copy in the arena of every blocking thread that
+/// ever hashed: hundreds of MiB of RSS under load. At most
+/// `MAX_POOLED_BUFFERS` are kept; the semaphore keeps fewer in use.
+static WORK_MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+const MAX_POOLED_BUFFERS: usize = 4;
+
+fn with_work_memory<T>(blocks_needed: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
+    let reused = {
+        let mut free = WORK_MEMORY.lock().unwrap_or_else(|p| p.into_inner());
+        free.iter()
+            .position(|b| b.len() == blocks_needed)
+            .map(|i| free.swap_remove(i))
+    };
+    let mut blocks = reused.unwrap_or_else(|| vec![Block::default(); blocks_needed]);
+    let result = work(&mut blocks);
+    let mut free = WORK_MEMORY.lock().unwrap_or_else(|p| p.into_inner());
+    if free.len() < MAX_POOLED_BUFFERS {
+        free.push(blocks);
+    }
+    result
+}
+
+/// Verifies with the parameters stored in the hash itself. The comparison
+/// is constant-time (`Output`'s equality).
+fn verify_blocking(password: &[u8], hash: &str) -> bool {
+    use argon2::password_hash::Output;
+    let Ok(parsed) = argon2::PasswordHash::new(hash) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm) else {
+        return false;
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from) {
+        None => Version::V0x13,
+        Some(Ok(v)) => v,
+        Some(Err(_)) => return false,
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buf) else {
+        return false;
+    };
+    let mut out = vec![0u8; expected.len()];
+    let argon2 = Argon2::new(algorithm, version, params.clone());
+    let computed = with_work_memory(params.block_count(), |blocks| {
+        argon2.hash_password_into_with_memory(password, salt, &mut out, blocks)
+    });
+    computed.is_ok() && Output::new(&out).is_ok_and(|o| o == expected)
+}
+
+/// Hashes a new password into the PHC string that is stored.
 pub fn hash_blocking(cost: HashCost, raw: &str) -> Result<PasswordHash, HashError> {
+    use argon2::password_hash::{Output, ParamsString};
     let salt = SaltString::generate(&mut OsRng);
-    cost.argon2()
-        .hash_password(raw.as_bytes(), &salt)
-        .map(|h| PasswordHash(h.to_string()))
-        .map_err(|_| HashError::Hash)
+    let mut salt_buf = [0u8; 64];
+    let salt_bytes = salt
+        .as_salt()
+        .decode_b64(&mut salt_buf)
+        .map_err(|_| HashError::Hash)?;
+    let argon2 = cost.argon2();
+    let params = argon2.params().clone();
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    with_work_memory(params.block_count(), |blocks| {
+        argon2.hash_password_into_with_memory(raw.as_bytes(), salt_bytes, &mut out, blocks)
+    })
+    .map_err(|_| HashError::Hash)?;
+    let phc = argon2::PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(|_| HashError::Hash)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).map_err(|_| HashError::Hash)?),
+    };
+    Ok(PasswordHash(phc.to_string()))
 }
 
 #[cfg(test)]
