@@ -83,6 +83,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/kanri/users/revoke") view=RevokeListPage ssr=SsrMode::Async/>
                 <Route path=path!("/kanri/users/revoke/confirm") view=RevokeConfirmPage ssr=SsrMode::Async/>
                 <Route path=path!("/kanri/users/revoke/result") view=RevokeResultPage ssr=SsrMode::Async/>
+                <Route path=path!("/bench/minimal") view=BenchMinimalPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

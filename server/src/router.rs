@@ -27,13 +27,35 @@ pub fn app(state: AppState) -> Router {
         .with_secure(config.secure_cookies)
         .with_same_site(SameSite::Strict)
         .with_path("/")
-        .with_expiry(Expiry::OnInactivity(idle))
-        // Saving on every request moves the idle deadline with activity.
-        .with_always_save(true);
+        // Saved when changed; `context::authenticate` changes it often enough
+        // to move the idle deadline with activity (see `refresh_interval`).
+        .with_expiry(Expiry::OnInactivity(idle));
 
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
-    Router::new()
+    let mut router = Router::new();
+    // Baseline for bench/: the list page's own bytes from a bare handler.
+    if let Some(bytes) = config
+        .bench_bare_file
+        .as_ref()
+        .filter(|_| config.bench_routes)
+        .and_then(|f| std::fs::read(f).ok())
+    {
+        let bytes = axum::body::Bytes::from(bytes);
+        router = router.route(
+            "/bench/bare",
+            get(move || {
+                let bytes = bytes.clone();
+                async move {
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                        bytes,
+                    )
+                }
+            }),
+        );
+    }
+    router
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/kanri/history.csv", get(crate::reports::history_csv))

@@ -506,3 +506,30 @@ async fn browser_fetch_metadata_decides_cross_origin_writes() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn activity_moves_the_idle_deadline_without_a_write_per_request() {
+    let app = TestApp::start(Backend::Sqlite, |c| c.session_idle = Duration::from_secs(2))
+        .await
+        .unwrap();
+    let mut client = app.logged_in("master01").await;
+    // Active for twice the idle timeout: still logged in.
+    for _ in 0..6 {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        assert_eq!(client.get("/").await.status, StatusCode::OK);
+    }
+    // Two requests in quick succession: the second does not write the session.
+    let before = app
+        .scalar_string("SELECT expires_at FROM sessions WHERE id <> $1", "")
+        .await;
+    client.get("/").await;
+    let after = app
+        .scalar_string("SELECT expires_at FROM sessions WHERE id <> $1", "")
+        .await;
+    assert_eq!(before, after);
+    tokio::time::sleep(Duration::from_millis(2600)).await;
+    assert_eq!(
+        client.get("/").await.location(),
+        Some("/login?notice=session_ended")
+    );
+}

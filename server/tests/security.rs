@@ -413,3 +413,23 @@ async fn hostile_input_never_gets_a_5xx_or_changes_data(app: TestApp) {
         "users and certificates unchanged"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn bench_routes_are_off_unless_asked_for() {
+    let app = TestApp::start(Backend::Sqlite, |_| {}).await.unwrap();
+    let mut client = app.client();
+    assert_eq!(
+        client.get("/bench/minimal").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        client.get("/bench/bare").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let on = TestApp::start(Backend::Sqlite, |c| c.bench_routes = true)
+        .await
+        .unwrap();
+    let page = on.client().get("/bench/minimal").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("最小のページです。"));
+}

@@ -23,10 +23,12 @@ pub async fn login(login_id: String, password: String) -> Result<(), AppError> {
         } => {
             // A new session ID at every login (no session fixation).
             session.cycle_id().await?;
+            let now = Timestamp::now();
             let auth = SessionAuth {
                 user_id: user.id,
-                authenticated_at: Timestamp::now(),
+                authenticated_at: now,
                 previous_login_at,
+                last_seen: now,
             };
             session.insert(AUTH_KEY, auth).await?;
             leptos_axum::redirect("/");

@@ -1,6 +1,7 @@
 //! One file per screen. Screens render on the server only (islands mode);
 //! they show what their server function returns and nothing more.
 
+mod bench;
 mod history;
 mod home;
 mod kanri;
@@ -12,6 +13,7 @@ mod revoke_result;
 mod status_overview;
 mod users_menu;
 
+pub use bench::BenchMinimalPage;
 pub use history::HistoryPage;
 pub use home::HomePage;
 pub use kanri::BusinessSelectPage;

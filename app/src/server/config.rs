@@ -29,6 +29,11 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Log lines as JSON (`KANRI_LOG_FORMAT=json`) instead of text.
     pub json_logs: bool,
+    /// `KANRI_BENCH_ROUTES=1`: serve `/bench/minimal` (a minimal Leptos page)
+    /// and, with `KANRI_BENCH_BARE_FILE`, `/bench/bare` (those bytes from a
+    /// bare axum handler), the baselines of `bench/`. Off by default.
+    pub bench_routes: bool,
+    pub bench_bare_file: Option<PathBuf>,
 }
 
 /// Where e-mail goes: an SMTP server, or (the default) `.eml` files in a
@@ -125,6 +130,8 @@ impl Config {
                     .map_err(|_| ConfigError::NotAddresses("KANRI_TRUSTED_PROXIES"))?,
             },
             json_logs: var("KANRI_LOG_FORMAT").is_some_and(|f| f == "json"),
+            bench_routes: boolean("KANRI_BENCH_ROUTES", false)?,
+            bench_bare_file: var("KANRI_BENCH_BARE_FILE").map(PathBuf::from),
             data_dir,
         })
     }

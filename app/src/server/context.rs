@@ -23,6 +23,19 @@ pub struct SessionAuth {
     pub authenticated_at: Timestamp,
     /// The login before this one, shown on ホーム as 前回ログイン日時.
     pub previous_login_at: Option<Timestamp>,
+    /// When the session was last saved. Saving moves the idle deadline; it
+    /// is done at most once per [`refresh_interval`], not on every request,
+    /// because each save is a database write (and on SQLite a commit that
+    /// every other writer waits for).
+    pub last_seen: Timestamp,
+}
+
+/// How often activity is written back to the session: a quarter of the idle
+/// timeout, at most a minute. The idle deadline is therefore exact to within
+/// that interval.
+pub fn refresh_interval(idle: std::time::Duration) -> chrono::Duration {
+    let interval = (idle / 4).min(std::time::Duration::from_secs(60));
+    chrono::Duration::from_std(interval).unwrap_or(chrono::Duration::seconds(60))
 }
 
 pub struct CurrentUser {
@@ -94,7 +107,17 @@ pub async fn current_user() -> Result<CurrentUser, AppError> {
 
 /// [`current_user`] for handlers outside Leptos (the CSV download).
 pub async fn authenticate(state: &AppState, session: Session) -> Result<CurrentUser, AppError> {
-    let Some(auth) = session.get::<SessionAuth>(AUTH_KEY).await? else {
+    // A record this version cannot read (written by an older one) is a
+    // logged-out session, not an error.
+    let auth = match session.get::<SessionAuth>(AUTH_KEY).await {
+        Ok(auth) => auth,
+        Err(tower_sessions::session::Error::SerdeJson(_)) => {
+            session.flush().await?;
+            None
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let Some(mut auth) = auth else {
         return Err(AppError::NotLoggedIn);
     };
     let age = Timestamp::now().0 - auth.authenticated_at.0;
@@ -109,6 +132,11 @@ pub async fn authenticate(state: &AppState, session: Session) -> Result<CurrentU
         session.flush().await?;
         return Err(AppError::NotLoggedIn);
     };
+    let now = Timestamp::now();
+    if now.0 - auth.last_seen.0 >= refresh_interval(state.config.session_idle) {
+        auth.last_seen = now;
+        session.insert(AUTH_KEY, &auth).await?;
+    }
     Ok(CurrentUser {
         user,
         auth,

@@ -136,12 +136,18 @@ pub fn revocation_notice_text(
 }
 
 /// Queues the expiry notice of every certificate that is 40 days or less
-/// from its 有効期限 and has none yet. Returns how many were queued.
+/// from its 有効期限 and has none yet, in one transaction (one commit, not
+/// one per message). Returns how many were queued.
 pub async fn scan_expiring(state: &AppState, now: Timestamp) -> Result<usize, MailError> {
     let horizon = Timestamp(now.0 + Duration::days(EXPIRY_NOTICE_DAYS));
+    let candidates = mail::expiry_candidates(state.db.pool(), now, horizon).await?;
+    if candidates.is_empty() {
+        return Ok(0);
+    }
     let mut queued = 0;
-    for candidate in mail::expiry_candidates(state.db.pool(), now, horizon).await? {
-        let (subject, body) = expiry_notice_text(&candidate);
+    let mut tx = state.db.begin_write().await?;
+    for candidate in &candidates {
+        let (subject, body) = expiry_notice_text(candidate);
         let new = NewMail {
             kind: MailKind::ExpiryNotice,
             certificate_id: candidate.certificate_id,
@@ -150,10 +156,11 @@ pub async fn scan_expiring(state: &AppState, now: Timestamp) -> Result<usize, Ma
             body: &body,
         };
         // A concurrent run may have queued it a moment ago: then nothing happens.
-        if mail::enqueue(state.db.pool(), &new).await? {
+        if mail::enqueue_tx(&mut tx, &new).await? {
             queued += 1;
         }
     }
+    tx.commit().await?;
     Ok(queued)
 }
 

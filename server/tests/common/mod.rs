@@ -123,6 +123,8 @@ pub fn test_config(database_url: String) -> Config {
         attempts_per_account_per_minute: 100_000,
         trusted_proxies: Vec::new(),
         json_logs: false,
+        bench_routes: false,
+        bench_bare_file: None,
     }
 }
 
