@@ -4,21 +4,17 @@ use crate::error::AppError;
 use crate::models::{HomeData, Viewer};
 use leptos::prelude::*;
 
+/// The viewer as the layout shows them; the contract's name comes with the
+/// user's own row, so this costs no query.
 #[cfg(feature = "ssr")]
-pub(crate) async fn viewer_of(
-    state: &crate::server::AppState,
-    user: &crate::server::db::users::UserRecord,
-) -> Result<Viewer, AppError> {
-    let contract = crate::server::db::contracts::find_by_code(state.db.pool(), &user.contract_code)
-        .await?
-        .ok_or(AppError::Internal)?;
-    Ok(Viewer {
+pub(crate) fn viewer_of(user: &crate::server::db::users::UserRecord) -> Viewer {
+    Viewer {
         login_id: user.login_id.to_string(),
         name: user.name.clone(),
         role_label: user.role.label().to_owned(),
         may_administer: user.role.may_administer(),
-        contract_name: contract.name,
-    })
+        contract_name: user.contract_name.clone(),
+    }
 }
 
 /// ホーム: who is logged in, the previous login and the expiry notice.
@@ -48,7 +44,7 @@ pub async fn load_home() -> Result<HomeData, AppError> {
         })
     });
     Ok(HomeData {
-        viewer: viewer_of(&state, &current.user).await?,
+        viewer: viewer_of(&current.user),
         previous_login_jst: current.auth.previous_login_at.map(Timestamp::jst),
         expiry_notice,
     })
@@ -59,5 +55,5 @@ pub async fn load_home() -> Result<HomeData, AppError> {
 pub async fn load_administrator() -> Result<Viewer, AppError> {
     use crate::server::context;
     let current = context::current_administrator().await?;
-    viewer_of(&context::state()?, &current.user).await
+    Ok(viewer_of(&current.user))
 }

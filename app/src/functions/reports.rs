@@ -21,7 +21,7 @@ pub async fn load_certificate_overview(
         reports::certificate_overview(&state, &current.user, sort, descending, page).await?;
     let [not_issued, issued, expiring_soon, expired, revoked] = overview.counts;
     Ok(CertificateOverview {
-        viewer: super::pages::viewer_of(&state, &current.user).await?,
+        viewer: super::pages::viewer_of(&current.user),
         not_issued,
         issued,
         expiring_soon,
@@ -65,7 +65,7 @@ pub async fn load_audit_history(
     )
     .await?;
     Ok(AuditHistory {
-        viewer: super::pages::viewer_of(&state, &current.user).await?,
+        viewer: super::pages::viewer_of(&current.user),
         filter: filter.form,
         filter_message: filter.message,
         users,

@@ -31,7 +31,7 @@ pub async fn load_revocation_candidates() -> Result<CandidateList, AppError> {
     let current = context::current_administrator().await?;
     let state = context::state()?;
     Ok(CandidateList {
-        viewer: super::pages::viewer_of(&state, &current.user).await?,
+        viewer: super::pages::viewer_of(&current.user),
         candidates: revocation::candidates(&state, &current.user).await?,
     })
 }
@@ -51,7 +51,7 @@ pub async fn load_revocation_confirmation(login_id: String) -> Result<Confirmati
             Err(RevokeError::App(err)) => return Err(err),
         };
     Ok(ConfirmationPage {
-        viewer: super::pages::viewer_of(&state, &current.user).await?,
+        viewer: super::pages::viewer_of(&current.user),
         releaser: current.user.role.password_releaser().to_owned(),
         confirmation,
     })
@@ -111,7 +111,7 @@ pub async fn load_revocation_result(login_id: String) -> Result<ResultPage, AppE
     let current = context::current_administrator().await?;
     let state = context::state()?;
     Ok(ResultPage {
-        viewer: super::pages::viewer_of(&state, &current.user).await?,
+        viewer: super::pages::viewer_of(&current.user),
         result: revocation::result(&state, &current.user, &login_id).await?,
     })
 }
