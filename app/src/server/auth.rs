@@ -14,7 +14,7 @@ use crate::error::AppError;
 pub enum LoginOutcome {
     /// Logged in; `previous_login_at` is the login before this one.
     Success {
-        user: UserRecord,
+        user: Box<UserRecord>,
         previous_login_at: Option<Timestamp>,
     },
     /// Wrong ID, wrong password or malformed input: one answer for all.
@@ -94,7 +94,7 @@ pub async fn login(
     tx.commit().await?;
     let previous_login_at = user.last_login_at;
     Ok(LoginOutcome::Success {
-        user,
+        user: Box::new(user),
         previous_login_at,
     })
 }

@@ -29,7 +29,7 @@ pub struct UserRecord {
 }
 
 const USER_COLUMNS: &str =
-    "u.id, u.contract_id, c.code AS contract_code, u.login_id, u.name, u.role, \
+    "u.id, u.contract_id, c.code AS contract_code, c.name AS contract_name, u.login_id, u.name, u.role, \
      u.login_password_hash, u.confirmation_password_hash, u.login_failures, u.login_stopped, \
      u.confirmation_failures, u.confirmation_stopped, u.last_login_at";
 
