@@ -1,0 +1,223 @@
+//! The bank's operator commands, run as the real binary (issue 2): each
+//! works, reads passwords from standard input only, and writes 操作履歴 as
+//! `bank-operator`.
+
+use sqlx::{Connection, Row, SqliteConnection};
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn run(dir: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kanri-server"))
+        .args(args)
+        .env("KANRI_DATA_DIR", dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("KANRI_DEMO")
+        .env("LEPTOS_OUTPUT_NAME", "kanri")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn operator_commands_work_and_are_audited_as_bank_operator() {
+    let dir = std::env::temp_dir().join(format!("kanri-cli-{:016x}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).unwrap();
+
+    for command in [
+        "contract-add",
+        "user-add",
+        "cert-issue",
+        "cert-revoke",
+        "password-release",
+        "demo-load",
+        "mail-run",
+    ] {
+        let help = ok(&run(&dir, &[command, "--help"], ""));
+        assert!(help.contains("Usage"), "{command} --help");
+    }
+
+    let out = ok(&run(
+        &dir,
+        &[
+            "contract-add",
+            "--code",
+            "C003",
+            "--name",
+            "株式会社例",
+            "--branch",
+            "本店営業部",
+            "--master-login-id",
+            "master03",
+            "--master-name",
+            "例 太郎",
+            "--master-email",
+            "m3@example.jp",
+        ],
+        "Login-Pass-03\nKakunin-Pass-03\n",
+    ));
+    assert!(out.contains("C003"));
+    ok(&run(
+        &dir,
+        &[
+            "user-add",
+            "--contract",
+            "C003",
+            "--login-id",
+            "user0301",
+            "--name",
+            "例 花子",
+            "--role",
+            "general",
+            "--email",
+            "u@example.jp",
+        ],
+        "Login-Pass-04\nKakunin-Pass-04\n",
+    ));
+    // The same password twice, a bad login ID, an unknown contract: refused with a Japanese message.
+    let same = run(
+        &dir,
+        &[
+            "user-add",
+            "--contract",
+            "C003",
+            "--login-id",
+            "user0302",
+            "--name",
+            "x",
+            "--role",
+            "admin",
+            "--email",
+            "x@example.jp",
+        ],
+        "Same-Pass-99\nSame-Pass-99\n",
+    );
+    assert!(!same.status.success() && String::from_utf8_lossy(&same.stderr).contains("別の値"));
+    let bad_id = run(
+        &dir,
+        &[
+            "user-add",
+            "--contract",
+            "C003",
+            "--login-id",
+            "ab",
+            "--name",
+            "x",
+            "--role",
+            "admin",
+            "--email",
+            "x@example.jp",
+        ],
+        "Login-Pass-05\nKakunin-Pass-05\n",
+    );
+    assert!(
+        !bad_id.status.success() && String::from_utf8_lossy(&bad_id.stderr).contains("ログインID")
+    );
+    let no_contract = run(
+        &dir,
+        &[
+            "user-add",
+            "--contract",
+            "Z999",
+            "--login-id",
+            "user0303",
+            "--name",
+            "x",
+            "--role",
+            "admin",
+            "--email",
+            "x@example.jp",
+        ],
+        "Login-Pass-05\nKakunin-Pass-05\n",
+    );
+    assert!(
+        !no_contract.status.success()
+            && String::from_utf8_lossy(&no_contract.stderr).contains("見つかりません")
+    );
+
+    let issued = ok(&run(&dir, &["cert-issue", "--login-id", "user0301"], ""));
+    assert!(issued.contains("シリアル番号"));
+    ok(&run(
+        &dir,
+        &[
+            "cert-revoke",
+            "--login-id",
+            "user0301",
+            "--reason",
+            "申込書",
+        ],
+        "",
+    ));
+    ok(&run(
+        &dir,
+        &[
+            "password-release",
+            "--login-id",
+            "user0301",
+            "--kind",
+            "confirmation",
+        ],
+        "",
+    ));
+    ok(&run(&dir, &["mail-run"], ""));
+
+    let mut db = SqliteConnection::connect(&format!("sqlite://{}", dir.join("kanri.db").display()))
+        .await
+        .unwrap();
+    let actions: Vec<String> =
+        sqlx::query("SELECT action FROM audit_log WHERE actor = 'bank-operator' ORDER BY id")
+            .fetch_all(&mut db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+    assert_eq!(
+        actions,
+        [
+            "contract_create",
+            "user_create",
+            "user_create",
+            "certificate_issue",
+            "certificate_revoke",
+            "password_release"
+        ]
+    );
+    let hash: String =
+        sqlx::query("SELECT login_password_hash FROM users WHERE login_id = 'master03'")
+            .fetch_one(&mut db)
+            .await
+            .unwrap()
+            .get(0);
+    assert!(
+        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "OWASP parameters: {hash}"
+    );
+    let state: String = sqlx::query("SELECT c.state FROM certificates c JOIN users u ON u.id = c.user_id WHERE u.login_id = 'user0301'")
+        .fetch_one(&mut db)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(state, "revoked");
+    let _ = std::fs::remove_dir_all(&dir);
+}
