@@ -96,6 +96,18 @@ pub async fn candidates(
         .collect())
 }
 
+/// The 操作履歴 row of a revocation step by `actor`.
+fn revocation_entry(actor: &UserRecord, client: &ClientInfo) -> AuditEntry {
+    AuditEntry::new(
+        Actor::User(actor.login_id.clone()),
+        Some(&actor.contract_code),
+        AuditAction::CertificateRevoke,
+        client,
+    )
+}
+
+/// Records a refused step and returns the refusal. `target` is what the
+/// request named, cleaned of control characters before it is stored.
 async fn refuse(
     state: &AppState,
     actor: &UserRecord,
@@ -103,14 +115,9 @@ async fn refuse(
     refusal: RevokeRefusal,
     client: &ClientInfo,
 ) -> Result<RevokeError, AppError> {
-    let entry = AuditEntry::new(
-        Actor::User(actor.login_id.clone()),
-        Some(&actor.contract_code),
-        AuditAction::CertificateRevoke,
-        client,
-    )
-    .target(target)
-    .failed(refusal.code());
+    let entry = revocation_entry(actor, client)
+        .target(clean(target, 32))
+        .failed(refusal.code());
     audit::insert(state.db.pool(), &entry).await?;
     Ok(RevokeError::Refused(refusal))
 }
@@ -140,14 +147,7 @@ pub async fn confirmation(
     }
     let now = Timestamp::now();
     let Some(target) = find_target(state, actor, raw_login_id).await? else {
-        return Err(refuse(
-            state,
-            actor,
-            &clean(raw_login_id, 32),
-            RevokeRefusal::NotFound,
-            client,
-        )
-        .await?);
+        return Err(refuse(state, actor, raw_login_id, RevokeRefusal::NotFound, client).await?);
     };
     if let Some(refusal) = refusal_for(actor, &target, now) {
         return Err(refuse(state, actor, target.login_id.as_str(), refusal, client).await?);
@@ -180,49 +180,28 @@ pub async fn execute(
     client: &ClientInfo,
 ) -> Result<(), RevokeError> {
     let now = Timestamp::now();
-    let actor_entry = || {
-        AuditEntry::new(
-            Actor::User(actor.login_id.clone()),
-            Some(&actor.contract_code),
-            AuditAction::CertificateRevoke,
-            client,
-        )
-    };
+    let actor_entry = || revocation_entry(actor, client);
 
     // Too many attempts just now: refused before any work (and any hash).
     if !state
         .throttles
         .allow("revoke", client.ip.as_deref(), actor.login_id.as_str())
     {
-        return Err(refuse(
-            state,
-            actor,
-            &clean(raw_login_id, 32),
-            RevokeRefusal::Throttled,
-            client,
-        )
-        .await?);
+        return Err(refuse(state, actor, raw_login_id, RevokeRefusal::Throttled, client).await?);
     }
     // A stopped password is refused without being checked.
     if actor.confirmation_stopped {
         return Err(refuse(
             state,
             actor,
-            &clean(raw_login_id, 32),
+            raw_login_id,
             RevokeRefusal::PasswordStopped,
             client,
         )
         .await?);
     }
     let Some(target) = find_target(state, actor, raw_login_id).await? else {
-        return Err(refuse(
-            state,
-            actor,
-            &clean(raw_login_id, 32),
-            RevokeRefusal::NotFound,
-            client,
-        )
-        .await?);
+        return Err(refuse(state, actor, raw_login_id, RevokeRefusal::NotFound, client).await?);
     };
     let target_name = target.login_id.as_str();
     if !actor.role.may_revoke_certificate_of(target.role) {
