@@ -97,3 +97,29 @@ test("操作履歴照会 shows the revocation of sachikodt", async ({ page }, te
   await expect(row).toContainText("master01");
   await shot(page, testInfo, "16-history");
 });
+
+test("with JavaScript, a second submit of 実行 is swallowed, and no CSP violation occurs", async ({ page }, testInfo) => {
+  test.skip(testInfo.project.name !== "js-on", "the island only acts with JavaScript");
+  const violations: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error" && /Content.Security.Policy|Refused to/i.test(m.text())) violations.push(m.text());
+  });
+  page.on("pageerror", (e) => violations.push(e.message));
+  await login(page, testInfo, "master01");
+  await page.goto("/kanri/users/revoke/confirm?login_id=expired01");
+  await ready(page, testInfo);
+  await page.getByLabel("確認用パスワード").fill(CONFIRMATION_PASSWORD);
+  // Two submits back to back (what a double click or a double Enter does):
+  // the island lets the first through and cancels the second.
+  const prevented = await page.evaluate(() => {
+    const form = document.querySelector("input[name=serial]")!.closest("form")!;
+    const seen: boolean[] = [];
+    document.addEventListener("submit", (e) => seen.push(e.defaultPrevented));
+    form.requestSubmit();
+    form.requestSubmit();
+    return seen;
+  });
+  expect(prevented).toEqual([false, true]);
+  await expect(page.getByRole("heading", { name: "証明書失効結果" })).toBeVisible();
+  expect(violations).toEqual([]);
+});
