@@ -85,6 +85,21 @@ pub fn Notice(
     view! { <p class=class role=role id=id>{message}</p> }
 }
 
+/// 前へ / n / m ページ / 次へ under a paged list; `href` gives a page's address.
+#[component]
+pub fn Pager(page: crate::models::Page, href: impl Fn(usize) -> String + 'static) -> impl IntoView {
+    let previous = (page.number > 1).then(|| view! { <a href=href(page.number - 1)>"前へ"</a> });
+    let next =
+        (page.number < page.count).then(|| view! { <a href=href(page.number + 1)>"次へ"</a> });
+    view! {
+        <nav class="pager" aria-label="ページ">
+            {previous}
+            <span>{format!("{} / {} ページ", page.number, page.count)}</span>
+            {next}
+        </nav>
+    }
+}
+
 /// What a screen shows when its data cannot be had: the login screen for
 /// a missing session, a Japanese message with the right status otherwise.
 #[component]

@@ -1,7 +1,7 @@
 //! 操作履歴照会: the contract's 操作履歴 of the last 100 days, newest first,
 //! filtered and paged, with a CSV download of the filtered rows.
 
-use crate::components::{Layout, Loaded, Notice, ScreenHeading};
+use crate::components::{Layout, Loaded, Notice, Pager, ScreenHeading};
 use crate::functions::encode_query_value as q;
 use crate::functions::reports::load_audit_history;
 use crate::models::AuditHistory;
@@ -31,12 +31,9 @@ fn history(data: AuditHistory) -> impl IntoView {
     );
     let csv_href = format!("/kanri/history.csv?{filter_query}");
     let page = data.page;
-    let page_link = {
+    let page_href = {
         let filter_query = filter_query.clone();
-        move |n: usize, label: &'static str| {
-            let href = format!("/kanri/history?{filter_query}&page={n}");
-            view! { <a href=href>{label}</a> }
-        }
+        move |n: usize| format!("/kanri/history?{filter_query}&page={n}")
     };
     let user_options = data
         .users
@@ -106,11 +103,7 @@ fn history(data: AuditHistory) -> impl IntoView {
                 <tbody>{rows}</tbody>
             </table>
             {empty.then(|| view! { <p>"該当する操作履歴はありません。"</p> })}
-            <nav class="pager" aria-label="ページ">
-                {(page.number > 1).then(|| page_link(page.number - 1, "前へ"))}
-                <span>{format!("{} / {} ページ", page.number, page.count)}</span>
-                {(page.number < page.count).then(|| page_link(page.number + 1, "次へ"))}
-            </nav>
+            <Pager page href=page_href/>
             <p><a href="/kanri">"戻る"</a></p>
         </Layout>
     }

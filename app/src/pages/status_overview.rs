@@ -1,7 +1,7 @@
 //! 証明書状態照会: counts per 証明書状態, then every user, sortable and paged.
 //! 期限間近 and 有効期限切れ are marked with a sign and words, not colour alone.
 
-use crate::components::{Layout, Loaded, ScreenHeading};
+use crate::components::{Layout, Loaded, Pager, ScreenHeading};
 use crate::functions::reports::load_certificate_overview;
 use crate::models::{CertificateOverview, OverviewSort};
 use leptos::prelude::*;
@@ -65,13 +65,12 @@ fn overview(data: CertificateOverview) -> impl IntoView {
         })
         .collect_view();
     let page = data.page;
-    let page_link = move |n: usize, label: &'static str| {
-        let href = format!(
+    let page_href = move |n: usize| {
+        format!(
             "/kanri/users/status?sort={}&dir={}&page={n}",
             sort.code(),
             if descending { "desc" } else { "asc" }
-        );
-        view! { <a href=href>{label}</a> }
+        )
     };
     view! {
         <Layout viewer=data.viewer>
@@ -103,11 +102,7 @@ fn overview(data: CertificateOverview) -> impl IntoView {
                 </tr></thead>
                 <tbody>{rows}</tbody>
             </table>
-            <nav class="pager" aria-label="ページ">
-                {(page.number > 1).then(|| page_link(page.number - 1, "前へ"))}
-                <span>{format!("{} / {} ページ", page.number, page.count)}</span>
-                {(page.number < page.count).then(|| page_link(page.number + 1, "次へ"))}
-            </nav>
+            <Pager page href=page_href/>
             <p><a href="/kanri/users">"戻る"</a></p>
         </Layout>
     }

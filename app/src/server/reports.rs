@@ -212,6 +212,19 @@ pub fn parse_history_filter(
     }
 }
 
+impl HistoryFilter {
+    /// The query this filter asks of one contract's 操作履歴.
+    fn query<'a>(&'a self, contract_code: &'a str) -> HistoryQuery<'a> {
+        HistoryQuery {
+            contract_code,
+            from: self.from,
+            until: self.until,
+            actor: &self.form.user,
+            action: &self.form.action,
+        }
+    }
+}
+
 fn to_audit_row(r: HistoryRow) -> AuditRow {
     let outcome_label = if r.outcome == "success" {
         "成功".to_owned()
@@ -260,13 +273,7 @@ pub async fn audit_history(
     filter: &HistoryFilter,
     page: usize,
 ) -> Result<History, AppError> {
-    let q = HistoryQuery {
-        contract_code: &actor.contract_code,
-        from: filter.from,
-        until: filter.until,
-        actor: &filter.form.user,
-        action: &filter.form.action,
-    };
+    let q = filter.query(&actor.contract_code);
     let total = audit_db::history_count(state.db.pool(), &q).await?.max(0) as usize;
     let page = page_of(page, total, HISTORY_PAGE_SIZE);
     let offset = ((page.number - 1) * HISTORY_PAGE_SIZE) as i64;
@@ -285,13 +292,7 @@ pub async fn audit_csv(
     actor: &UserRecord,
     filter: &HistoryFilter,
 ) -> Result<String, AppError> {
-    let q = HistoryQuery {
-        contract_code: &actor.contract_code,
-        from: filter.from,
-        until: filter.until,
-        actor: &filter.form.user,
-        action: &filter.form.action,
-    };
+    let q = filter.query(&actor.contract_code);
     let rows = audit_db::history(state.db.pool(), &q, CSV_MAX_ROWS, 0).await?;
     let mut csv = String::from("\u{FEFF}日時,利用者,操作内容,対象,結果\r\n");
     for row in rows.into_iter().map(to_audit_row) {

@@ -209,25 +209,22 @@ impl TestApp {
         row.and_then(|r| r.try_get::<Option<String>, _>(0).unwrap())
     }
 
+    /// A column of a user's newest certificate.
+    async fn newest_certificate(&self, column: &str, login_id: &str) -> String {
+        let sql = format!(
+            "SELECT c.{column} FROM certificates c JOIN users u ON u.id = c.user_id WHERE u.login_id = $1 \
+             ORDER BY c.not_before DESC, c.id DESC LIMIT 1"
+        );
+        self.scalar_string(&sql, login_id).await.unwrap()
+    }
+
     /// State of a user's newest certificate (`issued`, `revoked`, …).
     pub async fn certificate_state(&self, login_id: &str) -> String {
-        self.scalar_string(
-            "SELECT c.state FROM certificates c JOIN users u ON u.id = c.user_id WHERE u.login_id = $1 \
-             ORDER BY c.not_before DESC, c.id DESC LIMIT 1",
-            login_id,
-        )
-        .await
-        .unwrap()
+        self.newest_certificate("state", login_id).await
     }
 
     pub async fn certificate_serial(&self, login_id: &str) -> String {
-        self.scalar_string(
-            "SELECT c.serial FROM certificates c JOIN users u ON u.id = c.user_id WHERE u.login_id = $1 \
-             ORDER BY c.not_before DESC, c.id DESC LIMIT 1",
-            login_id,
-        )
-        .await
-        .unwrap()
+        self.newest_certificate("serial", login_id).await
     }
 
     pub async fn confirmation_failures(&self, login_id: &str) -> i64 {
