@@ -44,7 +44,7 @@ pub async fn certificate_overview(
     page: usize,
 ) -> Result<Overview, AppError> {
     let now = Timestamp::now();
-    let listed = users::list_with_certificates(state.db.pool(), actor.contract_id).await?;
+    let listed = users::list_with_certificates(&state.db, actor.contract_id).await?;
     // [未発行, 発行済み, 期限間近, 有効期限切れ, 失効済み]
     let mut counts = [0usize; 5];
     let mut rows: Vec<(CertificateStatus, OverviewRow)> = listed
@@ -253,13 +253,11 @@ pub async fn contract_users(
     state: &AppState,
     actor: &UserRecord,
 ) -> Result<Vec<(String, String)>, AppError> {
-    Ok(
-        users::list_with_certificates(state.db.pool(), actor.contract_id)
-            .await?
-            .into_iter()
-            .map(|u| (u.login_id.to_string(), u.name))
-            .collect(),
-    )
+    Ok(users::list_with_certificates(&state.db, actor.contract_id)
+        .await?
+        .into_iter()
+        .map(|u| (u.login_id.to_string(), u.name))
+        .collect())
 }
 
 pub struct History {

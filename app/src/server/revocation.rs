@@ -65,7 +65,7 @@ pub async fn candidates(
     actor: &UserRecord,
 ) -> Result<Vec<RevocationCandidate>, AppError> {
     let now = Timestamp::now();
-    let rows = users::list_with_certificates(state.db.pool(), actor.contract_id).await?;
+    let rows = users::list_with_certificates(&state.db, actor.contract_id).await?;
     Ok(rows
         .iter()
         .map(|row| {
