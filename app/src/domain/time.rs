@@ -4,7 +4,7 @@
 //! (`2010-11-30T23:59:59.000000Z`), so that it sorts and compares the same on
 //! SQLite and PostgreSQL through sqlx's `Any` driver, which has no date type.
 
-use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, SecondsFormat, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -35,10 +35,21 @@ fn japan() -> FixedOffset {
 }
 
 /// Formats a UTC time the way the bank's screens and manual show it.
+///
+/// Written out field by field rather than with a `strftime` pattern: list
+/// pages format two times per row, and parsing the pattern each time showed
+/// in the list page's profile.
 pub fn format_jst(time: DateTime<Utc>) -> String {
-    time.with_timezone(&japan())
-        .format("%Y年%m月%d日 %H時%M分%S秒")
-        .to_string()
+    let t = time.with_timezone(&japan());
+    format!(
+        "{:04}年{:02}月{:02}日 {:02}時{:02}分{:02}秒",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 /// `yyyyMMddHHmmss` + 6-digit microseconds in Japan time, as used in a certificate CN.
