@@ -419,6 +419,72 @@ async fn revocation_rate(
     )
 }
 
+/// Reads per second through kanri's own database layer, in this process,
+/// 32 tasks on a pool of kanri's default size (8), no HTTP and no rendering:
+/// one round trip (`SELECT 1`) and A001's 100-user list read. They bound
+/// what any page needing those reads can reach.
+struct DatabaseReads {
+    round_trips: f64,
+    list_reads: f64,
+}
+
+async fn database_read_rates(dir: &Path, seconds: u64) -> DatabaseReads {
+    use kanri_app::server::db::{users, Db};
+    let db = Db::connect(&format!("sqlite://{}", dir.join("kanri.db").display()), 8)
+        .await
+        .unwrap();
+    let contract: i64 = sqlx::query("SELECT id FROM contracts WHERE code = 'A001'")
+        .fetch_one(db.pool())
+        .await
+        .unwrap()
+        .get(0);
+    async fn rate<F, Fut>(seconds: u64, read: F) -> f64
+    where
+        F: Fn() -> Fut + Clone + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send,
+    {
+        let done = Arc::new(AtomicUsize::new(0));
+        let until = Instant::now() + Duration::from_secs(seconds);
+        let tasks: Vec<_> = (0..32)
+            .map(|_| {
+                let (read, done) = (read.clone(), done.clone());
+                tokio::spawn(async move {
+                    while Instant::now() < until {
+                        read().await;
+                        done.fetch_add(1, Ordering::Relaxed);
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        done.load(Ordering::Relaxed) as f64 / seconds as f64
+    }
+    let pool = db.clone();
+    let round_trips = rate(seconds, move || {
+        let pool = pool.clone();
+        async move {
+            sqlx::query("SELECT 1").execute(pool.pool()).await.unwrap();
+        }
+    })
+    .await;
+    let list_db = db.clone();
+    let list_reads = rate(seconds, move || {
+        let db = list_db.clone();
+        async move {
+            let listed = users::list_with_certificates(&db, contract).await.unwrap();
+            assert_eq!(listed.len(), 100);
+        }
+    })
+    .await;
+    db.close().await;
+    DatabaseReads {
+        round_trips,
+        list_reads,
+    }
+}
+
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -550,6 +616,7 @@ async fn main() {
     eprintln!("      wrk: list, minimal Leptos page, bare axum");
     let list = wrk(&server.url("/kanri/users/revoke"), Some(&cookie), s);
     let (_, peak_rss_list) = server.rss();
+    let menu = wrk(&server.url("/kanri/users"), Some(&cookie), s);
     let minimal = wrk(&server.url("/bench/minimal"), None, s);
     let bare = wrk(&server.url("/bench/bare"), None, s);
     let (_, peak_rss_all) = server.rss();
@@ -611,6 +678,8 @@ async fn main() {
     };
     let (revocations, revocation_failures) = revocation_rate(&server, targets, s).await;
     server.stop();
+    eprintln!("      database reads alone, in process");
+    let reads = database_read_rates(&small, s).await;
 
     // 5. Scale database.
     eprintln!("[5/6] scale database (100,000 users, 1,000,000 certificates)");
@@ -742,6 +811,32 @@ async fn main() {
         list_body.len()
     )
     .unwrap();
+    writeln!(md, "### Where the list page's time goes (same run)\n").unwrap();
+    writeln!(md, "Each step adds work to the one above it; the last two rows are kanri's database layer alone, in the bench process with the server stopped (32 tasks, pool of 8, no HTTP, no rendering).\n").unwrap();
+    writeln!(md, "| measure | adds | per second | µs each at that rate |").unwrap();
+    writeln!(md, "|---|---|---|---|").unwrap();
+    for (name, adds, rate) in [
+        ("`/bench/minimal`", "the page shell, no data", minimal.rps),
+        (
+            "`/kanri/users` (作業内容選択)",
+            "session and user reads, menu page",
+            menu.rps,
+        ),
+        (
+            "`/kanri/users/revoke` (利用者一覧)",
+            "the list read, 100 rows rendered",
+            list.rps,
+        ),
+        (
+            "one database round trip (`SELECT 1`)",
+            "",
+            reads.round_trips,
+        ),
+        ("the 100-user list read alone", "", reads.list_reads),
+    ] {
+        writeln!(md, "| {name} | {adds} | {rate:.0} | {:.0} |", 1e6 / rate).unwrap();
+    }
+    writeln!(md).unwrap();
     writeln!(md, "### During a login flood\n").unwrap();
     writeln!(md, "32 clients posting wrong passwords to `/api/login` as fast as they are answered (attempt limits off, so each is an argon2id verification), while wrk loads the list page as above:\n").unwrap();
     writeln!(md, "| | figure |").unwrap();
