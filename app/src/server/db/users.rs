@@ -282,8 +282,8 @@ impl ListedColumns {
 /// The list comes back as one row holding a JSON array, not one row per
 /// user: sqlx hands every result row from SQLite's connection thread to the
 /// async task and copies each value (twice, through `Any`), and on a
-/// 100-user page that cost more than the query itself (one row reads more
-/// than twice as fast: bench/NOTES.md). The aggregate is the one statement
+/// 100-user page that cost more than the query itself (one row reads about
+/// twice as fast: bench/NOTES.md). The aggregate is the one statement
 /// whose SQL differs by backend; both order by ログインID inside the
 /// aggregate and return text, which `Any` can decode.
 pub async fn list_with_certificates(
