@@ -95,65 +95,44 @@ async fn operator_commands_work_and_are_audited_as_bank_operator() {
         "Login-Pass-04\nKakunin-Pass-04\n",
     ));
     // The same password twice, a bad login ID, an unknown contract: refused with a Japanese message.
-    let same = run(
-        &dir,
-        &[
-            "user-add",
-            "--contract",
+    for (contract, login_id, passwords, message) in [
+        ("C003", "user0302", "Same-Pass-99\nSame-Pass-99\n", "別の値"),
+        (
             "C003",
-            "--login-id",
-            "user0302",
-            "--name",
-            "x",
-            "--role",
-            "admin",
-            "--email",
-            "x@example.jp",
-        ],
-        "Same-Pass-99\nSame-Pass-99\n",
-    );
-    assert!(!same.status.success() && String::from_utf8_lossy(&same.stderr).contains("別の値"));
-    let bad_id = run(
-        &dir,
-        &[
-            "user-add",
-            "--contract",
-            "C003",
-            "--login-id",
             "ab",
-            "--name",
-            "x",
-            "--role",
-            "admin",
-            "--email",
-            "x@example.jp",
-        ],
-        "Login-Pass-05\nKakunin-Pass-05\n",
-    );
-    assert!(
-        !bad_id.status.success() && String::from_utf8_lossy(&bad_id.stderr).contains("ログインID")
-    );
-    let no_contract = run(
-        &dir,
-        &[
-            "user-add",
-            "--contract",
+            "Login-Pass-05\nKakunin-Pass-05\n",
+            "ログインID",
+        ),
+        (
             "Z999",
-            "--login-id",
             "user0303",
-            "--name",
-            "x",
-            "--role",
-            "admin",
-            "--email",
-            "x@example.jp",
-        ],
-        "Login-Pass-05\nKakunin-Pass-05\n",
-    );
-    assert!(
-        !no_contract.status.success()
-            && String::from_utf8_lossy(&no_contract.stderr).contains("見つかりません")
-    );
+            "Login-Pass-05\nKakunin-Pass-05\n",
+            "見つかりません",
+        ),
+    ] {
+        let refused = run(
+            &dir,
+            &[
+                "user-add",
+                "--contract",
+                contract,
+                "--login-id",
+                login_id,
+                "--name",
+                "x",
+                "--role",
+                "admin",
+                "--email",
+                "x@example.jp",
+            ],
+            passwords,
+        );
+        assert!(
+            !refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains(message),
+            "user-add {login_id} in {contract}: {}",
+            String::from_utf8_lossy(&refused.stderr)
+        );
+    }
 
     let issued = ok(&run(&dir, &["cert-issue", "--login-id", "user0301"], ""));
     assert!(issued.contains("シリアル番号"));
