@@ -12,16 +12,25 @@ pub mod components;
 pub mod domain;
 pub mod error;
 pub mod functions;
-pub mod models;
 pub mod pages;
+pub mod payloads;
+pub mod routes;
+
+// Server only: the layers behind the server functions.
 #[cfg(feature = "ssr")]
-pub mod server;
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod infra;
+#[cfg(feature = "ssr")]
+pub mod request;
+#[cfg(feature = "ssr")]
+pub mod state;
+#[cfg(feature = "ssr")]
+pub mod use_cases;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
-use pages::*;
+use leptos_router::components::Router;
 
 /// The HTML document around every screen.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -67,24 +76,11 @@ pub fn App() -> impl IntoView {
             response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
         }
     }
-    // Async SSR: a screen is sent only when complete, so that it can still
-    // set its status code or redirect (login required, no permission).
     view! {
         <Stylesheet id="kanri" href="/pkg/kanri.css"/>
         <Title text="法人向けインターネットバンキング 管理"/>
         <Router>
-            <Routes fallback=NotFoundPage>
-                <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
-                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
-                <Route path=path!("/kanri") view=BusinessSelectPage ssr=SsrMode::Async/>
-                <Route path=path!("/kanri/users") view=UserAdminMenuPage ssr=SsrMode::Async/>
-                <Route path=path!("/kanri/users/status") view=StatusOverviewPage ssr=SsrMode::Async/>
-                <Route path=path!("/kanri/history") view=HistoryPage ssr=SsrMode::Async/>
-                <Route path=path!("/kanri/users/revoke") view=RevokeListPage ssr=SsrMode::Async/>
-                <Route path=path!("/kanri/users/revoke/confirm") view=RevokeConfirmPage ssr=SsrMode::Async/>
-                <Route path=path!("/kanri/users/revoke/result") view=RevokeResultPage ssr=SsrMode::Async/>
-                <Route path=path!("/bench/minimal") view=BenchMinimalPage ssr=SsrMode::Async/>
-            </Routes>
+            <routes::ScreenRoutes/>
         </Router>
     }
 }

@@ -6,13 +6,12 @@
 //!     ONLY="one JSON row" cargo run --release -p kanri-bench --example read_paths
 //!
 //! Numbers only; it asserts nothing about kanri beyond the row count.
-use kanri_app::server::db::{users, Db};
+use kanri_app::db::{users, Db};
+use kanri_bench::fixtures;
+use kanri_bench::measures::reads;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::Row;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
 // The same allocator as kanri-server, so that the figures compare.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -50,9 +49,12 @@ fn json_len(json: &str) -> usize {
         .len()
 }
 
+/// Reads per second with 32 tasks, then with one, through the bench's own
+/// loop (`kanri_bench::measures::reads::per_second`); `f` returns the rows it
+/// read, which must be all of them.
 async fn rate<F, Fut>(name: &str, secs: u64, f: F)
 where
-    F: Fn() -> Fut + Send + Sync + 'static + Clone,
+    F: Fn() -> Fut + Send + 'static + Clone,
     Fut: std::future::Future<Output = usize> + Send,
 {
     if let Ok(only) = std::env::var("ONLY") {
@@ -60,62 +62,37 @@ where
             return;
         }
     }
-    rate_n(name, 32, secs, f.clone()).await;
-    rate_n(name, 1, secs, f).await;
-}
-
-async fn rate_n<F, Fut>(name: &str, tasks: usize, secs: u64, f: F)
-where
-    F: Fn() -> Fut + Send + Sync + 'static + Clone,
-    Fut: std::future::Future<Output = usize> + Send,
-{
-    let n = Arc::new(AtomicU64::new(0));
-    let end = Instant::now() + Duration::from_secs(secs);
-    let mut handles = Vec::new();
-    for _ in 0..tasks {
-        let f = f.clone();
-        let n = n.clone();
-        handles.push(tokio::spawn(async move {
-            while Instant::now() < end {
-                let rows = f().await;
-                assert_eq!(rows, ROWS);
-                n.fetch_add(1, Ordering::Relaxed);
-            }
-        }));
+    for tasks in [32, 1] {
+        let read = f.clone();
+        let per_second = reads::per_second(tasks, secs, move || {
+            let rows = read();
+            async move { assert_eq!(rows.await, ROWS) }
+        })
+        .await;
+        println!("{name} [{tasks} tasks]: {per_second:.0}/s");
     }
-    for t in handles {
-        t.await.unwrap();
-    }
-    println!(
-        "{name} [{tasks} tasks]: {:.0}/s",
-        n.load(Ordering::Relaxed) as f64 / secs as f64
-    );
 }
 
 #[tokio::main]
 async fn main() {
     let dir = std::env::temp_dir().join(format!("ceiling-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let url = format!("sqlite://{}", dir.join("k.db").display());
+    let url = format!("sqlite://{}", dir.join("kanri.db").display());
     let db = Db::connect(&url, 8).await.unwrap();
     db.migrate().await.unwrap();
     sqlx::query("INSERT INTO contracts (code, name, branch, created_at) VALUES ('A001', 'x', 'y', '2026-01-01T00:00:00.000000Z')")
         .execute(db.pool()).await.unwrap();
-    sqlx::query(
-        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < 100) \
-         INSERT INTO users (contract_id, login_id, name, role, email, login_password_hash, confirmation_password_hash, created_at) \
-         SELECT 1, 'user' || printf('%06d', i), '利用者 ' || i, 'general', 'u' || i || '@example.jp', 'x', 'y', \
-                strftime('%Y-%m-%dT%H:%M:%S.000000Z', 'now') FROM n",
-    ).execute(db.pool()).await.unwrap();
-    sqlx::query(
-        "INSERT INTO certificates (user_id, serial, subject_o, subject_ou, subject_cn, not_before, not_after, state) \
-         SELECT u.id, printf('%016x%016x', u.id, abs(random())), 'o', 'ou', u.login_id, \
-                strftime('%Y-%m-%dT%H:%M:%S.000000Z', 'now', '-' || (u.id % 300) || ' days'), \
-                strftime('%Y-%m-%dT%H:%M:%S.000000Z', 'now', '+' || (365 - u.id % 300) || ' days'), 'issued' \
-         FROM users u",
-    ).execute(db.pool()).await.unwrap();
+    fixtures::add_users(&mut fixtures::open(&dir).await, "A001", "user", ROWS as i64).await;
     let secs = 4;
+    through_any(&db, secs).await;
+    through_native_pool(&url, secs).await;
+    without_the_list(&db, secs).await;
+    std::fs::remove_dir_all(&dir).ok();
+}
 
+/// The list through kanri's `Any` pool: kanri's own read, then its query
+/// as 100 rows and as one JSON row.
+async fn through_any(db: &Db, secs: u64) {
     let d = db.clone();
     rate(
         "kanri's list_with_certificates (one JSON row through Any)",
@@ -155,10 +132,13 @@ async fn main() {
         }
     })
     .await;
+}
 
+/// The same two queries through a native `SqlitePool` of the same size.
+async fn through_native_pool(url: &str, secs: u64) {
     let native = SqlitePoolOptions::new()
         .max_connections(8)
-        .connect_with(SqliteConnectOptions::from_str(&url).unwrap())
+        .connect_with(SqliteConnectOptions::from_str(url).unwrap())
         .await
         .unwrap();
     let p = native.clone();
@@ -184,6 +164,10 @@ async fn main() {
         }
     })
     .await;
+}
+
+/// Lower bounds: the users without their certificates, and one round trip.
+async fn without_the_list(db: &Db, secs: u64) {
     let d = db.clone();
     rate("Any, users only as one JSON row (no certificate join)", secs, move || {
         let d = d.clone();
@@ -206,5 +190,4 @@ async fn main() {
         }
     })
     .await;
-    std::fs::remove_dir_all(&dir).ok();
 }

@@ -6,7 +6,7 @@ export const LOGIN_PASSWORD = "Login-Pass-01";
 export const CONFIRMATION_PASSWORD = "Kakunin-Pass-01";
 
 export function jsEnabled(testInfo: TestInfo): boolean {
-  return testInfo.project.name === "js-on";
+  return testInfo.project.use.javaScriptEnabled !== false;
 }
 
 /** With JavaScript on, wait until the islands have hydrated (never a fixed sleep). */
@@ -31,4 +31,42 @@ export async function login(page: Page, testInfo: TestInfo, loginId: string, pas
   await page.getByLabel("ログインID").fill(loginId);
   await page.getByLabel("ログインパスワード").fill(password);
   await page.getByRole("button", { name: "ログイン" }).click();
+}
+
+/** The plain-HTTP port of this project's server (see playwright.config.ts). */
+export function serverPort(testInfo: TestInfo): number {
+  return Number(new URL(testInfo.project.use.baseURL as string).port);
+}
+
+/** The HTTPS address of this project's server: where certificates are presented. */
+export function httpsOrigin(testInfo: TestInfo): string {
+  return `https://127.0.0.1:${serverPort(testInfo) + 10}`;
+}
+
+/** A demo user's .p12 (import password Demo-P12-01) of this project's server. */
+export function demoCertificate(testInfo: TestInfo, loginId: string) {
+  const data = path.join(require("os").tmpdir(), `kanri-e2e-${serverPort(testInfo)}`);
+  return {
+    origin: httpsOrigin(testInfo),
+    pfxPath: path.join(data, "demo-certificates", `${loginId}.p12`),
+    passphrase: "Demo-P12-01",
+  };
+}
+
+/** RFC 6238 TOTP (HMAC-SHA1, 30 s, 6 digits) of a base32 secret, `stepOffset` steps from now. */
+export function totp(secretBase32: string, stepOffset = 0): string {
+  const crypto = require("crypto");
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of secretBase32.replace(/[\s=]/g, "").toUpperCase()) {
+    bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  }
+  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
+  const step = Math.floor(Date.now() / 1000 / 30) + stepOffset;
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = crypto.createHmac("sha1", key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const code = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return code.toString().padStart(6, "0");
 }

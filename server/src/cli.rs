@@ -2,12 +2,13 @@
 //! Passwords are read from standard input (or a hidden prompt), never from
 //! the arguments, which other users of the machine can see.
 
-use clap::{Parser, Subcommand, ValueEnum};
-use kanri_app::domain::Role;
-use kanri_app::server::db::users::PasswordKind;
-use kanri_app::server::operator::{self, NewUserInput, OperatorError};
-use kanri_app::server::password::Password;
-use kanri_app::server::{demo, AppState};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use kanri_app::domain::{PasswordKind, RevocationReason, Role};
+use kanri_app::infra::password::Password;
+use kanri_app::state::AppState;
+use kanri_app::use_cases::issuance::{KeyMethod, KeyMethodInput};
+use kanri_app::use_cases::operator::{self, NewUserInput, OperatorError};
+use kanri_app::use_cases::{demo, mail_notices};
 use std::io::{BufRead, IsTerminal};
 
 #[derive(Parser, Debug)]
@@ -32,45 +33,74 @@ pub enum Command {
     },
     /// Add a contract together with its マスターユーザ. Reads the master's
     /// ログインパスワード and 確認用パスワード from stdin, one per line.
-    ContractAdd {
-        #[arg(long)]
-        code: String,
-        #[arg(long)]
-        name: String,
-        #[arg(long)]
-        branch: String,
-        #[arg(long)]
-        master_login_id: String,
-        #[arg(long)]
-        master_name: String,
-        #[arg(long)]
-        master_email: String,
-    },
+    ContractAdd(NewContractArgs),
     /// Add a 管理者ユーザ or 一般ユーザ to a contract. Reads the
     /// ログインパスワード and 確認用パスワード from stdin, one per line.
-    UserAdd {
+    UserAdd(NewUserArgs),
+    /// Create kanri's issuing CA (ECDSA P-256, 10 years). The key is sealed
+    /// with KANRI_CA_PASSPHRASE (or the file KANRI_CA_PASSPHRASE_FILE).
+    CaInit {
+        /// O of the CA and of every client certificate, e.g. "(9999)KENSHINYO".
         #[arg(long)]
-        contract: String,
+        organization: String,
+        /// OU of every client certificate, e.g. "(9999)KANRI CA".
         #[arg(long)]
-        login_id: String,
+        unit: String,
+        /// CN of the CA certificate, e.g. "KANRI CA".
         #[arg(long)]
-        name: String,
-        #[arg(long, value_enum)]
-        role: CliRole,
-        #[arg(long)]
-        email: String,
+        common_name: String,
     },
-    /// Issue a (demo) certificate record to a user, valid one year from now.
+    /// Take the bank's existing CA (certificate and unencrypted key, PEM,
+    /// ECDSA P-256). The key is sealed with KANRI_CA_PASSPHRASE; delete the
+    /// plain key file afterwards.
+    CaImport {
+        #[arg(long)]
+        certificate: std::path::PathBuf,
+        #[arg(long)]
+        key: std::path::PathBuf,
+        /// O of every client certificate.
+        #[arg(long)]
+        organization: String,
+        /// OU of every client certificate.
+        #[arg(long)]
+        unit: String,
+    },
+    /// Issue a certificate to a user without one, valid one year from now:
+    /// with a key made here into a .p12 (its import password from stdin),
+    /// or for the user's CSR.
     CertIssue {
         #[arg(long)]
         login_id: String,
+        /// Write key + certificate + CA certificate here (PKCS#12).
+        #[arg(long, conflicts_with = "csr", required_unless_present = "csr")]
+        p12: Option<std::path::PathBuf>,
+        /// The user's certificate request (PEM or DER)…
+        #[arg(long, requires = "out")]
+        csr: Option<std::path::PathBuf>,
+        /// …and where to write the certificate (PEM).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
     },
     /// Revoke a user's certificate (the paper 申込書 route).
     CertRevoke {
         #[arg(long)]
         login_id: String,
+        /// RFC 5280 reason.
+        #[arg(long, value_enum, default_value = "unspecified")]
+        reason: CliReason,
+    },
+    /// Turn 電子証明書方式 on or off for a contract (the 申込書): when on, its
+    /// users log in only with their own current certificate.
+    ContractSet {
         #[arg(long)]
-        reason: Option<String>,
+        code: String,
+        #[arg(long, value_enum)]
+        certificate_login: OnOff,
+    },
+    /// Release a stopped ワンタイムパスワード (利用停止の解除).
+    OtpRelease {
+        #[arg(long)]
+        login_id: String,
     },
     /// Release a stopped password (利用停止の解除).
     PasswordRelease {
@@ -86,10 +116,73 @@ pub enum Command {
     MailRun,
 }
 
+#[derive(Args, Debug)]
+pub struct NewContractArgs {
+    #[arg(long)]
+    code: String,
+    #[arg(long)]
+    name: String,
+    #[arg(long)]
+    branch: String,
+    #[arg(long)]
+    master_login_id: String,
+    #[arg(long)]
+    master_name: String,
+    #[arg(long)]
+    master_email: String,
+}
+
+#[derive(Args, Debug)]
+pub struct NewUserArgs {
+    #[arg(long)]
+    contract: String,
+    #[arg(long)]
+    login_id: String,
+    #[arg(long)]
+    name: String,
+    #[arg(long, value_enum)]
+    role: CliRole,
+    #[arg(long)]
+    email: String,
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum CliRole {
     Admin,
     General,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+#[value(rename_all = "verbatim")]
+pub enum CliReason {
+    #[value(name = "unspecified")]
+    Unspecified,
+    #[value(name = "keyCompromise")]
+    KeyCompromise,
+    #[value(name = "affiliationChanged")]
+    AffiliationChanged,
+    #[value(name = "superseded")]
+    Superseded,
+    #[value(name = "cessationOfOperation")]
+    CessationOfOperation,
+}
+
+impl From<CliReason> for RevocationReason {
+    fn from(reason: CliReason) -> Self {
+        match reason {
+            CliReason::Unspecified => RevocationReason::Unspecified,
+            CliReason::KeyCompromise => RevocationReason::KeyCompromise,
+            CliReason::AffiliationChanged => RevocationReason::AffiliationChanged,
+            CliReason::Superseded => RevocationReason::Superseded,
+            CliReason::CessationOfOperation => RevocationReason::CessationOfOperation,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -114,7 +207,7 @@ fn read_password(
 fn read_passwords() -> Result<(Password, Password), OperatorError> {
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
-    let io = |e: std::io::Error| OperatorError::Invalid(format!("パスワードを読み取れません: {e}"));
+    let io = |e: std::io::Error| OperatorError::Input(format!("パスワードを読み取れません: {e}"));
     let login = read_password("ログインパスワード: ", &mut lines).map_err(io)?;
     let confirmation = read_password("確認用パスワード: ", &mut lines).map_err(io)?;
     Ok((login, confirmation))
@@ -123,88 +216,162 @@ fn read_passwords() -> Result<(Password, Password), OperatorError> {
 /// Runs an operator command; returns what to print on success.
 pub async fn run_operator(state: &AppState, command: Command) -> Result<String, OperatorError> {
     match command {
-        Command::Serve { .. } => unreachable!("serve is handled by main"),
-        Command::ContractAdd {
-            code,
-            name,
-            branch,
-            master_login_id,
-            master_name,
-            master_email,
-        } => {
-            let (login_password, confirmation_password) = read_passwords()?;
-            let master = NewUserInput {
-                login_id: master_login_id,
-                name: master_name,
-                role: Role::Master,
-                email: master_email,
-                login_password,
-                confirmation_password,
-            };
-            operator::create_contract(state, &code, &name, &branch, master).await?;
-            Ok(format!("契約 {code} を登録しました"))
+        Command::Serve { .. } | Command::CaInit { .. } | Command::CaImport { .. } => {
+            Err(OperatorError::Input("main runs this command itself".into()))
         }
-        Command::UserAdd {
-            contract,
+        Command::ContractAdd(args) => contract_add(state, args).await,
+        Command::UserAdd(args) => user_add(state, args).await,
+        Command::CertIssue {
             login_id,
-            name,
-            role,
-            email,
-        } => {
-            let (login_password, confirmation_password) = read_passwords()?;
-            let role = match role {
-                CliRole::Admin => Role::Admin,
-                CliRole::General => Role::General,
-            };
-            let input = NewUserInput {
-                login_id: login_id.clone(),
-                name,
-                role,
-                email,
-                login_password,
-                confirmation_password,
-            };
-            operator::add_user(state, &contract, input).await?;
-            Ok(format!("利用者 {login_id} を登録しました"))
-        }
-        Command::CertIssue { login_id } => {
-            let serial =
-                operator::issue_certificate(state, &login_id, kanri_app::domain::Timestamp::now())
-                    .await?;
-            Ok(format!(
-                "利用者 {login_id} に証明書を発行しました（シリアル番号 {serial}）"
-            ))
-        }
+            p12,
+            csr,
+            out,
+        } => cert_issue(state, &login_id, p12, csr.zip(out)).await,
         Command::CertRevoke { login_id, reason } => {
-            let serial = operator::revoke_certificate(state, &login_id, reason.as_deref()).await?;
+            let serial = operator::revoke_certificate(state, &login_id, reason.into()).await?;
             Ok(format!(
                 "利用者 {login_id} の証明書を失効しました（シリアル番号 {serial}）"
             ))
         }
+        Command::ContractSet {
+            code,
+            certificate_login,
+        } => contract_set(state, &code, certificate_login == OnOff::On).await,
+        Command::OtpRelease { login_id } => release(state, &login_id, PasswordKind::Otp).await,
         Command::PasswordRelease { login_id, kind } => {
             let kind = match kind {
                 CliPasswordKind::Login => PasswordKind::Login,
                 CliPasswordKind::Confirmation => PasswordKind::Confirmation,
             };
-            operator::release_password(state, &login_id, kind).await?;
-            Ok(format!(
-                "利用者 {login_id} の{}の利用停止を解除しました",
-                kind.label()
-            ))
+            release(state, &login_id, kind).await
         }
-        Command::MailRun => {
-            let (queued, delivery) = kanri_app::server::mail::run_once(state)
-                .await
-                .map_err(|e| OperatorError::Invalid(e.to_string()))?;
-            Ok(format!(
-                "期限通知 {queued} 件を作成し、{} 件を送信しました（失敗 {} 件）",
-                delivery.sent, delivery.failed
-            ))
-        }
+        Command::MailRun => mail_run(state).await,
         Command::DemoLoad => Ok(if demo::load(state).await? {
             "デモデータを登録しました".into()
         } else {
             "デモデータは登録済みです".into()
         }),
     }
+}
+
+async fn contract_add(state: &AppState, args: NewContractArgs) -> Result<String, OperatorError> {
+    let (login_password, confirmation_password) = read_passwords()?;
+    let master = NewUserInput {
+        login_id: args.master_login_id,
+        name: args.master_name,
+        role: Role::Master,
+        email: args.master_email,
+        login_password,
+        confirmation_password,
+    };
+    let code = args.code;
+    operator::create_contract(state, &code, &args.name, &args.branch, master).await?;
+    Ok(format!("契約 {code} を登録しました"))
+}
+
+async fn user_add(state: &AppState, args: NewUserArgs) -> Result<String, OperatorError> {
+    let (login_password, confirmation_password) = read_passwords()?;
+    let role = match args.role {
+        CliRole::Admin => Role::Admin,
+        CliRole::General => Role::General,
+    };
+    let login_id = args.login_id;
+    let input = NewUserInput {
+        login_id: login_id.clone(),
+        name: args.name,
+        role,
+        email: args.email,
+        login_password,
+        confirmation_password,
+    };
+    operator::add_user(state, &args.contract, input).await?;
+    Ok(format!("利用者 {login_id} を登録しました"))
+}
+
+async fn contract_set(state: &AppState, code: &str, on: bool) -> Result<String, OperatorError> {
+    operator::set_certificate_login(state, code, on).await?;
+    let mode = if on {
+        "電子証明書方式"
+    } else {
+        "ID・パスワード方式"
+    };
+    Ok(format!("契約 {code} のログイン方式を{mode}にしました"))
+}
+
+/// 利用停止の解除 of one of the user's passwords (or the ワンタイムパスワード).
+async fn release(
+    state: &AppState,
+    login_id: &str,
+    kind: PasswordKind,
+) -> Result<String, OperatorError> {
+    operator::release_password(state, login_id, kind).await?;
+    Ok(format!(
+        "利用者 {login_id} の{}の利用停止を解除しました",
+        kind.label()
+    ))
+}
+
+async fn mail_run(state: &AppState) -> Result<String, OperatorError> {
+    let (queued, delivery) = mail_notices::run_once(state)
+        .await
+        .map_err(|e| OperatorError::Input(e.to_string()))?;
+    Ok(format!(
+        "期限通知 {queued} 件を作成し、{} 件を送信しました（失敗 {} 件）",
+        delivery.sent, delivery.failed
+    ))
+}
+
+fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), OperatorError> {
+    std::fs::write(path, bytes)
+        .map_err(|e| OperatorError::Input(format!("{} に書き込めません: {e}", path.display())))
+}
+
+/// `cert-issue`: a .p12 (import password from stdin) or a CSR's certificate.
+async fn cert_issue(
+    state: &AppState,
+    login_id: &str,
+    p12: Option<std::path::PathBuf>,
+    csr: Option<(std::path::PathBuf, std::path::PathBuf)>,
+) -> Result<String, OperatorError> {
+    let refused = |r: kanri_app::domain::IssueRefusal| OperatorError::Input(r.message().into());
+    let (method, out) = match (p12, csr) {
+        (Some(out), _) => {
+            let stdin = std::io::stdin();
+            let mut lines = stdin.lock().lines();
+            let io = |e: std::io::Error| {
+                OperatorError::Input(format!("パスワードを読み取れません: {e}"))
+            };
+            let password = read_password("証明書ファイルのパスワード: ", &mut lines).map_err(io)?;
+            let input = KeyMethodInput::ServerKey {
+                import_password: password.expose(),
+                repeated: password.expose(),
+            };
+            (input.validate().map_err(refused)?, out)
+        }
+        (None, Some((csr, out))) => {
+            let bytes = std::fs::read(&csr).map_err(|e| {
+                OperatorError::Input(format!("{} を読めません: {e}", csr.display()))
+            })?;
+            (
+                KeyMethodInput::Csr(&bytes).validate().map_err(refused)?,
+                out,
+            )
+        }
+        (None, None) => {
+            return Err(OperatorError::Input(
+                "--p12 または --csr を指定してください".into(),
+            ))
+        }
+    };
+    let server_key = matches!(method, KeyMethod::ServerKey(_));
+    let prepared = operator::issue_certificate(state, login_id, method, state.clock.now()).await?;
+    match (server_key, &prepared.pkcs12) {
+        (true, Some(file)) => write_file(&out, file)?,
+        _ => write_file(&out, prepared.pem.as_bytes())?,
+    }
+    Ok(format!(
+        "利用者 {login_id} に証明書を発行しました（シリアル番号 {}、{}）",
+        prepared.serial,
+        out.display()
+    ))
 }

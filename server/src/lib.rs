@@ -2,11 +2,16 @@
 //! start-up and the bank's operator commands. The screens and their server
 //! functions live in `kanri-app`.
 
+pub mod certificate_forms;
 pub mod cli;
+pub mod harness;
+pub mod history_csv;
 pub mod middleware;
-pub mod reports;
+pub mod publication;
 pub mod router;
+pub mod serve;
 pub mod startup;
+pub mod tls;
 
 pub use router::app;
-pub use startup::{build_state, StartupError};
+pub use startup::{build_state, build_state_with_clock, StartupError};

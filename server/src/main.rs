@@ -1,14 +1,13 @@
 //! kanri-server: serves the portal, or runs one operator command.
 
 use clap::Parser;
-use kanri_app::server::config::Config;
+use kanri_app::infra::config::Config;
+use kanri_app::use_cases::certificate_authority::{self, CaNames};
+use kanri_server::build_state;
 use kanri_server::cli::{run_operator, Cli, Command};
-use kanri_server::{app, build_state};
+use kanri_server::startup::connect;
 use leptos::config::get_configuration;
-use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::time::Duration;
-use tower_sessions::ExpiredDeletion;
 
 // Rendering a 100-row page allocates and frees many small strings on both
 // tokio workers, and glibc's allocator took about a quarter of the list
@@ -20,19 +19,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    // Structured logs. Nothing logs request headers, bodies or SQL
-    // parameters, so no password, hash, cookie or session ID reaches them
-    // (the load test greps its server's log to prove it).
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| "info,sqlx=warn,tower_sessions=warn".into());
-    let logs = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if std::env::var("KANRI_LOG_FORMAT").is_ok_and(|f| f == "json") {
-        logs.json().init();
-    } else {
-        logs.init();
-    }
+    init_logs();
 
     let cli = Cli::parse();
     let mut config = match Config::from_env() {
@@ -44,21 +31,19 @@ async fn main() -> ExitCode {
     };
     let command = cli.command.unwrap_or(Command::Serve { demo: false });
     if let Command::Serve { demo: true } = command {
-        config.demo = true;
+        config.enable_demo();
+    }
+    if matches!(command, Command::CaInit { .. } | Command::CaImport { .. }) {
+        return report(ca_command(&config, command).await);
     }
 
-    let mut leptos_options = match get_configuration(None) {
-        Ok(conf) => conf.leptos_options,
+    let leptos_options = match leptos_options() {
+        Ok(options) => options,
         Err(err) => {
             eprintln!("leptos configuration error: {err}");
             return ExitCode::FAILURE;
         }
     };
-    if leptos_options.output_name.is_empty() {
-        // Run outside cargo-leptos (operator commands): the name only matters
-        // for the /pkg files, which cargo-leptos builds.
-        leptos_options.output_name = "kanri".into();
-    }
 
     let state = match build_state(config, leptos_options).await {
         Ok(state) => state,
@@ -71,99 +56,101 @@ async fn main() -> ExitCode {
     if !matches!(command, Command::Serve { .. }) {
         let outcome = run_operator(&state, command).await;
         state.db.close().await;
-        return match outcome {
-            Ok(message) => {
-                println!("{message}");
-                ExitCode::SUCCESS
-            }
-            Err(err) => {
-                eprintln!("エラー: {err}");
-                ExitCode::FAILURE
-            }
-        };
+        return report(outcome.map_err(|e| e.to_string()));
     }
 
-    let addr = state.leptos_options.site_addr;
-    let listener = match tokio::net::TcpListener::bind(addr).await {
-        Ok(listener) => listener,
-        Err(err) => {
-            eprintln!("cannot listen on {addr}: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    println!("kanri: http://{addr}");
-    if state.config.demo {
-        println!(
-            "demo mode: log in as master01 / Login-Pass-01 (確認用パスワード Kakunin-Pass-01)"
-        );
-    }
-
-    let store = kanri_app::server::session_store::DbSessionStore::new(state.db.clone());
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(Duration::from_secs(300));
-        loop {
-            every.tick().await;
-            if let Err(err) = store.delete_expired().await {
-                tracing::warn!(error = %err, "deleting expired sessions failed");
-            }
-        }
-    });
-
-    // The e-mail job: at start, then every KANRI_MAIL_INTERVAL_MINUTES.
-    let job_state = state.clone();
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(job_state.config.mail.interval);
-        loop {
-            every.tick().await;
-            match kanri_app::server::mail::run_once(&job_state).await {
-                Ok((queued, delivery)) => tracing::info!(
-                    queued,
-                    sent = delivery.sent,
-                    failed = delivery.failed,
-                    "mail job"
-                ),
-                Err(err) => tracing::warn!(error = %err, "mail job failed"),
-            }
-        }
-    });
-
-    let db = state.db.clone();
-    let router = app(state);
-    let served = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await;
-    db.close().await;
-    match served {
+    match kanri_server::serve::serve(state).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("server error: {err}");
+            eprintln!("{err}");
             ExitCode::FAILURE
         }
     }
 }
 
-/// Ctrl-C or SIGTERM: stop accepting, let requests in flight finish.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
+/// Structured logs. Nothing logs request headers, bodies or SQL parameters,
+/// so no password, hash, cookie or session ID reaches them (the load test
+/// greps its server's log to prove it).
+fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,tower_sessions=warn".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("KANRI_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        logs.json().init();
+    } else {
+        logs.init();
     }
-    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Leptos' options from Cargo.toml (or the environment cargo-leptos sets).
+fn leptos_options() -> Result<leptos::config::LeptosOptions, String> {
+    let mut options = get_configuration(None)
+        .map_err(|e| e.to_string())?
+        .leptos_options;
+    if options.output_name.is_empty() {
+        // Run outside cargo-leptos (operator commands): the name only matters
+        // for the /pkg files, which cargo-leptos builds.
+        options.output_name = "kanri".into();
+    }
+    Ok(options)
+}
+
+/// Prints a command's outcome: the message, or エラー and why.
+fn report(outcome: Result<String, String>) -> ExitCode {
+    match outcome {
+        Ok(message) => {
+            println!("{message}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("エラー: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `ca-init` and `ca-import`: they run before a CA exists, so without the
+/// full server state.
+async fn ca_command(config: &Config, command: Command) -> Result<String, String> {
+    let db = connect(config).await.map_err(|e| e.to_string())?;
+    let now = kanri_app::infra::clock::Clock::system().now();
+    let outcome = match command {
+        Command::CaInit {
+            organization,
+            unit,
+            common_name,
+        } => {
+            let names = CaNames {
+                organization,
+                common_name,
+                unit,
+            };
+            certificate_authority::create(&db, config, &names, now).await
+        }
+        Command::CaImport {
+            certificate,
+            key,
+            organization,
+            unit,
+        } => {
+            let read = |p: &std::path::Path| {
+                std::fs::read_to_string(p).map_err(|e| format!("{} を読めません: {e}", p.display()))
+            };
+            let (certificate_pem, key_pem) = (read(&certificate)?, read(&key)?);
+            let names = CaNames {
+                organization,
+                common_name: String::new(),
+                unit,
+            };
+            certificate_authority::import(&db, config, &names, &certificate_pem, &key_pem, now)
+                .await
+        }
+        _ => return Err("not a CA command".into()),
+    };
+    db.close().await;
+    outcome
+        .map(|()| "認証局を登録しました（鍵はパスフレーズで暗号化して保存しています）".to_owned())
+        .map_err(|e| e.to_string())
 }

@@ -3,16 +3,13 @@
 //! - state-changing requests from another origin are refused (CSRF);
 //! - security and cache headers on every response.
 
-use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
-use kanri_app::error::AppError;
-use kanri_app::models::LoginNotice;
-use kanri_app::server::AppState;
-
-const SERVER_FN_ERROR_HEADER: &str = "serverfnerror";
+use kanri_app::error::{AppError, ERROR_HEADER};
+use kanri_app::request::PresentedCertificate;
+use kanri_app::state::AppState;
 
 fn accepts_html(req: &Request) -> bool {
     req.headers()
@@ -22,41 +19,48 @@ fn accepts_html(req: &Request) -> bool {
 }
 
 /// A minimal page for errors that happen outside the Leptos screens.
-pub fn error_page(status: StatusCode, message: &str) -> Response {
+pub fn error_page(status: StatusCode, heading: &str, message: &str) -> Response {
     let body = format!(
-        "<!DOCTYPE html><html lang=\"ja\"><head><meta charset=\"utf-8\"><title>エラー</title>\
+        "<!DOCTYPE html><html lang=\"ja\"><head><meta charset=\"utf-8\"><title>{heading}</title>\
          <link rel=\"stylesheet\" href=\"/pkg/kanri.css\"></head><body><main id=\"main\">\
-         <h1>エラー</h1><p class=\"notice notice-error\" role=\"alert\">{message}</p>\
+         <h1>{heading}</h1><p class=\"notice notice-error\" role=\"alert\">{message}</p>\
          <p><a href=\"/\">ホームへ戻る</a></p></main></body></html>"
     );
     (status, Html(body)).into_response()
 }
 
-/// Server functions answer every error with 500 and leave plain-form posts a
-/// redirect to the Referer. Here, in one place, the error is read back and
-/// answered with its own status: a login page for an ended session, a
-/// Japanese page (forms) or JSON (fetch) otherwise. A 500 never answers a
-/// user's mistake.
+/// What a browser (or a page's own `fetch`) gets for an error: the one
+/// mapping of `AppError`, as a response. ログイン for an ended or missing
+/// session (303, which browsers follow), else the error's status with a
+/// Japanese page.
+pub fn error_response(error: AppError) -> Response {
+    if let Some(to) = error.login_redirect() {
+        return (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
+    }
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    error_page(status, error.heading(), &error.to_string())
+}
+
+/// A server function's error already carries its status (set where it is
+/// serialised, `AppError::ser`). A plain form post (JavaScript off) would
+/// otherwise get server_fn's redirect back to the form with the error in
+/// its query string; it gets the error's page instead. Calls from the
+/// page's own `fetch` keep their JSON answer.
 pub async fn server_fn_errors(req: Request, next: Next) -> Response {
     let html = accepts_html(&req);
-    let response = next.run(req).await;
-    if !response.headers().contains_key(SERVER_FN_ERROR_HEADER) {
+    let mut response = next.run(req).await;
+    let Some(error) = response
+        .headers_mut()
+        .remove(ERROR_HEADER)
+        .and_then(|code| code.to_str().ok().and_then(AppError::from_code))
+    else {
         return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let bytes = to_bytes(body, 64 * 1024).await.unwrap_or_default();
-    let error: AppError = serde_json::from_slice(&bytes).unwrap_or(AppError::Internal);
-    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    };
     if html {
-        if error == AppError::NotLoggedIn {
-            let to = format!("/login?notice={}", LoginNotice::SessionEnded.code());
-            return (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
-        }
-        return error_page(status, &error.to_string());
+        return error_response(error);
     }
-    parts.status = status;
-    parts.headers.remove(header::LOCATION);
-    Response::from_parts(parts, Body::from(bytes))
+    response.headers_mut().remove(header::LOCATION);
+    response
 }
 
 /// Refuses a state-changing request that a browser says comes from another
@@ -69,6 +73,7 @@ pub async fn same_origin_writes(req: Request, next: Next) -> Response {
         tracing::warn!(method = %req.method(), path = %req.uri().path(), "cross-origin write refused");
         return error_page(
             StatusCode::FORBIDDEN,
+            "エラー",
             "他のサイトからの送信は受け付けられません。画面を開き直して操作してください。",
         );
     }
@@ -117,6 +122,7 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
         // tower-http's own answer is English plain text.
         response = error_page(
             StatusCode::PAYLOAD_TOO_LARGE,
+            "エラー",
             "送信された内容が大きすぎます。入力内容を確認してください。",
         );
     }
@@ -143,4 +149,68 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+/// The header a TLS proxy in front of kanri forwards the client certificate
+/// in: nginx's `$ssl_client_escaped_cert`, the PEM URL-encoded.
+pub const CLIENT_CERT_HEADER: &str = "x-ssl-client-cert";
+
+/// A client certificate forwarded by a trusted TLS proxy (SPEC 8) becomes
+/// the request's `PresentedCertificate`, as if kanri's own HTTPS listener
+/// had received it. From any other peer the header is dropped: anyone can
+/// send a header, only the proxy saw the TLS handshake.
+pub async fn proxied_client_certificate(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let Some(value) = req.headers_mut().remove(CLIENT_CERT_HEADER) else {
+        return next.run(req).await;
+    };
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    let trusted = peer.is_some_and(|ip| state.config.trusted_proxies.contains(&ip));
+    if !trusted {
+        tracing::warn!(
+            ?peer,
+            "client certificate header from an untrusted peer ignored"
+        );
+    } else if let Some(der) = forwarded_certificate(value.as_bytes()) {
+        req.extensions_mut()
+            .insert(PresentedCertificate(std::sync::Arc::new(der)));
+    }
+    next.run(req).await
+}
+
+/// The DER of a URL-encoded PEM certificate; `None` for an empty value
+/// (nginx sends one when the client presented nothing) or garbage.
+pub fn forwarded_certificate(value: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let pem = percent_decode(value)?;
+    let pem = std::str::from_utf8(&pem).ok()?;
+    let body = pem
+        .split("-----BEGIN CERTIFICATE-----")
+        .nth(1)?
+        .split("-----END CERTIFICATE-----")
+        .next()?;
+    let base64: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(base64)
+        .ok()
+}
+
+fn percent_decode(value: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(value.len());
+    let mut bytes = value.iter();
+    while let Some(&b) = bytes.next() {
+        if b == b'%' {
+            let hex = [*bytes.next()?, *bytes.next()?];
+            out.push(u8::from_str_radix(std::str::from_utf8(&hex).ok()?, 16).ok()?);
+        } else {
+            out.push(b);
+        }
+    }
+    Some(out)
 }

@@ -5,10 +5,12 @@ use crate::middleware;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
-use kanri_app::server::session_store::DbSessionStore;
-use kanri_app::server::AppState;
+use kanri_app::infra::config::Config;
+use kanri_app::infra::session_store::DbSessionStore;
+use kanri_app::routes;
+use kanri_app::state::AppState;
 use kanri_app::{shell, App};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -19,57 +21,102 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 pub fn app(state: AppState) -> Router {
-    let config = state.config.clone();
-    let idle = time::Duration::try_from(config.session_idle).unwrap_or(time::Duration::minutes(15));
-    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
-        .with_name(config.session_cookie_name())
-        .with_http_only(true)
-        .with_secure(config.secure_cookies)
-        .with_same_site(SameSite::Strict)
-        .with_path("/")
-        // Saved when changed; `context::authenticate` changes it often enough
-        // to move the idle deadline with activity (see `refresh_interval`).
-        .with_expiry(Expiry::OnInactivity(idle));
-
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
-    let mut router = Router::new();
-    // Baseline for bench/: the list page's own bytes from a bare handler.
-    if let Some(bytes) = config
-        .bench_bare_file
-        .as_ref()
-        .filter(|_| config.bench_routes)
-        .and_then(|f| std::fs::read(f).ok())
-    {
-        let bytes = axum::body::Bytes::from(bytes);
-        router = router.route(
-            "/bench/bare",
-            get(move || {
-                let bytes = bytes.clone();
-                async move {
-                    (
-                        [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
-                        bytes,
-                    )
-                }
-            }),
-        );
-    }
-    router
+    Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
-        .route("/kanri/history.csv", get(crate::reports::history_csv))
+        .route(
+            routes::OPERATION_HISTORY_CSV,
+            get(crate::history_csv::history_csv),
+        )
+        .route(
+            routes::CERTIFICATE_SUBMIT,
+            post(crate::certificate_forms::submit),
+        )
+        .route(
+            routes::CERTIFICATE_DOWNLOAD,
+            get(crate::certificate_forms::download),
+        )
+        .merge(publication_routes())
+        .merge(bench_routes(&state.config))
         .leptos_routes_with_context(&state, routes, || (), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(middleware::server_fn_errors))
-        .layer(sessions)
+        .layer(sessions(&state))
         .layer(axum::middleware::from_fn(middleware::same_origin_writes))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::proxied_client_certificate,
+        ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::security_headers,
         ))
         .with_state(state)
+}
+
+/// The CA certificate, issued certificates, the CRL and OCSP: public, for
+/// relying parties (SPEC 7.6).
+fn publication_routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            routes::CA_CERTIFICATE,
+            get(crate::publication::ca_certificate),
+        )
+        .route(
+            &format!("{}/{{name}}", routes::ISSUED_CERTIFICATES),
+            get(crate::publication::issued_certificate),
+        )
+        .route(routes::CRL, get(crate::publication::crl))
+        .route(routes::OCSP, post(crate::publication::ocsp_post))
+        .route(
+            &format!("{}/{{*request}}", routes::OCSP),
+            get(crate::publication::ocsp_get),
+        )
+}
+
+/// The session cookie: HttpOnly, SameSite=Strict, Secure and `__Host-`
+/// behind HTTPS, ended after the idle timeout.
+fn sessions(state: &AppState) -> SessionManagerLayer<DbSessionStore> {
+    let config = &state.config;
+    let idle = time::Duration::try_from(config.session_idle).unwrap_or(time::Duration::minutes(15));
+    SessionManagerLayer::new(DbSessionStore::new(state.db.clone(), state.clock.clone()))
+        .with_name(config.session_cookie_name())
+        .with_http_only(true)
+        .with_secure(config.secure_cookies)
+        .with_same_site(SameSite::Strict)
+        .with_path("/")
+        // Saved when changed; `request::authenticate` changes it often enough
+        // to move the idle deadline with activity (see `refresh_interval`).
+        .with_expiry(Expiry::OnInactivity(idle))
+}
+
+/// Baseline for bench/ (only when asked for): the list page's own bytes
+/// from a bare handler.
+fn bench_routes(config: &Config) -> Router<AppState> {
+    let bytes = config
+        .bench_bare_file
+        .as_ref()
+        .filter(|_| config.bench_routes)
+        .and_then(|f| std::fs::read(f).ok());
+    let Some(bytes) = bytes else {
+        return Router::new();
+    };
+    let bytes = axum::body::Bytes::from(bytes);
+    Router::new().route(
+        "/bench/bare",
+        get(move || {
+            let bytes = bytes.clone();
+            async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                    bytes,
+                )
+            }
+        }),
+    )
 }
 
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {

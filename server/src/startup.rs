@@ -1,13 +1,16 @@
 //! From configuration to a ready [`AppState`]: database, migrations, the
 //! demo set (in demo mode), the password hasher.
 
-use kanri_app::server::config::Config;
-use kanri_app::server::db::{Db, DbError};
-use kanri_app::server::mail::{MailError, Mailer};
-use kanri_app::server::operator::OperatorError;
-use kanri_app::server::password::{HashError, PasswordHasher};
-use kanri_app::server::throttle::Throttles;
-use kanri_app::server::{demo, AppState};
+use kanri_app::db::{Db, DbError};
+use kanri_app::infra::clock::Clock;
+use kanri_app::infra::config::Config;
+use kanri_app::infra::mailer::{MailError, Mailer};
+use kanri_app::infra::password::{HashError, PasswordHasher};
+use kanri_app::infra::throttle::Throttles;
+use kanri_app::state::AppState;
+use kanri_app::use_cases::certificate_authority::{self, CaSetupError};
+use kanri_app::use_cases::demo;
+use kanri_app::use_cases::operator::OperatorError;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
 
@@ -23,28 +26,52 @@ pub enum StartupError {
     Mail(#[from] MailError),
     #[error("demo data: {0}")]
     Demo(#[from] OperatorError),
+    #[error("{0}")]
+    Ca(#[from] CaSetupError),
 }
 
-pub async fn build_state(
-    config: Config,
-    leptos_options: LeptosOptions,
-) -> Result<AppState, StartupError> {
+/// The database, migrated: all the operator's CA commands need.
+pub async fn connect(config: &Config) -> Result<Db, StartupError> {
     if config.database_url.starts_with("sqlite:") {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| StartupError::DataDir(config.data_dir.display().to_string(), e))?;
     }
     let db = Db::connect(&config.database_url, config.max_db_connections).await?;
     db.migrate().await?;
+    Ok(db)
+}
+
+pub async fn build_state(
+    config: Config,
+    leptos_options: LeptosOptions,
+) -> Result<AppState, StartupError> {
+    build_state_with_clock(config, leptos_options, Clock::system()).await
+}
+
+/// [`build_state`] with a given clock (tests move it forward).
+pub async fn build_state_with_clock(
+    config: Config,
+    leptos_options: LeptosOptions,
+    clock: Clock,
+) -> Result<AppState, StartupError> {
+    let db = connect(&config).await?;
+    // The CA first: a missing or wrong passphrase stops the server here.
+    let pki = certificate_authority::open(&db, &config, clock.now()).await?;
     let hasher = PasswordHasher::new(config.hash_cost, config.hash_concurrency)?;
     let mailer = Mailer::from_config(&config.mail)?;
+    let throttles = Throttles::new(
+        db.clone(),
+        config.attempts_per_client_per_minute,
+        config.attempts_per_account_per_minute,
+    );
     let state = AppState {
         db,
+        clock,
+        pki: Arc::new(pki),
         hasher,
         mailer,
-        throttles: Arc::new(Throttles::new(
-            config.attempts_per_client_per_minute,
-            config.attempts_per_account_per_minute,
-        )),
+        throttles: Arc::new(throttles),
+        contract_lists: Default::default(),
         config: Arc::new(config),
         leptos_options,
     };

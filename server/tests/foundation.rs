@@ -3,8 +3,8 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{Backend, TestApp, LOGIN_PASSWORD};
-use std::time::Duration;
+use chrono::Duration as ChronoDuration;
+use common::{assert_refused_by, Backend, TestApp, LOGIN_PASSWORD};
 
 on_both_databases!(
     login_succeeds_and_home_shows_name_and_previous_login,
@@ -15,6 +15,11 @@ on_both_databases!(
     general_user_is_refused_every_admin_route,
     general_user_is_refused_every_admin_server_function,
     anonymous_user_is_sent_to_login,
+    a_session_ended_on_the_server_is_told_so,
+    idle_timeout_ends_the_session,
+    absolute_lifetime_ends_an_active_session,
+    activity_moves_the_idle_deadline_without_a_write_per_request,
+    a_wrong_login_password_is_labelled_as_one_in_the_history,
     demo_data_is_loaded_once_and_as_specified,
     schema_refuses_a_second_master,
     schema_refuses_a_second_issued_certificate,
@@ -106,10 +111,10 @@ async fn sixth_wrong_login_password_stops_it(app: TestApp) {
     );
 
     // The bank releases it; the right password works again.
-    kanri_app::server::operator::release_password(
+    kanri_app::use_cases::operator::release_password(
         &app.state,
         "sachikodt",
-        kanri_app::server::db::users::PasswordKind::Login,
+        kanri_app::domain::PasswordKind::Login,
     )
     .await
     .unwrap();
@@ -237,11 +242,10 @@ async fn anonymous_user_is_sent_to_login(app: TestApp) {
     let mut client = app.client();
     for route in ["/"].into_iter().chain(ADMIN_ROUTES) {
         let res = client.get(route).await;
-        assert_eq!(
-            res.location(),
-            Some("/login?notice=session_ended"),
-            "{route}"
-        );
+        // A visitor who never logged in is not told that a session ended,
+        // and gets a redirect that browsers follow (not a 401).
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{route}");
+        assert_eq!(res.location(), Some("/login"), "{route}");
     }
     let res = client
         .send(
@@ -255,6 +259,30 @@ async fn anonymous_user_is_sent_to_login(app: TestApp) {
     let login = client.get("/login").await;
     assert_eq!(login.status, StatusCode::OK);
     assert!(login.body.contains("ログインID") && login.body.contains("ログインパスワード"));
+    assert!(!login.body.contains("セッションが終了"));
+}
+
+async fn a_session_ended_on_the_server_is_told_so(app: TestApp) {
+    for route in ["/", "/kanri/history.csv"].into_iter().chain(ADMIN_ROUTES) {
+        let mut client = app.logged_in("master01").await;
+        sqlx::query("DELETE FROM sessions")
+            .execute(app.state.db.pool())
+            .await
+            .unwrap();
+        let res = client.get(route).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{route}");
+        assert_eq!(
+            res.location(),
+            Some("/login?notice=session_ended"),
+            "{route}"
+        );
+        // The cookie is gone with the session: the next request is a visitor's.
+        assert_eq!(
+            client.get(route).await.location(),
+            Some("/login"),
+            "{route}"
+        );
+    }
 }
 
 async fn demo_data_is_loaded_once_and_as_specified(app: TestApp) {
@@ -269,7 +297,7 @@ async fn demo_data_is_loaded_once_and_as_specified(app: TestApp) {
         2
     );
     assert!(
-        !kanri_app::server::demo::load(&app.state).await.unwrap(),
+        !kanri_app::use_cases::demo::load(&app.state).await.unwrap(),
         "second load does nothing"
     );
     assert_eq!(
@@ -320,18 +348,21 @@ async fn schema_refuses_a_second_master(app: TestApp) {
     .bind(contract_id)
     .execute(pool)
     .await;
-    assert!(res.is_err(), "a second master must be refused");
-    // Demoting or deleting the master is refused too.
-    assert!(
-        sqlx::query("UPDATE users SET role = 'admin' WHERE login_id = 'master01'")
-            .execute(pool)
-            .await
-            .is_err()
+    assert_refused_by(
+        &app,
+        res,
+        "users_one_master_per_contract",
+        "UNIQUE constraint failed: users.contract_id",
     );
-    assert!(sqlx::query("DELETE FROM users WHERE login_id = 'master01'")
+    // Demoting or deleting the master is refused too.
+    let demote = sqlx::query("UPDATE users SET role = 'admin' WHERE login_id = 'master01'")
         .execute(pool)
-        .await
-        .is_err());
+        .await;
+    assert_refused_by(&app, demote, "users_keep_master", "users_keep_master");
+    let delete = sqlx::query("DELETE FROM users WHERE login_id = 'master01'")
+        .execute(pool)
+        .await;
+    assert_refused_by(&app, delete, "users_keep_master", "users_keep_master");
 }
 
 async fn schema_refuses_a_second_issued_certificate(app: TestApp) {
@@ -345,16 +376,23 @@ async fn schema_refuses_a_second_issued_certificate(app: TestApp) {
     .bind(user_id)
     .execute(app.state.db.pool())
     .await;
-    assert!(
-        res.is_err(),
-        "a second 発行済み certificate must be refused"
+    assert_refused_by(
+        &app,
+        res,
+        "certificates_one_issued_per_user",
+        "UNIQUE constraint failed: certificates.user_id",
     );
     // A revoked row without its time and operator is refused as well.
     let half = sqlx::query("UPDATE certificates SET state = 'revoked' WHERE user_id = $1")
         .bind(user_id)
         .execute(app.state.db.pool())
         .await;
-    assert!(half.is_err(), "a half-revoked certificate must be refused");
+    assert_refused_by(
+        &app,
+        half,
+        "certificates_revocation_complete",
+        "CHECK constraint failed: certificates_revocation_complete",
+    );
 }
 
 async fn schema_refuses_update_and_delete_of_audit_rows(app: TestApp) {
@@ -363,14 +401,22 @@ async fn schema_refuses_update_and_delete_of_audit_rows(app: TestApp) {
         .scalar_i64("SELECT COUNT(*) FROM audit_log WHERE actor <> $1", "")
         .await;
     assert!(before > 0);
-    assert!(sqlx::query("UPDATE audit_log SET outcome = 'success'")
+    let update = sqlx::query("UPDATE audit_log SET outcome = 'success'")
         .execute(pool)
-        .await
-        .is_err());
-    assert!(sqlx::query("DELETE FROM audit_log")
-        .execute(pool)
-        .await
-        .is_err());
+        .await;
+    assert_refused_by(
+        &app,
+        update,
+        "audit_log_append_only",
+        "audit_log_append_only",
+    );
+    let delete = sqlx::query("DELETE FROM audit_log").execute(pool).await;
+    assert_refused_by(
+        &app,
+        delete,
+        "audit_log_append_only",
+        "audit_log_append_only",
+    );
     assert_eq!(
         app.scalar_i64("SELECT COUNT(*) FROM audit_log WHERE actor <> $1", "")
             .await,
@@ -427,38 +473,25 @@ async fn bad_form_input_gets_400_not_500(app: TestApp) {
     assert_eq!(app.audit_count("login", "success", None).await, 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn idle_timeout_ends_the_session() {
-    let app = TestApp::start(Backend::Sqlite, |c| c.session_idle = Duration::from_secs(1))
-        .await
-        .unwrap();
+const ENDED: Option<&str> = Some("/login?notice=session_ended");
+
+async fn idle_timeout_ends_the_session(app: TestApp) {
     let mut client = app.logged_in("master01").await;
+    app.state.clock.advance(ChronoDuration::minutes(14));
     assert_eq!(client.get("/").await.status, StatusCode::OK);
-    tokio::time::sleep(Duration::from_millis(2100)).await;
-    assert_eq!(
-        client.get("/").await.location(),
-        Some("/login?notice=session_ended")
-    );
+    app.state.clock.advance(ChronoDuration::minutes(16));
+    assert_eq!(client.get("/").await.location(), ENDED);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn absolute_lifetime_ends_an_active_session() {
-    let app = TestApp::start(Backend::Sqlite, |c| {
-        c.session_absolute = Duration::from_secs(2)
-    })
-    .await
-    .unwrap();
+async fn absolute_lifetime_ends_an_active_session(app: TestApp) {
     let mut client = app.logged_in("master01").await;
-    // Activity does not extend the absolute lifetime.
-    for _ in 0..3 {
+    // Activity every 10 minutes for 7 h 50 min does not extend the 8 hours.
+    for _ in 0..47 {
+        app.state.clock.advance(ChronoDuration::minutes(10));
         assert_eq!(client.get("/").await.status, StatusCode::OK);
-        tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    tokio::time::sleep(Duration::from_millis(1000)).await;
-    assert_eq!(
-        client.get("/").await.location(),
-        Some("/login?notice=session_ended")
-    );
+    app.state.clock.advance(ChronoDuration::minutes(11));
+    assert_eq!(client.get("/").await.location(), ENDED);
 }
 
 #[tokio::test]
@@ -507,15 +540,11 @@ async fn browser_fetch_metadata_decides_cross_origin_writes() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn activity_moves_the_idle_deadline_without_a_write_per_request() {
-    let app = TestApp::start(Backend::Sqlite, |c| c.session_idle = Duration::from_secs(2))
-        .await
-        .unwrap();
+async fn activity_moves_the_idle_deadline_without_a_write_per_request(app: TestApp) {
     let mut client = app.logged_in("master01").await;
     // Active for twice the idle timeout: still logged in.
     for _ in 0..6 {
-        tokio::time::sleep(Duration::from_millis(700)).await;
+        app.state.clock.advance(ChronoDuration::minutes(5));
         assert_eq!(client.get("/").await.status, StatusCode::OK);
     }
     // Two requests in quick succession: the second does not write the session.
@@ -527,9 +556,20 @@ async fn activity_moves_the_idle_deadline_without_a_write_per_request() {
         .scalar_string("SELECT expires_at FROM sessions WHERE id <> $1", "")
         .await;
     assert_eq!(before, after);
-    tokio::time::sleep(Duration::from_millis(2600)).await;
-    assert_eq!(
-        client.get("/").await.location(),
-        Some("/login?notice=session_ended")
+    app.state.clock.advance(ChronoDuration::minutes(16));
+    assert_eq!(client.get("/").await.location(), ENDED);
+}
+
+async fn a_wrong_login_password_is_labelled_as_one_in_the_history(app: TestApp) {
+    let mut client = app.client();
+    let res = client.login("admin01", "Wrong-Pass-99").await;
+    assert_eq!(res.location(), Some("/login?notice=invalid"));
+    let mut master = app.logged_in("master01").await;
+    let history = master.get("/kanri/history?user=admin01&action=login").await;
+    assert!(
+        history.body.contains("失敗（ログインパスワード誤り）"),
+        "{}",
+        history.body
     );
+    assert!(!history.body.contains("確認用パスワード誤り"));
 }

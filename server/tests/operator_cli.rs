@@ -2,15 +2,25 @@
 //! works, reads passwords from standard input only, and writes 操作履歴 as
 //! `bank-operator`.
 
+mod common;
+
+use common::TestApp;
 use sqlx::{Connection, Row, SqliteConnection};
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+const CA_PASSPHRASE: &str = "operator-test-passphrase";
+
 fn run(dir: &Path, args: &[&str], stdin: &str) -> Output {
+    run_with(dir, args, stdin, CA_PASSPHRASE)
+}
+
+fn run_with(dir: &Path, args: &[&str], stdin: &str, passphrase: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kanri-server"))
         .args(args)
         .env("KANRI_DATA_DIR", dir)
+        .env("KANRI_CA_PASSPHRASE", passphrase)
         .env_remove("DATABASE_URL")
         .env_remove("KANRI_DEMO")
         .env("LEPTOS_OUTPUT_NAME", "kanri")
@@ -45,6 +55,10 @@ async fn operator_commands_work_and_are_audited_as_bank_operator() {
     std::fs::create_dir_all(&dir).unwrap();
 
     for command in [
+        "ca-init",
+        "ca-import",
+        "otp-release",
+        "contract-set",
         "contract-add",
         "user-add",
         "cert-issue",
@@ -56,6 +70,26 @@ async fn operator_commands_work_and_are_audited_as_bank_operator() {
         let help = ok(&run(&dir, &[command, "--help"], ""));
         assert!(help.contains("Usage"), "{command} --help");
     }
+
+    // Nothing works before the bank has a CA; then ca-init makes one, once.
+    let no_ca = run(&dir, &["demo-load"], "");
+    assert!(String::from_utf8_lossy(&no_ca.stderr).contains("ca-init"));
+    let ca_init = [
+        "ca-init",
+        "--organization",
+        "(9999)KENSHINYO",
+        "--unit",
+        "(9999)KANRI CA",
+        "--common-name",
+        "KANRI CA",
+    ];
+    ok(&run(&dir, &ca_init, ""));
+    let again = run(&dir, &ca_init, "");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("作成済み"));
+    // A wrong passphrase stops at start, saying so.
+    let wrong = run_with(&dir, &["demo-load"], "", "not-the-passphrase");
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("パスフレーズが正しくありません"));
 
     let out = ok(&run(
         &dir,
@@ -134,8 +168,31 @@ async fn operator_commands_work_and_are_audited_as_bank_operator() {
         );
     }
 
-    let issued = ok(&run(&dir, &["cert-issue", "--login-id", "user0301"], ""));
+    let p12 = dir.join("user0301.p12");
+    let issued = ok(&run(
+        &dir,
+        &[
+            "cert-issue",
+            "--login-id",
+            "user0301",
+            "--p12",
+            p12.to_str().unwrap(),
+        ],
+        "Import-Pass-01\n",
+    ));
     assert!(issued.contains("シリアル番号"));
+    let twice = run(
+        &dir,
+        &[
+            "cert-issue",
+            "--login-id",
+            "user0301",
+            "--p12",
+            p12.to_str().unwrap(),
+        ],
+        "Import-Pass-01\n",
+    );
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("発行済み"));
     ok(&run(
         &dir,
         &[
@@ -143,7 +200,7 @@ async fn operator_commands_work_and_are_audited_as_bank_operator() {
             "--login-id",
             "user0301",
             "--reason",
-            "申込書",
+            "keyCompromise",
         ],
         "",
     ));
@@ -174,6 +231,7 @@ async fn operator_commands_work_and_are_audited_as_bank_operator() {
     assert_eq!(
         actions,
         [
+            "ca_create",
             "contract_create",
             "user_create",
             "user_create",
@@ -198,5 +256,74 @@ async fn operator_commands_work_and_are_audited_as_bank_operator() {
         .unwrap()
         .get(0);
     assert_eq!(state, "revoked");
+    let reason: String = sqlx::query("SELECT c.revocation_reason FROM certificates c JOIN users u ON u.id = c.user_id WHERE u.login_id = 'user0301'")
+        .fetch_one(&mut db)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(reason, "keyCompromise");
+    // The .p12 opens with its import password in a client kanri did not write.
+    let openssl = Command::new("openssl")
+        .args([
+            "pkcs12",
+            "-in",
+            p12.to_str().unwrap(),
+            "-passin",
+            "pass:Import-Pass-01",
+            "-nokeys",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        openssl.status.success(),
+        "{}",
+        String::from_utf8_lossy(&openssl.stderr)
+    );
+    assert!(String::from_utf8_lossy(&openssl.stdout).contains("user0301.C003."));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+on_both_databases!(a_master_login_id_in_use_elsewhere_is_reported_as_taken);
+
+/// A new contract whose master's ログインID belongs to another contract's
+/// user: the ID is taken (it used to be reported as "already has a master").
+async fn a_master_login_id_in_use_elsewhere_is_reported_as_taken(app: TestApp) {
+    use kanri_app::domain::Role;
+    use kanri_app::infra::password::Password;
+    use kanri_app::use_cases::operator::{self, NewUserInput, OperatorError};
+    let input = |login_id: &str, role| NewUserInput {
+        login_id: login_id.into(),
+        name: "例 太郎".into(),
+        role,
+        email: "m3@example.jp".into(),
+        login_password: Password::new("Login-Pass-03".into()),
+        confirmation_password: Password::new("Kakunin-Pass-03".into()),
+    };
+    let err = operator::create_contract(
+        &app.state,
+        "C003",
+        "株式会社例",
+        "本店",
+        input("admin01", Role::Master),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, OperatorError::LoginIdTaken(id) if id == "admin01"),
+        "{err}"
+    );
+    assert_eq!(err.to_string(), "ログインID admin01 は既に使われています");
+    // Nothing of the refused contract was kept.
+    assert_eq!(
+        app.scalar_i64("SELECT COUNT(*) FROM contracts WHERE code = $1", "C003")
+            .await,
+        0
+    );
+    let err = operator::add_user(&app.state, "B002", input("master01", Role::General))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, OperatorError::LoginIdTaken(id) if id == "master01"),
+        "{err}"
+    );
 }

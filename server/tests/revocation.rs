@@ -190,14 +190,19 @@ async fn other_contracts_user_is_not_found(app: TestApp) {
 async fn stale_serial_is_refused(app: TestApp) {
     let mut client = app.logged_in("master01").await;
     let shown = confirm(&mut client, "logid031").await;
-    // The bank re-issues the certificate meanwhile.
-    kanri_app::server::operator::issue_certificate(
+    // The bank revokes and re-issues the certificate meanwhile.
+    use kanri_app::use_cases::{issuance::KeyMethod, operator};
+    operator::revoke_certificate(
         &app.state,
         "logid031",
-        kanri_app::domain::Timestamp::now(),
+        kanri_app::domain::RevocationReason::Unspecified,
     )
     .await
     .unwrap();
+    let method = KeyMethod::ServerKey(kanri_pki::Passphrase::new("Import-Pass-01"));
+    operator::issue_certificate(&app.state, "logid031", method, app.state.clock.now())
+        .await
+        .unwrap();
     let res = client
         .execute_revocation("logid031", &shown, CONFIRMATION_PASSWORD)
         .await;
@@ -317,13 +322,7 @@ async fn success_resets_the_failure_count(app: TestApp) {
             .await;
     }
     assert_eq!(app.confirmation_failures("master01").await, 3);
-    let res = client
-        .execute_revocation("sachikodt", &serial, CONFIRMATION_PASSWORD)
-        .await;
-    assert!(res
-        .location()
-        .unwrap()
-        .starts_with("/kanri/users/revoke/result"));
+    client.revoke("sachikodt", &serial).await;
     assert_eq!(app.confirmation_failures("master01").await, 0);
 }
 
@@ -391,18 +390,9 @@ async fn master_sees_a_warning_before_revoking_their_own(app: TestApp) {
         .body
         .contains("ご自身（マスターユーザ）の証明書を失効しようとしています"));
     let serial = input_value(&page.body, "serial").unwrap();
-    let res = master
-        .execute_revocation("master01", &serial, CONFIRMATION_PASSWORD)
-        .await;
-    assert!(res
-        .location()
-        .unwrap()
-        .starts_with("/kanri/users/revoke/result"));
+    let result = master.revoke("master01", &serial).await;
     // Their own session survives to show the result.
-    assert_eq!(
-        master.get(res.location().unwrap()).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(master.get(&result).await.status, StatusCode::OK);
     let other = master
         .get("/kanri/users/revoke/confirm?login_id=sachikodt")
         .await;
@@ -415,13 +405,7 @@ async fn master_sees_a_warning_before_revoking_their_own(app: TestApp) {
 async fn expired_certificate_can_be_revoked(app: TestApp) {
     let mut master = app.logged_in("master01").await;
     let serial = confirm(&mut master, "expired01").await;
-    let res = master
-        .execute_revocation("expired01", &serial, CONFIRMATION_PASSWORD)
-        .await;
-    assert!(res
-        .location()
-        .unwrap()
-        .starts_with("/kanri/users/revoke/result"));
+    master.revoke("expired01", &serial).await;
     assert_eq!(app.certificate_state("expired01").await, "revoked");
     // A revoked or never-issued certificate cannot be selected.
     for login in ["revoked01", "noissue01"] {

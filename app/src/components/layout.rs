@@ -1,15 +1,17 @@
 //! The frame of every screen: bank header, demo banner, menu, heading.
 
 use crate::error::AppError;
-use crate::models::Viewer;
+use crate::payloads::Viewer;
+use crate::routes;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 /// Whether the server runs in demo mode (read from the server's state; the
 /// layout is only ever rendered on the server).
 fn demo_mode() -> bool {
     #[cfg(feature = "ssr")]
     {
-        use_context::<crate::server::AppState>().is_some_and(|s| s.config.demo)
+        use_context::<crate::state::AppState>().is_some_and(|s| s.config.demo)
     }
     #[cfg(not(feature = "ssr"))]
     {
@@ -29,21 +31,21 @@ pub fn Layout(
         <header class="site-header">
             <p class="bank-name">"群馬県信用組合 法人向けインターネットバンキング"</p>
             {viewer.as_ref().map(|v| view! {
-                <p class="who">{v.contract_name.clone()} " " {v.name.clone()} " 様（" {v.role_label.clone()} "）"</p>
+                <p class="who">{v.contract_name.clone()} " " {v.name.clone()} " 様（" {v.role.label()} "）"</p>
             })}
         </header>
         {demo.then(|| view! {
             <p class="demo-banner" role="note">"デモモードで動作しています。表示される契約・利用者・証明書はすべて架空のデモデータです。"</p>
         })}
         {viewer.as_ref().map(|v| {
-            let may_administer = v.may_administer;
+            let may_administer = v.role.may_administer();
             view! {
                 <nav class="menu" aria-label="メニュー">
                     <ul>
-                        <li><a href="/">"ホーム"</a></li>
-                        {may_administer.then(|| view! { <li><a href="/kanri">"管理"</a></li> })}
+                        <li><a href=routes::HOME>"ホーム"</a></li>
+                        {may_administer.then(|| view! { <li><a href=routes::BUSINESS_SELECT>"管理"</a></li> })}
                         <li>
-                            <form method="post" action="/api/logout" class="logout">
+                            <form method="post" action=crate::functions::auth::Logout::url() class="logout">
                                 <button type="submit">"ログアウト"</button>
                             </form>
                         </li>
@@ -58,9 +60,12 @@ pub fn Layout(
 /// A screen's heading with its screen ID in small print, as in the manual.
 #[component]
 pub fn ScreenHeading(
-    title: &'static str,
-    #[prop(optional)] screen_id: Option<&'static str>,
+    #[prop(into)] title: String,
+    /// The manual's screen ID, e.g. `BRSK019`; none when empty.
+    #[prop(optional)]
+    screen_id: Option<&'static str>,
 ) -> impl IntoView {
+    let screen_id = screen_id.filter(|id| !id.is_empty());
     view! {
         <div class="screen-heading">
             <h1>{title}</h1>
@@ -87,7 +92,7 @@ pub fn Notice(
 
 /// 前へ / n / m ページ / 次へ under a paged list; `href` gives a page's address.
 #[component]
-pub fn Pager(page: crate::models::Page, href: impl Fn(usize) -> String + 'static) -> impl IntoView {
+pub fn Pager(page: crate::domain::Page, href: impl Fn(usize) -> String + 'static) -> impl IntoView {
     let previous = (page.number > 1).then(|| view! { <a href=href(page.number - 1)>"前へ"</a> });
     let next =
         (page.number < page.count).then(|| view! { <a href=href(page.number + 1)>"次へ"</a> });
@@ -100,28 +105,25 @@ pub fn Pager(page: crate::models::Page, href: impl Fn(usize) -> String + 'static
     }
 }
 
-/// What a screen shows when its data cannot be had: the login screen for
-/// a missing session, a Japanese message with the right status otherwise.
+/// What a screen shows when its data cannot be had: ログイン for a
+/// visitor without a (live) session, a Japanese page with the error's
+/// status otherwise (the mapping is `AppError`'s, shared with the server).
 #[component]
 pub fn PageError(error: AppError) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    {
-        crate::server::context::set_error_status(&error);
-        if error == AppError::NotLoggedIn {
-            leptos_axum::redirect("/login?notice=session_ended");
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        if let Some(to) = error.login_redirect() {
+            leptos_axum::redirect(&to);
+            response.set_status(http::StatusCode::SEE_OTHER);
+        } else if let Ok(status) = http::StatusCode::from_u16(error.status()) {
+            response.set_status(status);
         }
     }
-    let heading = match error {
-        AppError::Forbidden => "権限がありません",
-        AppError::NotFound | AppError::NoSuchPage => "見つかりません",
-        AppError::NotLoggedIn => "ログインしてください",
-        _ => "エラー",
-    };
     view! {
         <Layout>
-            <ScreenHeading title=heading/>
+            <ScreenHeading title=error.heading()/>
             <Notice message=error.to_string() error=true/>
-            <p><a href="/">"ホームへ戻る"</a></p>
+            <p><a href=routes::HOME>"ホームへ戻る"</a></p>
         </Layout>
     }
 }

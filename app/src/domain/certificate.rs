@@ -33,6 +33,16 @@ impl CertificateSerial {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The 16 bytes the hex digits stand for.
+    pub fn to_bytes(&self) -> [u8; 16] {
+        let mut bytes = [0u8; 16];
+        for (i, byte) in bytes.iter_mut().enumerate() {
+            // Parsing guaranteed 32 hex digits.
+            *byte = u8::from_str_radix(&self.0[2 * i..2 * i + 2], 16).unwrap_or(0);
+        }
+        bytes
+    }
 }
 
 impl TryFrom<String> for CertificateSerial {
@@ -82,6 +92,82 @@ impl CertificateState {
     }
 }
 
+/// A user's newest certificate, as the status and revocation rules need it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateRecord {
+    pub serial: CertificateSerial,
+    pub state: CertificateState,
+    pub not_after: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+    pub revocation_reason: Option<RevocationReason>,
+}
+
+impl CertificateRecord {
+    pub fn status(&self, now: Timestamp) -> CertificateStatus {
+        CertificateStatus::derive(Some((self.state, self.not_after)), now)
+    }
+}
+
+/// Why a certificate was revoked: RFC 5280 CRLReason, as SPEC 7.6 uses
+/// them. Stored by name, published by code in the CRL and OCSP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RevocationReason {
+    /// 証明書失効 on the screen.
+    Unspecified,
+    KeyCompromise,
+    AffiliationChanged,
+    /// 更新: replaced by the user's new certificate.
+    Superseded,
+    CessationOfOperation,
+}
+
+impl RevocationReason {
+    pub const ALL: [RevocationReason; 5] = [
+        RevocationReason::Unspecified,
+        RevocationReason::KeyCompromise,
+        RevocationReason::AffiliationChanged,
+        RevocationReason::Superseded,
+        RevocationReason::CessationOfOperation,
+    ];
+
+    /// The stored name (RFC 5280's ASN.1 name), also the operator's `--reason`.
+    pub fn as_db(self) -> &'static str {
+        match self {
+            RevocationReason::Unspecified => "unspecified",
+            RevocationReason::KeyCompromise => "keyCompromise",
+            RevocationReason::AffiliationChanged => "affiliationChanged",
+            RevocationReason::Superseded => "superseded",
+            RevocationReason::CessationOfOperation => "cessationOfOperation",
+        }
+    }
+
+    pub fn from_db(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_db() == value)
+    }
+
+    /// The CRLReason code (RFC 5280 section 5.3.1).
+    pub fn code(self) -> u8 {
+        match self {
+            RevocationReason::Unspecified => 0,
+            RevocationReason::KeyCompromise => 1,
+            RevocationReason::AffiliationChanged => 3,
+            RevocationReason::Superseded => 4,
+            RevocationReason::CessationOfOperation => 5,
+        }
+    }
+
+    /// 失効理由 as 操作履歴 and 証明書状態照会 show it.
+    pub fn label(self) -> &'static str {
+        match self {
+            RevocationReason::Unspecified => "理由指定なし",
+            RevocationReason::KeyCompromise => "鍵の危殆化",
+            RevocationReason::AffiliationChanged => "所属の変更",
+            RevocationReason::Superseded => "更新による置き換え",
+            RevocationReason::CessationOfOperation => "利用の終了",
+        }
+    }
+}
+
 /// 証明書状態 as shown to people, derived from the user's newest certificate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CertificateStatus {
@@ -113,6 +199,21 @@ impl CertificateStatus {
                 }
             }
         }
+    }
+
+    /// The status of a user whose newest certificate is `newest`.
+    pub fn of(newest: Option<&CertificateRecord>, now: Timestamp) -> Self {
+        newest.map_or(CertificateStatus::NotIssued, |c| c.status(now))
+    }
+
+    /// The 期限間近 flag.
+    pub fn is_expiring_soon(self) -> bool {
+        matches!(
+            self,
+            CertificateStatus::Issued {
+                expiring_soon: true
+            }
+        )
     }
 
     pub fn label(self) -> &'static str {
@@ -253,6 +354,18 @@ mod tests {
             CertificateSerial::from_bytes([0xab; 16]).as_str(),
             "ab".repeat(16)
         );
+        let bytes: [u8; 16] = std::array::from_fn(|i| i as u8 * 17);
+        assert_eq!(CertificateSerial::from_bytes(bytes).to_bytes(), bytes);
+    }
+
+    #[test]
+    fn revocation_reasons_round_trip_with_rfc_5280_codes() {
+        for r in RevocationReason::ALL {
+            assert_eq!(RevocationReason::from_db(r.as_db()), Some(r));
+        }
+        let codes: Vec<u8> = RevocationReason::ALL.iter().map(|r| r.code()).collect();
+        assert_eq!(codes, [0, 1, 3, 4, 5]);
+        assert_eq!(RevocationReason::from_db("申込書"), None);
     }
 
     #[test]

@@ -1,12 +1,28 @@
-//! Domain types shared by the server and the browser: parsing happens at the
-//! edge, so everything past a constructor is known to be valid.
+//! Domain types and rules, shared by the server and the browser: parsing
+//! happens at the edge, so everything past a constructor is known to be
+//! valid, and every business rule is a pure function here with its tests.
 
+pub mod audit;
 pub mod certificate;
+pub mod history;
 pub mod login_id;
+pub mod paging;
+pub mod refusal;
+pub mod revocation;
 pub mod role;
 pub mod time;
+pub mod user;
 
-pub use certificate::{CertificateSerial, CertificateState, CertificateStatus, EXPIRY_NOTICE_DAYS};
+pub use audit::{Actor, AuditAction, AuditOutcome};
+pub use certificate::{
+    CertificateRecord, CertificateSerial, CertificateState, CertificateStatus, RevocationReason,
+    EXPIRY_NOTICE_DAYS,
+};
 pub use login_id::LoginId;
+pub use paging::Page;
+pub use refusal::{
+    CertificateRefusal, IssueRefusal, LoginRefusal, OtpRefusal, Refusal, RevokeRefusal,
+};
 pub use role::Role;
 pub use time::{format_jst, Timestamp};
+pub use user::{PasswordKind, MAX_PASSWORD_FAILURES};

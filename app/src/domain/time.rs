@@ -11,10 +11,6 @@ use serde::{Deserialize, Serialize};
 pub struct Timestamp(pub DateTime<Utc>);
 
 impl Timestamp {
-    pub fn now() -> Self {
-        Self(Utc::now())
-    }
-
     pub fn to_db(self) -> String {
         self.0.to_rfc3339_opts(SecondsFormat::Micros, true)
     }
@@ -30,7 +26,8 @@ impl Timestamp {
     }
 }
 
-fn japan() -> FixedOffset {
+/// Japan Standard Time (UTC+9; Japan has no daylight saving time).
+pub fn japan() -> FixedOffset {
     FixedOffset::east_opt(9 * 3600).expect("UTC+9 is a valid offset")
 }
 

@@ -5,58 +5,71 @@ use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "login")]
 pub async fn login(login_id: String, password: String) -> Result<(), AppError> {
-    use crate::domain::Timestamp;
-    use crate::models::LoginNotice;
-    use crate::server::auth::{self, LoginOutcome};
-    use crate::server::context::{self, SessionAuth};
-    use crate::server::password::Password;
-    use crate::server::session_store::AUTH_KEY;
+    use crate::infra::password::Password;
+    use crate::infra::session_store::AUTH_KEY;
+    use crate::payloads::login::LoginNotice;
+    use crate::request::{self, SessionAuth};
+    use crate::routes;
+    use crate::use_cases::{login, Failure};
 
-    let state = context::state()?;
-    let session = context::session().await?;
-    let client = context::client_info();
+    let state = request::state()?;
+    let session = request::session().await?;
     let password = Password::new(password);
-    match auth::login(&state, &login_id, &password, &client).await? {
-        LoginOutcome::Success {
-            user,
-            previous_login_at,
-        } => {
+    let presented = request::presented_certificate();
+    let der = presented.as_ref().map(|p| p.0.as_slice());
+    match login::login(&state, &login_id, &password, der, &request::client_info()).await {
+        Ok(logged_in) => {
             // A new session ID at every login (no session fixation).
             session.cycle_id().await?;
-            let now = Timestamp::now();
+            let now = state.clock.now();
             let auth = SessionAuth {
-                user_id: user.id,
+                user_id: logged_in.user.id,
                 authenticated_at: now,
-                previous_login_at,
+                previous_login_at: logged_in.previous_login_at,
                 last_seen: now,
+                certificate_serial: logged_in.certificate_serial,
             };
             session.insert(AUTH_KEY, auth).await?;
-            leptos_axum::redirect("/");
+            leptos_axum::redirect(routes::HOME);
         }
-        LoginOutcome::Invalid => {
-            leptos_axum::redirect(&format!("/login?notice={}", LoginNotice::Invalid.code()))
+        Err(Failure::Refused(refusal)) => {
+            // Only a refusal after the right password is about a certificate;
+            // the advice depends on whether the user is the master.
+            let master = match refusal {
+                crate::domain::Refusal::Certificate(_) => is_master(&state, &login_id).await?,
+                _ => false,
+            };
+            let notice = LoginNotice::for_login_refusal(refusal, master);
+            leptos_axum::redirect(&routes::login_with(notice))
         }
-        LoginOutcome::Stopped => {
-            leptos_axum::redirect(&format!("/login?notice={}", LoginNotice::Stopped.code()))
-        }
-        LoginOutcome::Throttled => {
-            leptos_axum::redirect(&format!("/login?notice={}", LoginNotice::Throttled.code()))
-        }
+        Err(Failure::Error(err)) => return Err(err),
     }
     Ok(())
 }
 
+/// Whether a ログインID is a contract's マスターユーザ.
+#[cfg(feature = "ssr")]
+async fn is_master(state: &crate::state::AppState, login_id: &str) -> Result<bool, AppError> {
+    let Ok(id) = crate::domain::LoginId::parse(login_id.trim()) else {
+        return Ok(false);
+    };
+    let user = crate::db::users::find_by_login_id(state.db.pool(), &id).await?;
+    Ok(user.is_some_and(|u| u.role == crate::domain::Role::Master))
+}
+
 #[server(prefix = "/api", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    use crate::models::LoginNotice;
-    use crate::server::{auth, context};
+    use crate::payloads::login::LoginNotice;
+    use crate::request;
+    use crate::routes;
+    use crate::use_cases::login;
 
-    let state = context::state()?;
-    if let Ok(current) = context::current_user().await {
-        auth::record_logout(&state, &current.user, &context::client_info()).await?;
+    let state = request::state()?;
+    if let Ok(current) = request::current_user().await {
+        login::record_logout(&state, &current.user, &request::client_info()).await?;
         // Deletes the record on the server and expires the cookie.
         current.session.flush().await?;
     }
-    leptos_axum::redirect(&format!("/login?notice={}", LoginNotice::LoggedOut.code()));
+    leptos_axum::redirect(&routes::login_with(LoginNotice::LoggedOut));
     Ok(())
 }

@@ -1,14 +1,18 @@
 //! Server functions: the only entry points from the browser into the server.
-//! Each reads its input, asks `server::context` who is calling, runs one
-//! domain operation and maps the result to a redirect (forms) or page data.
+//! Each reads its input, asks `request` who is calling, runs one use case
+//! and maps the result to a redirect (forms) or a screen's payload.
 //!
 //! Forms post as plain HTML (`application/x-www-form-urlencoded`), so every
 //! flow works without JavaScript; outcomes travel back as codes in the
 //! redirect's query string (post/redirect/get).
 
 pub mod auth;
-pub mod pages;
-pub mod reports;
+pub mod certificate_flow;
+pub mod certificate_status;
+pub mod home;
+pub mod operation_history;
+pub mod otp;
+pub mod renewal;
 pub mod revocation;
 
 /// URL-encodes a query value (the few characters our codes and IDs may hold).
@@ -21,4 +25,16 @@ pub fn encode_query_value(raw: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// The viewer as the layout shows them; the contract's name comes with the
+/// user's own row, so this costs no query.
+#[cfg(feature = "ssr")]
+pub(crate) fn viewer_of(user: &crate::db::users::UserRecord) -> crate::payloads::Viewer {
+    crate::payloads::Viewer {
+        login_id: user.login_id.clone(),
+        name: user.name.clone(),
+        role: user.role,
+        contract_name: user.contract_name.clone(),
+    }
 }

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 fn enabled() -> bool {
     #[cfg(feature = "ssr")]
     {
-        use_context::<crate::server::AppState>().is_some_and(|s| s.config.bench_routes)
+        use_context::<crate::state::AppState>().is_some_and(|s| s.config.bench_routes)
     }
     #[cfg(not(feature = "ssr"))]
     {

@@ -1,28 +1,36 @@
 //! One file per screen. Screens render on the server only (islands mode);
-//! they show what their server function returns and nothing more.
+//! they show what their server function returns and nothing more. Their
+//! addresses are in `crate::routes`.
 
 mod bench;
-mod history;
+mod business_select;
+mod certificate_flow;
+mod certificate_status;
 mod home;
-mod kanri;
 mod login;
 mod not_found;
+mod operation_history;
+mod otp;
 mod revoke_confirm;
 mod revoke_list;
 mod revoke_result;
-mod status_overview;
 mod users_menu;
 
 pub use bench::BenchMinimalPage;
-pub use history::HistoryPage;
+pub use business_select::BusinessSelectPage;
+pub use certificate_flow::{
+    IssuanceAuthPage, IssuanceMethodPage, IssuanceOtpPage, IssuanceResultPage, RenewalAuthPage,
+    RenewalMethodPage, RenewalOtpPage, RenewalResultPage,
+};
+pub use certificate_status::CertificateStatusPage;
 pub use home::HomePage;
-pub use kanri::BusinessSelectPage;
 pub use login::LoginPage;
 pub use not_found::NotFoundPage;
+pub use operation_history::OperationHistoryPage;
+pub use otp::{OtpRegistrationPage, OtpReleasePage};
 pub use revoke_confirm::RevokeConfirmPage;
 pub use revoke_list::RevokeListPage;
 pub use revoke_result::RevokeResultPage;
-pub use status_overview::StatusOverviewPage;
 pub use users_menu::UserAdminMenuPage;
 
 use leptos_router::hooks::use_query_map;

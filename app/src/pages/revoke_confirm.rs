@@ -1,9 +1,12 @@
 //! 証明書失効確認 (BRSK019).
 
 use crate::components::{Layout, Loaded, Notice, OnceForm, ScreenHeading};
-use crate::functions::revocation::{load_revocation_confirmation, ConfirmationPage};
-use crate::models::RevokeRefusal;
+use crate::domain::{RevokeRefusal, MAX_PASSWORD_FAILURES};
+use crate::functions::revocation::{load_revocation_confirmation, RevokeCertificate};
+use crate::payloads::revoke_confirm::{ConfirmationPage, RevocationConfirmation};
+use crate::routes;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 #[component]
 pub fn RevokeConfirmPage() -> impl IntoView {
@@ -11,13 +14,29 @@ pub fn RevokeConfirmPage() -> impl IntoView {
     view! { <Loaded load=move || load_revocation_confirmation(login_id.clone()) body=page/> }
 }
 
+const OWN_CERTIFICATE_WARNING: &str = "ご自身（マスターユーザ）の証明書を失効しようとしています。失効すると、証明書を再取得するまでこの証明書ではログインできなくなります。パソコンを変更される場合は、お取引店で「クライアント証明書（電子証明書）機能申込書」をご提出ください。";
+
+fn details(c: &RevocationConfirmation) -> impl IntoView {
+    view! {
+        <table class="details">
+            <tbody>
+                <tr><th scope="row">"ログインID"</th><td>{c.login_id.to_string()}</td></tr>
+                <tr><th scope="row">"利用者名"</th><td>{c.name.clone()}</td></tr>
+                <tr><th scope="row">"証明書状態"</th><td>{c.status.label()}</td></tr>
+                <tr><th scope="row">"証明書有効期限"</th><td>{c.not_after.jst()}</td></tr>
+            </tbody>
+        </table>
+    }
+}
+
 fn page(data: ConfirmationPage) -> AnyView {
+    let releaser = data.releaser();
     let confirmation = match data.confirmation {
         Ok(c) => c,
         Err(refusal) => {
             // Nothing to confirm: back to the list, which explains why.
             #[cfg(feature = "ssr")]
-            leptos_axum::redirect(&format!("/kanri/users/revoke?error={}", refusal.code()));
+            leptos_axum::redirect(&routes::revoke_list_with(refusal));
             return view! { <p>{refusal.message("")}</p> }.into_any();
         }
     };
@@ -25,9 +44,9 @@ fn page(data: ConfirmationPage) -> AnyView {
         .as_deref()
         .and_then(RevokeRefusal::from_code);
     let about_password = refusal.is_some_and(RevokeRefusal::is_about_password);
-    let message = refusal.map(|r| r.message(&data.releaser));
+    let message = refusal.map(|r| r.message(releaser));
     let attempts_left = (refusal == Some(RevokeRefusal::WrongPassword))
-        .then(|| 6 - confirmation.confirmation_failures)
+        .then(|| MAX_PASSWORD_FAILURES - confirmation.confirmation_failures)
         .filter(|n| *n > 0)
         .map(|n| format!("あと{n}回誤ると確認用パスワードが利用停止となります。"));
     view! {
@@ -37,23 +56,12 @@ fn page(data: ConfirmationPage) -> AnyView {
             {message.map(|m| view! { <Notice message=m error=true id="confirm-message"/> })}
             {attempts_left.map(|m| view! { <p class="hint" id="attempts-left">{m}</p> })}
             {confirmation.own_certificate.then(|| view! {
-                <div class="warning" role="note">
-                    <strong>"ご注意ください："</strong>
-                    "ご自身（マスターユーザ）の証明書を失効しようとしています。失効すると、証明書を再取得するまでこの証明書ではログインできなくなります。"
-                    "パソコンを変更される場合は、お取引店で「クライアント証明書（電子証明書）機能申込書」をご提出ください。"
-                </div>
+                <div class="warning" role="note"><strong>"ご注意ください："</strong>{OWN_CERTIFICATE_WARNING}</div>
             })}
-            <table class="details">
-                <tbody>
-                    <tr><th scope="row">"ログインID"</th><td>{confirmation.login_id.clone()}</td></tr>
-                    <tr><th scope="row">"利用者名"</th><td>{confirmation.name.clone()}</td></tr>
-                    <tr><th scope="row">"証明書状態"</th><td>{confirmation.status_label.clone()}</td></tr>
-                    <tr><th scope="row">"証明書有効期限"</th><td>{confirmation.not_after_jst.clone()}</td></tr>
-                </tbody>
-            </table>
-            <OnceForm action="/api/revoke_certificate".to_owned()>
-                <input type="hidden" name="login_id" value=confirmation.login_id.clone()/>
-                <input type="hidden" name="serial" value=confirmation.serial.clone()/>
+            {details(&confirmation)}
+            <OnceForm action=RevokeCertificate::url().to_owned()>
+                <input type="hidden" name="login_id" value=confirmation.login_id.to_string()/>
+                <input type="hidden" name="serial" value=confirmation.serial.to_string()/>
                 <div class="field">
                     <label for="confirmation_password">"確認用パスワード"</label>
                     <input id="confirmation_password" name="confirmation_password" type="password"
@@ -63,7 +71,7 @@ fn page(data: ConfirmationPage) -> AnyView {
                 </div>
                 <div class="actions">
                     <button type="submit" class="primary">"実行"</button>
-                    <a class="button" href="/kanri/users/revoke">"戻る"</a>
+                    <a class="button" href=routes::REVOKE_LIST>"戻る"</a>
                 </div>
             </OnceForm>
         </Layout>

@@ -1,7 +1,9 @@
 //! 証明書失効結果. Read-only: reload, back and forward repeat nothing.
 
 use crate::components::{Layout, Loaded, ScreenHeading};
-use crate::functions::revocation::{load_revocation_result, ResultPage};
+use crate::functions::revocation::load_revocation_result;
+use crate::payloads::revoke_result::ResultPage;
+use crate::routes;
 use leptos::prelude::*;
 
 #[component]
@@ -10,18 +12,17 @@ pub fn RevokeResultPage() -> impl IntoView {
     view! { <Loaded load=move || load_revocation_result(login_id.clone()) body=page/> }
 }
 
-fn page(data: ResultPage) -> impl IntoView {
-    let r = data.result;
+fn page(r: ResultPage) -> impl IntoView {
     view! {
-        <Layout viewer=data.viewer>
+        <Layout viewer=r.viewer>
             <ScreenHeading title="証明書失効結果"/>
             <p class="notice notice-info" role="status">"証明書失効結果が表示されます。"</p>
             <table class="details">
                 <tbody>
-                    <tr><th scope="row">"ログインID"</th><td>{r.login_id}</td></tr>
+                    <tr><th scope="row">"ログインID"</th><td>{r.login_id.to_string()}</td></tr>
                     <tr><th scope="row">"利用者名"</th><td>{r.name}</td></tr>
-                    <tr><th scope="row">"証明書状態"</th><td id="certificate-status">{r.status_label}</td></tr>
-                    {r.revoked_at_jst.map(|t| view! { <tr><th scope="row">"失効日時"</th><td>{t}</td></tr> })}
+                    <tr><th scope="row">"証明書状態"</th><td id="certificate-status">{r.status.label()}</td></tr>
+                    {r.revoked_at.map(|t| view! { <tr><th scope="row">"失効日時"</th><td>{t.jst()}</td></tr> })}
                 </tbody>
             </table>
             <ul class="notes">
@@ -29,7 +30,7 @@ fn page(data: ResultPage) -> impl IntoView {
                 <li>"◆証明書を再取得する場合は、クライアント証明書（電子証明書）の取得手順にしたがって、電子証明書の発行を行ってください。"</li>
                 <li>"◆ID・パスワード方式によるログインへ変更する場合やマスターユーザさまがパソコンを変更するなどしてログインできなくなってしまった場合は、お手数ですが、お取引店で「クライアント証明書（電子証明書）機能申込書」をご提出ください。"</li>
             </ul>
-            <div class="actions"><a class="button primary" href="/">"ホームへ"</a></div>
+            <div class="actions"><a class="button primary" href=routes::HOME>"ホームへ"</a></div>
         </Layout>
     }
 }

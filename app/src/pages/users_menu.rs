@@ -1,8 +1,9 @@
 //! 利用者管理 → 作業内容選択 (BRSK001).
 
 use crate::components::{Layout, Loaded, ScreenHeading};
-use crate::functions::pages::load_administrator;
-use crate::models::Viewer;
+use crate::functions::home::load_administrator;
+use crate::payloads::Viewer;
+use crate::routes;
 use leptos::prelude::*;
 
 #[component]
@@ -11,14 +12,16 @@ pub fn UserAdminMenuPage() -> impl IntoView {
 }
 
 fn page(viewer: Viewer) -> impl IntoView {
+    let master = viewer.role == crate::domain::Role::Master;
     view! {
         <Layout viewer>
             <ScreenHeading title="作業内容選択" screen_id="BRSK001"/>
             <ul class="choices">
-                <li><a class="button" href="/kanri/users/revoke">"証明書失効"</a></li>
-                <li><a class="button" href="/kanri/users/status">"証明書状態照会"</a></li>
+                <li><a class="button" href=routes::REVOKE_LIST>"証明書失効"</a></li>
+                <li><a class="button" href=routes::CERTIFICATE_STATUS>"証明書状態照会"</a></li>
+                {master.then(|| view! { <li><a class="button" href=routes::OTP_RELEASE>"ワンタイムパスワード利用停止解除"</a></li> })}
             </ul>
-            <p><a href="/kanri">"戻る"</a></p>
+            <p><a href=routes::BUSINESS_SELECT>"戻る"</a></p>
         </Layout>
     }
 }

@@ -5,15 +5,16 @@
 
 #![allow(dead_code)]
 
+pub mod peers;
 pub mod smtp;
 
 use axum::body::{to_bytes, Body};
 use axum::extract::ConnectInfo;
 use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
-use kanri_app::server::config::Config;
-use kanri_app::server::password::HashCost;
-use kanri_app::server::AppState;
+use kanri_app::infra::config::Config;
+use kanri_app::infra::password::HashCost;
+use kanri_app::state::AppState;
 use leptos::config::LeptosOptions;
 use sqlx::{Connection, Executor, Row};
 use std::net::SocketAddr;
@@ -52,13 +53,31 @@ pub enum Backend {
 }
 
 pub struct TestApp {
+    pub backend: Backend,
     pub state: AppState,
     pub router: Router,
+    /// This app's data folder (the demo's .p12 files are under it).
+    pub data_dir: PathBuf,
     cleanup: Cleanup,
+    _data_dir_cleanup: Cleanup,
+}
+
+/// A second kanri on the same database: its own state, pool and caches, as
+/// another instance has (the database belongs to the first).
+pub struct OtherInstance {
+    pub state: AppState,
+    pub router: Router,
+}
+
+impl OtherInstance {
+    pub fn client(&self) -> Client {
+        Client::new(self.router.clone())
+    }
 }
 
 enum Cleanup {
     File(PathBuf),
+    Folder(PathBuf),
     Database { admin_url: String, name: String },
 }
 
@@ -69,6 +88,9 @@ impl Drop for Cleanup {
                 for suffix in ["", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                 }
+            }
+            Cleanup::Folder(path) => {
+                let _ = std::fs::remove_dir_all(path);
             }
             Cleanup::Database { admin_url, name } => {
                 // Drop runs outside async; a small runtime of its own drops the database.
@@ -98,10 +120,10 @@ fn random_name(prefix: &str) -> String {
     format!("{prefix}{:016x}", rand::random::<u64>())
 }
 
-pub fn test_config(database_url: String) -> Config {
+pub fn test_config(database_url: String, data_dir: PathBuf) -> Config {
     Config {
         database_url,
-        data_dir: std::env::temp_dir(),
+        data_dir,
         demo: true,
         session_idle: Duration::from_secs(15 * 60),
         session_absolute: Duration::from_secs(8 * 3600),
@@ -111,9 +133,9 @@ pub fn test_config(database_url: String) -> Config {
         hash_cost: HashCost::TESTING,
         hash_concurrency: 4,
         max_db_connections: 8,
-        mail: kanri_app::server::config::MailConfig {
+        mail: kanri_app::infra::config::MailConfig {
             from: "kanri <noreply@kanri.invalid>".into(),
-            transport: kanri_app::server::config::MailTransport::Files(
+            transport: kanri_app::infra::config::MailTransport::Files(
                 std::env::temp_dir().join(random_name("kanri-mail-")),
             ),
             interval: Duration::from_secs(24 * 3600),
@@ -125,10 +147,30 @@ pub fn test_config(database_url: String) -> Config {
         json_logs: false,
         bench_routes: false,
         bench_bare_file: None,
+        // Demo mode opens the demo CA with the demo passphrase.
+        ca_passphrase: None,
+        public_url: "http://127.0.0.1:3000".into(),
+        tls: None,
+        https_url: None,
     }
 }
 
 impl TestApp {
+    /// Another instance on this app's database.
+    pub async fn other_instance(&self) -> OtherInstance {
+        let mut config = test_config(
+            self.state.config.database_url.clone(),
+            self.data_dir.clone(),
+        );
+        config.mail = self.state.config.mail.clone();
+        let options = LeptosOptions::builder().output_name("kanri").build();
+        let state = kanri_server::build_state(config, options)
+            .await
+            .expect("start another instance");
+        let router = kanri_server::app(state.clone());
+        OtherInstance { state, router }
+    }
+
     /// A new database with the demo data; `None` for PostgreSQL when no URL is given.
     pub async fn start(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Option<TestApp> {
         sqlx::any::install_default_drivers();
@@ -158,7 +200,8 @@ impl TestApp {
                 )
             }
         };
-        let mut config = test_config(url);
+        let data_dir = std::env::temp_dir().join(random_name("kanri-data-"));
+        let mut config = test_config(url, data_dir.clone());
         adjust(&mut config);
         let options = LeptosOptions::builder().output_name("kanri").build();
         let state = kanri_server::build_state(config, options)
@@ -166,22 +209,25 @@ impl TestApp {
             .expect("start kanri");
         let router = kanri_server::app(state.clone());
         Some(TestApp {
+            backend,
             state,
             router,
+            _data_dir_cleanup: Cleanup::Folder(data_dir.clone()),
+            data_dir,
             cleanup,
         })
     }
 
     pub fn client(&self) -> Client {
-        Client {
-            router: self.router.clone(),
-            cookie: None,
-        }
+        Client::new(self.router.clone())
     }
 
-    /// A client already logged in as `login_id`.
+    /// A client already logged in as `login_id`, presenting the user's
+    /// certificate if they have one (as their browser would: 電子証明書方式
+    /// contracts need it).
     pub async fn logged_in(&self, login_id: &str) -> Client {
         let mut client = self.client();
+        client.presented = self.newest_der(login_id).await;
         let res = client.login(login_id, LOGIN_PASSWORD).await;
         assert_eq!(
             res.location(),
@@ -218,6 +264,59 @@ impl TestApp {
         self.scalar_string(&sql, login_id).await.unwrap()
     }
 
+    /// The DER of a user's newest certificate, if they have one.
+    pub async fn newest_der(&self, login_id: &str) -> Option<Vec<u8>> {
+        let row = sqlx::query(
+            "SELECT c.der FROM certificates c JOIN users u ON u.id = c.user_id WHERE u.login_id = $1 \
+             ORDER BY c.not_before DESC, c.id DESC LIMIT 1",
+        )
+        .bind(login_id)
+        .fetch_optional(self.state.db.pool())
+        .await
+        .unwrap();
+        row.and_then(|r| r.try_get::<Option<Vec<u8>>, _>(0).unwrap())
+    }
+
+    /// The DER of a user's newest certificate.
+    pub async fn certificate_der(&self, login_id: &str) -> Vec<u8> {
+        let row = sqlx::query(
+            "SELECT c.der FROM certificates c JOIN users u ON u.id = c.user_id WHERE u.login_id = $1 \
+             ORDER BY c.not_before DESC, c.id DESC LIMIT 1",
+        )
+        .bind(login_id)
+        .fetch_one(self.state.db.pool())
+        .await
+        .unwrap();
+        row.try_get::<Vec<u8>, _>(0).unwrap()
+    }
+
+    /// Certificates of a user in a state.
+    pub async fn certificates_in_state(&self, login_id: &str, state: &str) -> i64 {
+        let row = sqlx::query(
+            "SELECT COUNT(*) FROM certificates c JOIN users u ON u.id = c.user_id WHERE u.login_id = $1 AND c.state = $2",
+        )
+        .bind(login_id)
+        .bind(state)
+        .fetch_one(self.state.db.pool())
+        .await
+        .unwrap();
+        row.try_get::<i64, _>(0).unwrap()
+    }
+
+    /// A client presenting `login_id`'s newest certificate, as a browser
+    /// does over kanri's HTTPS listener.
+    pub async fn presenting(&self, login_id: &str) -> Client {
+        let mut client = self.client();
+        client.presented = Some(self.certificate_der(login_id).await);
+        client
+    }
+
+    /// The current ワンタイムパスワード of a secret, at this app's clock.
+    pub fn otp_code(&self, secret_base32: &str) -> String {
+        let secret = kanri_pki::TotpSecret::from_base32(secret_base32).unwrap();
+        kanri_pki::totp_code(&secret, kanri_pki::time_step(self.state.clock.now().0))
+    }
+
     /// State of a user's newest certificate (`issued`, `revoked`, …).
     pub async fn certificate_state(&self, login_id: &str) -> String {
         self.newest_certificate("state", login_id).await
@@ -233,6 +332,20 @@ impl TestApp {
             login_id,
         )
         .await
+    }
+
+    /// 操作履歴 rows of one actor's action with an outcome.
+    pub async fn audit_count_of(&self, actor: &str, action: &str, outcome: &str) -> i64 {
+        let row = sqlx::query(
+            "SELECT COUNT(*) FROM audit_log WHERE actor = $1 AND action = $2 AND outcome = $3",
+        )
+        .bind(actor)
+        .bind(action)
+        .bind(outcome)
+        .fetch_one(self.state.db.pool())
+        .await
+        .unwrap();
+        row.try_get::<i64, _>(0).unwrap()
     }
 
     /// 操作履歴 rows of an action with an outcome and (optional) reason.
@@ -255,6 +368,7 @@ pub struct TestResponse {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
     pub body: String,
+    pub body_bytes: Vec<u8>,
 }
 
 impl TestResponse {
@@ -269,19 +383,104 @@ impl TestResponse {
     }
 }
 
-/// A browser stand-in: one cookie, `Accept: text/html` like a real form post.
+/// A browser stand-in: one cookie, `Accept: text/html` like a real form post,
+/// and (like a browser over kanri's HTTPS listener) the client certificate
+/// its connection presented, if any.
 #[derive(Clone)]
 pub struct Client {
     router: Router,
     pub cookie: Option<String>,
+    pub presented: Option<Vec<u8>>,
+    extra_header: Option<(String, String)>,
 }
 
 impl Client {
+    /// A browser without a cookie or a certificate.
+    fn new(router: Router) -> Self {
+        Client {
+            router,
+            cookie: None,
+            presented: None,
+            extra_header: None,
+        }
+    }
+
     pub async fn send(
         &mut self,
         method: Method,
         path: &str,
         form: Option<&[(&str, &str)]>,
+        accept: &str,
+    ) -> TestResponse {
+        let body = form.map(|fields| {
+            (
+                "application/x-www-form-urlencoded".to_owned(),
+                encode_form(fields).into_bytes(),
+            )
+        });
+        self.send_body(method, path, body, accept).await
+    }
+
+    /// Posts raw bytes with a content type (an OCSP request, say).
+    pub async fn post_bytes(
+        &mut self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> TestResponse {
+        self.send_body(
+            Method::POST,
+            path,
+            Some((content_type.to_owned(), body)),
+            "*/*",
+        )
+        .await
+    }
+
+    /// Posts a form with one more request header (a proxy's, say).
+    pub async fn send_with_header(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        header: (&str, &str),
+    ) -> TestResponse {
+        self.extra_header = Some((header.0.to_owned(), header.1.to_owned()));
+        let res = self.post_form(path, fields).await;
+        self.extra_header = None;
+        res
+    }
+
+    /// Posts a `multipart/form-data` form: `(name, value, file name)`.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &[u8], Option<&str>)],
+    ) -> TestResponse {
+        let boundary = "kanri-test-boundary-7d1a";
+        let mut body = Vec::new();
+        for (name, value, file) in fields {
+            body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+            let disposition = match file {
+                Some(file) => format!("form-data; name=\"{name}\"; filename=\"{file}\""),
+                None => format!("form-data; name=\"{name}\""),
+            };
+            body.extend_from_slice(
+                format!("Content-Disposition: {disposition}\r\n\r\n").as_bytes(),
+            );
+            body.extend_from_slice(value);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        self.send_body(Method::POST, path, Some((content_type, body)), "text/html")
+            .await
+    }
+
+    async fn send_body(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<(String, Vec<u8>)>,
         accept: &str,
     ) -> TestResponse {
         let mut req = Request::builder()
@@ -293,20 +492,28 @@ impl Client {
         if let Some(cookie) = &self.cookie {
             req = req.header(header::COOKIE, cookie.as_str());
         }
-        let body = match form {
-            Some(fields) => {
-                let encoded = encode_form(fields);
+        if let Some((name, value)) = &self.extra_header {
+            req = req.header(name.as_str(), value.as_str());
+        }
+        let body = match body {
+            Some((content_type, bytes)) => {
                 // Browsers send the length of a form post; so do we.
                 req = req
-                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .header(header::CONTENT_LENGTH, encoded.len());
-                Body::from(encoded)
+                    .header(header::CONTENT_TYPE, content_type)
+                    .header(header::CONTENT_LENGTH, bytes.len());
+                Body::from(bytes)
             }
             None => Body::empty(),
         };
         let mut req = req.body(body).unwrap();
         req.extensions_mut()
             .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 50000))));
+        if let Some(der) = &self.presented {
+            req.extensions_mut()
+                .insert(kanri_app::request::PresentedCertificate(
+                    std::sync::Arc::new(der.clone()),
+                ));
+        }
         let res = self.router.clone().oneshot(req).await.unwrap();
         for set_cookie in res.headers().get_all(header::SET_COOKIE) {
             let value = set_cookie.to_str().unwrap();
@@ -321,6 +528,7 @@ impl Client {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            body_bytes: bytes.to_vec(),
         }
     }
 
@@ -358,6 +566,20 @@ impl Client {
         )
         .await
     }
+
+    /// 実行 with the right 確認用パスワード, which must end on the result
+    /// screen: its address.
+    pub async fn revoke(&mut self, login_id: &str, serial: &str) -> String {
+        let res = self
+            .execute_revocation(login_id, serial, CONFIRMATION_PASSWORD)
+            .await;
+        let location = res.location().unwrap_or_default().to_owned();
+        assert!(
+            location.starts_with("/kanri/users/revoke/result"),
+            "{location}: {res:?}"
+        );
+        location
+    }
 }
 
 pub fn encode_form(fields: &[(&str, &str)]) -> String {
@@ -374,6 +596,29 @@ pub fn encode_form(fields: &[(&str, &str)]) -> String {
         .join("&")
 }
 
+/// Asserts that a statement was refused by one schema rule, not merely
+/// refused (a misspelt column fails too). PostgreSQL names the constraint
+/// (or the trigger's message); SQLite names the columns of a unique index
+/// and the name of a CHECK constraint or trigger message, so the test says
+/// what SQLite prints for the same rule.
+pub fn assert_refused_by<T: std::fmt::Debug>(
+    app: &TestApp,
+    result: Result<T, sqlx::Error>,
+    rule: &str,
+    sqlite_says: &str,
+) {
+    let err = result.expect_err(&format!("{rule} must refuse this"));
+    let db = err
+        .as_database_error()
+        .unwrap_or_else(|| panic!("{rule}: not a database error: {err}"));
+    let message = db.message();
+    let by_rule = match app.state.db.backend() {
+        kanri_app::db::Backend::Postgres => db.constraint() == Some(rule) || message.contains(rule),
+        kanri_app::db::Backend::Sqlite => message.contains(sqlite_says),
+    };
+    assert!(by_rule, "expected {rule} to refuse, got: {message}");
+}
+
 /// The value of `<input … name="NAME" value="…">` in a page.
 pub fn input_value(html: &str, name: &str) -> Option<String> {
     let at = html.find(&format!("name=\"{name}\""))?;
@@ -381,4 +626,79 @@ pub fn input_value(html: &str, name: &str) -> Option<String> {
     let start = rest.find("value=\"")? + 7;
     let end = rest[start..].find('"')?;
     Some(rest[start..start + end].to_owned())
+}
+
+/// Runs `openssl` with arguments; its stdout, or a panic with its stderr.
+pub fn openssl(args: &[&str]) -> String {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("openssl is installed");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// [`openssl`] with what it says on stderr too (its verdicts: "Response
+/// verify OK").
+pub fn openssl_said(args: &[&str]) -> String {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("openssl is installed");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// A scratch folder for files handed to openssl.
+pub fn scratch_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(random_name("kanri-scratch-"));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Registers a ワンタイムパスワード for `login_id` through ホーム's screens;
+/// returns its secret (base32). The clock then moves a step on, so that the
+/// next code is a new one.
+pub async fn register_otp(app: &TestApp, login_id: &str) -> String {
+    let mut client = app.logged_in(login_id).await;
+    let page = client.get("/otp/register").await;
+    let start =
+        page.body.find("id=\"otp-secret\">").expect("secret shown") + "id=\"otp-secret\">".len();
+    let end = start + page.body[start..].find('<').unwrap();
+    let secret: String = page.body[start..end]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let code = app.otp_code(&secret);
+    let res = client
+        .post_form("/api/otp_register", &[("code", &code)])
+        .await;
+    assert_eq!(res.location(), Some("/?notice=otp_registered"), "{res:?}");
+    app.state.clock.advance(chrono::Duration::seconds(30));
+    secret
+}
+
+/// A certificate as nginx forwards it (`$ssl_client_escaped_cert`): PEM, URL-encoded.
+pub fn nginx_escaped_pem(der: &[u8]) -> String {
+    kanri_pki::encode_pem("CERTIFICATE", der)
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -1,0 +1,65 @@
+//! The issuing CA's one row: certificate, sealed key, client subject.
+
+use super::Tx;
+use crate::domain::Timestamp;
+use sqlx::{AnyPool, Row};
+
+/// The CA as stored. The key is sealed: only the passphrase opens it.
+pub struct StoredCa {
+    pub certificate_pem: String,
+    pub sealed_key_pem: String,
+    pub client_o: String,
+    pub client_ou: String,
+}
+
+/// How the CA came to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Generated,
+    Imported,
+}
+
+pub async fn load(pool: &AnyPool) -> Result<Option<StoredCa>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT certificate_pem, sealed_key_pem, client_o, client_ou FROM certificate_authority WHERE id = 1",
+    )
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| {
+        Ok(StoredCa {
+            certificate_pem: r.try_get("certificate_pem")?,
+            sealed_key_pem: r.try_get("sealed_key_pem")?,
+            client_o: r.try_get("client_o")?,
+            client_ou: r.try_get("client_ou")?,
+        })
+    })
+    .transpose()
+}
+
+/// Stores the CA unless one exists. Returns whether this call stored it:
+/// of two instances creating the demo CA at once, one wins and the other
+/// loads the winner's.
+pub async fn insert(
+    tx: &mut Tx,
+    ca: &StoredCa,
+    origin: Origin,
+    now: Timestamp,
+) -> Result<bool, sqlx::Error> {
+    let origin = match origin {
+        Origin::Generated => "generated",
+        Origin::Imported => "imported",
+    };
+    let result = sqlx::query(
+        "INSERT INTO certificate_authority (id, certificate_pem, sealed_key_pem, client_o, client_ou, origin, created_at) \
+         VALUES (1, $1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(&ca.certificate_pem)
+    .bind(&ca.sealed_key_pem)
+    .bind(&ca.client_o)
+    .bind(&ca.client_ou)
+    .bind(origin)
+    .bind(now.to_db())
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}

@@ -1,0 +1,135 @@
+//! Certificates (電子証明書). Issuance, renewal and revocation all write here:
+//! this table is the one certificate status database, and it holds each
+//! certificate itself (DER) beside what the certificate says.
+
+use super::{decode_error, Tx};
+use crate::domain::{CertificateSerial, CertificateState, RevocationReason, Timestamp};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor, Row};
+
+pub struct NewCertificate<'a> {
+    pub user_id: i64,
+    pub serial: &'a CertificateSerial,
+    pub subject_o: &'a str,
+    pub subject_ou: &'a str,
+    pub subject_cn: &'a str,
+    pub not_before: Timestamp,
+    pub not_after: Timestamp,
+    pub der: &'a [u8],
+}
+
+/// Inserts a 発行済み certificate and returns its id. The schema allows one
+/// 発行済み certificate per user: the caller ends the previous one first,
+/// in the same transaction.
+pub async fn insert(tx: &mut Tx, cert: NewCertificate<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO certificates (user_id, serial, subject_o, subject_ou, subject_cn, not_before, \
+         not_after, state, der) VALUES ($1, $2, $3, $4, $5, $6, $7, 'issued', $8) RETURNING id",
+    )
+    .bind(cert.user_id)
+    .bind(cert.serial.as_str())
+    .bind(cert.subject_o)
+    .bind(cert.subject_ou)
+    .bind(cert.subject_cn)
+    .bind(cert.not_before.to_db())
+    .bind(cert.not_after.to_db())
+    .bind(cert.der)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("id")
+}
+
+/// Compare-and-set revocation: succeeds only while the certificate with this
+/// serial belongs to `user_id` and is still 発行済み (expired ones included,
+/// since expiry is not a stored state). Returns whether this call revoked it;
+/// of two concurrent calls exactly one sees `true`. A revocation is counted
+/// in the same transaction, which is what makes the published CRL stale.
+pub async fn revoke_if_issued(
+    tx: &mut Tx,
+    user_id: i64,
+    serial: &CertificateSerial,
+    revoked_at: Timestamp,
+    revoked_by: &str,
+    reason: RevocationReason,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE certificates SET state = 'revoked', revoked_at = $3, revoked_by = $4, revocation_reason = $5 \
+         WHERE serial = $1 AND user_id = $2 AND state = 'issued'",
+    )
+    .bind(serial.as_str())
+    .bind(user_id)
+    .bind(revoked_at.to_db())
+    .bind(revoked_by)
+    .bind(reason.as_db())
+    .execute(&mut **tx)
+    .await?;
+    let revoked = result.rows_affected() == 1;
+    if revoked {
+        super::crls::count_revocation(tx).await?;
+    }
+    Ok(revoked)
+}
+
+/// A certificate as the status checks (renewal, login, OCSP) see it.
+#[derive(Clone, Debug)]
+pub struct StoredCertificate {
+    pub id: i64,
+    pub user_id: i64,
+    pub serial: CertificateSerial,
+    pub state: CertificateState,
+    pub not_after: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+    pub revocation_reason: Option<RevocationReason>,
+}
+
+const STORED_COLUMNS: &str = "id, user_id, serial, state, not_after, revoked_at, revocation_reason";
+
+fn stored_from_row(r: &AnyRow) -> Result<StoredCertificate, sqlx::Error> {
+    let text = |column: &str| -> Result<String, sqlx::Error> { r.try_get(column) };
+    let optional = |column: &str| -> Result<Option<String>, sqlx::Error> { r.try_get(column) };
+    Ok(StoredCertificate {
+        id: r.try_get("id")?,
+        user_id: r.try_get("user_id")?,
+        serial: CertificateSerial::parse(&text("serial")?).map_err(|_| decode_error("serial"))?,
+        state: CertificateState::from_db(&text("state")?).ok_or_else(|| decode_error("state"))?,
+        not_after: Timestamp::from_db(&text("not_after")?)
+            .ok_or_else(|| decode_error("not_after"))?,
+        revoked_at: optional("revoked_at")?
+            .as_deref()
+            .and_then(Timestamp::from_db),
+        revocation_reason: optional("revocation_reason")?
+            .as_deref()
+            .and_then(RevocationReason::from_db),
+    })
+}
+
+/// The certificate kanri issued with this serial, if any.
+pub async fn find_by_serial<'e, E>(
+    db: E,
+    serial: &CertificateSerial,
+) -> Result<Option<StoredCertificate>, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let sql = format!("SELECT {STORED_COLUMNS} FROM certificates WHERE serial = $1");
+    let row = sqlx::query(&sql)
+        .bind(serial.as_str())
+        .fetch_optional(db)
+        .await?;
+    row.as_ref().map(stored_from_row).transpose()
+}
+
+/// The certificate itself, for the `.cer` download of the CSR route.
+pub async fn der_by_serial<'e, E>(
+    db: E,
+    serial: &CertificateSerial,
+) -> Result<Option<Vec<u8>>, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let row = sqlx::query("SELECT der FROM certificates WHERE serial = $1 AND der IS NOT NULL")
+        .bind(serial.as_str())
+        .fetch_optional(db)
+        .await?;
+    row.map(|r| r.try_get("der")).transpose()
+}

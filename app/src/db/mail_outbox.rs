@@ -1,0 +1,218 @@
+//! The mail outbox: what kanri owes its users by e-mail, claimed and marked
+//! sent by the delivery job.
+
+use super::Tx;
+use crate::domain::{CertificateSerial, LoginId, Timestamp};
+use sqlx::{Any, AnyPool, Executor, Row};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MailKind {
+    ExpiryNotice,
+    RevocationNotice,
+}
+
+impl MailKind {
+    pub fn as_db(self) -> &'static str {
+        match self {
+            MailKind::ExpiryNotice => "expiry_notice",
+            MailKind::RevocationNotice => "revocation_notice",
+        }
+    }
+}
+
+/// A 発行済み certificate within the notice window that has no expiry notice yet.
+#[derive(Clone, Debug)]
+pub struct ExpiryCandidate {
+    pub certificate_id: i64,
+    pub login_id: LoginId,
+    pub name: String,
+    pub email: String,
+    pub serial: CertificateSerial,
+    pub not_after: Timestamp,
+}
+
+pub async fn expiry_candidates(
+    pool: &AnyPool,
+    now: Timestamp,
+    horizon: Timestamp,
+) -> Result<Vec<ExpiryCandidate>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT c.id, u.login_id, u.name, u.email, c.serial, c.not_after FROM certificates c \
+         JOIN users u ON u.id = c.user_id \
+         WHERE c.state = 'issued' AND c.not_after > $1 AND c.not_after <= $2 \
+         AND NOT EXISTS (SELECT 1 FROM mail_outbox m WHERE m.kind = 'expiry_notice' AND m.certificate_id = c.id) \
+         ORDER BY c.not_after",
+    )
+    .bind(now.to_db())
+    .bind(horizon.to_db())
+    .fetch_all(pool)
+    .await?;
+    let bad = super::decode_error;
+    rows.iter()
+        .map(|r| {
+            Ok(ExpiryCandidate {
+                certificate_id: r.try_get("id")?,
+                login_id: LoginId::parse(&r.try_get::<String, _>("login_id")?)
+                    .map_err(|_| bad("login_id"))?,
+                name: r.try_get("name")?,
+                email: r.try_get("email")?,
+                serial: CertificateSerial::parse(&r.try_get::<String, _>("serial")?)
+                    .map_err(|_| bad("serial"))?,
+                not_after: Timestamp::from_db(&r.try_get::<String, _>("not_after")?)
+                    .ok_or_else(|| bad("not_after"))?,
+            })
+        })
+        .collect()
+}
+
+pub struct NewMail<'a> {
+    pub kind: MailKind,
+    pub certificate_id: i64,
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+}
+
+/// Queues a message unless one of this kind exists for the certificate.
+/// Returns whether it was queued.
+pub async fn enqueue<'e, E>(db: E, mail: &NewMail<'_>, now: Timestamp) -> Result<bool, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let result = sqlx::query(
+        "INSERT INTO mail_outbox (kind, certificate_id, recipient, subject, body, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kind, certificate_id) DO NOTHING",
+    )
+    .bind(mail.kind.as_db())
+    .bind(mail.certificate_id)
+    .bind(mail.recipient)
+    .bind(mail.subject)
+    .bind(mail.body)
+    .bind(now.to_db())
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub async fn enqueue_tx(
+    tx: &mut Tx,
+    mail: &NewMail<'_>,
+    now: Timestamp,
+) -> Result<bool, sqlx::Error> {
+    enqueue(&mut **tx, mail, now).await
+}
+
+/// Unsent messages nobody holds a live claim on.
+pub async fn claimable_ids(
+    pool: &AnyPool,
+    lease_expired_before: Timestamp,
+    limit: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id FROM mail_outbox WHERE sent_at IS NULL AND (claimed_at IS NULL OR claimed_at < $1) ORDER BY id LIMIT $2",
+    )
+    .bind(lease_expired_before.to_db())
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(|r| r.try_get("id")).collect()
+}
+
+pub struct ClaimedMail {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Claims one message for this sender (compare-and-set on the claim): of
+/// several instances trying at once, exactly one gets it.
+pub async fn claim(
+    pool: &AnyPool,
+    id: i64,
+    token: &str,
+    now: Timestamp,
+    lease_expired_before: Timestamp,
+) -> Result<Option<ClaimedMail>, sqlx::Error> {
+    let claimed = sqlx::query(
+        "UPDATE mail_outbox SET claim_token = $2, claimed_at = $3, attempts = attempts + 1 \
+         WHERE id = $1 AND sent_at IS NULL AND (claimed_at IS NULL OR claimed_at < $4)",
+    )
+    .bind(id)
+    .bind(token)
+    .bind(now.to_db())
+    .bind(lease_expired_before.to_db())
+    .execute(pool)
+    .await?
+    .rows_affected()
+        == 1;
+    if !claimed {
+        return Ok(None);
+    }
+    let row = sqlx::query(
+        "SELECT recipient, subject, body FROM mail_outbox WHERE id = $1 AND claim_token = $2",
+    )
+    .bind(id)
+    .bind(token)
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| {
+        Ok(ClaimedMail {
+            id,
+            recipient: r.try_get("recipient")?,
+            subject: r.try_get("subject")?,
+            body: r.try_get("body")?,
+        })
+    })
+    .transpose()
+}
+
+pub async fn mark_sent(
+    pool: &AnyPool,
+    id: i64,
+    token: &str,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE mail_outbox SET sent_at = $3 WHERE id = $1 AND claim_token = $2")
+        .bind(id)
+        .bind(token)
+        .bind(now.to_db())
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Gives a claim back after a failed send, so that the next run retries.
+pub async fn release(pool: &AnyPool, id: i64, token: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE mail_outbox SET claim_token = NULL, claimed_at = NULL WHERE id = $1 AND claim_token = $2")
+        .bind(id)
+        .bind(token)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn email_of<'e, E>(db: E, user_id: i64) -> Result<Option<String>, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let row = sqlx::query("SELECT email FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(db)
+        .await?;
+    row.map(|r| r.try_get("email")).transpose()
+}
+
+pub async fn certificate_id<'e, E>(
+    db: E,
+    serial: &CertificateSerial,
+) -> Result<Option<i64>, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let row = sqlx::query("SELECT id FROM certificates WHERE serial = $1")
+        .bind(serial.as_str())
+        .fetch_optional(db)
+        .await?;
+    row.map(|r| r.try_get("id")).transpose()
+}

@@ -1,0 +1,468 @@
+//! Users (利用者) and their two passwords' failure counters.
+
+use super::{decode_error, flag, Backend, Db, Tx};
+use crate::domain::{
+    CertificateRecord, CertificateSerial, CertificateState, LoginId, PasswordKind,
+    RevocationReason, Role, Timestamp, MAX_PASSWORD_FAILURES,
+};
+use crate::infra::password::PasswordHash;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor, Row};
+
+/// A user as the login and revocation checks need them, hashes included.
+#[derive(Debug)]
+pub struct UserRecord {
+    pub id: i64,
+    pub contract_id: i64,
+    pub contract_code: String,
+    pub contract_name: String,
+    pub login_id: LoginId,
+    pub name: String,
+    pub role: Role,
+    pub login_password_hash: PasswordHash,
+    pub confirmation_password_hash: PasswordHash,
+    pub login_failures: i64,
+    pub login_stopped: bool,
+    pub confirmation_failures: i64,
+    pub confirmation_stopped: bool,
+    pub last_login_at: Option<Timestamp>,
+    /// The ワンタイムパスワード's secret, once registered.
+    pub otp_secret: Option<OtpSecretText>,
+    /// The last TOTP time step accepted (a code works once).
+    pub otp_last_step: Option<i64>,
+    pub otp_failures: i64,
+    pub otp_stopped: bool,
+    /// The contract logs in by 電子証明書方式 (SPEC 7.5).
+    pub certificate_login: bool,
+    /// The contract's version: what its user list was last changed to.
+    pub contract_version: i64,
+    /// The user's 発行済み certificate, if any: serial and 有効期限.
+    pub current_certificate: Option<(CertificateSerial, Timestamp)>,
+}
+
+/// A stored TOTP secret (base32). Never printed: `Debug` is redacted.
+#[derive(Clone)]
+pub struct OtpSecretText(String);
+
+impl OtpSecretText {
+    pub fn new(base32: String) -> Self {
+        Self(base32)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for OtpSecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OtpSecretText(***)")
+    }
+}
+
+const USER_COLUMNS: &str =
+    "u.id, u.contract_id, c.code AS contract_code, c.name AS contract_name, u.login_id, u.name, u.role, \
+     u.login_password_hash, u.confirmation_password_hash, u.login_failures, u.login_stopped, \
+     u.confirmation_failures, u.confirmation_stopped, u.last_login_at, \
+     u.otp_secret, u.otp_last_step, u.otp_failures, u.otp_stopped, c.certificate_login, c.version, \
+     ic.serial AS current_serial, ic.not_after AS current_not_after";
+
+/// A user with their contract and their 発行済み certificate (at most one,
+/// by the schema): what every request of a session needs, in one read.
+const USER_FROM: &str = "users u JOIN contracts c ON c.id = u.contract_id \
+     LEFT JOIN certificates ic ON ic.user_id = u.id AND ic.state = 'issued'";
+
+/// [`USER_FROM`] reached from a session's row.
+const SESSION_USER_FROM: &str = "sessions s JOIN users u ON u.id = s.user_id \
+     JOIN contracts c ON c.id = u.contract_id \
+     LEFT JOIN certificates ic ON ic.user_id = u.id AND ic.state = 'issued'";
+
+fn user_from_row(r: &AnyRow) -> Result<UserRecord, sqlx::Error> {
+    let login_id: String = r.try_get("login_id")?;
+    let role: String = r.try_get("role")?;
+    let last_login_at: Option<String> = r.try_get("last_login_at")?;
+    Ok(UserRecord {
+        id: r.try_get("id")?,
+        contract_id: r.try_get("contract_id")?,
+        contract_code: r.try_get("contract_code")?,
+        contract_name: r.try_get("contract_name")?,
+        login_id: LoginId::parse(&login_id).map_err(|_| decode_error("login_id"))?,
+        name: r.try_get("name")?,
+        role: Role::from_db(&role).ok_or_else(|| decode_error("role"))?,
+        login_password_hash: PasswordHash::from_db(r.try_get("login_password_hash")?),
+        confirmation_password_hash: PasswordHash::from_db(r.try_get("confirmation_password_hash")?),
+        login_failures: r.try_get("login_failures")?,
+        login_stopped: flag(r.try_get("login_stopped")?),
+        confirmation_failures: r.try_get("confirmation_failures")?,
+        confirmation_stopped: flag(r.try_get("confirmation_stopped")?),
+        last_login_at: last_login_at.as_deref().and_then(Timestamp::from_db),
+        otp_secret: r
+            .try_get::<Option<String>, _>("otp_secret")?
+            .map(OtpSecretText::new),
+        otp_last_step: r.try_get("otp_last_step")?,
+        otp_failures: r.try_get("otp_failures")?,
+        otp_stopped: flag(r.try_get("otp_stopped")?),
+        certificate_login: flag(r.try_get("certificate_login")?),
+        contract_version: r.try_get("version")?,
+        current_certificate: current_certificate(r)?,
+    })
+}
+
+fn current_certificate(r: &AnyRow) -> Result<Option<(CertificateSerial, Timestamp)>, sqlx::Error> {
+    let serial: Option<String> = r.try_get("current_serial")?;
+    let not_after: Option<String> = r.try_get("current_not_after")?;
+    match (serial, not_after) {
+        (Some(serial), Some(not_after)) => Ok(Some((
+            CertificateSerial::parse(&serial).map_err(|_| decode_error("serial"))?,
+            Timestamp::from_db(&not_after).ok_or_else(|| decode_error("not_after"))?,
+        ))),
+        _ => Ok(None),
+    }
+}
+
+pub async fn find_by_login_id<'e, E>(
+    db: E,
+    login_id: &LoginId,
+) -> Result<Option<UserRecord>, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let sql = format!("SELECT {USER_COLUMNS} FROM {USER_FROM} WHERE u.login_id = $1");
+    let row = sqlx::query(&sql)
+        .bind(login_id.as_str())
+        .fetch_optional(db)
+        .await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+pub async fn find_by_id<'e, E>(db: E, id: i64) -> Result<Option<UserRecord>, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let sql = format!("SELECT {USER_COLUMNS} FROM {USER_FROM} WHERE u.id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(db).await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+/// A session's record and its user, read together: what every request of
+/// a logged-in user needs, in one query. `None` when the session is gone,
+/// expired at `now`, or has no user.
+pub async fn find_by_session(
+    pool: &sqlx::AnyPool,
+    session_id: &str,
+    now: Timestamp,
+) -> Result<Option<(String, UserRecord)>, sqlx::Error> {
+    let sql = format!(
+        "SELECT s.data AS session_data, {USER_COLUMNS} FROM {SESSION_USER_FROM} \
+         WHERE s.id = $1 AND s.expires_at > $2"
+    );
+    let row = sqlx::query(&sql)
+        .bind(session_id)
+        .bind(now.to_db())
+        .fetch_optional(pool)
+        .await?;
+    row.map(|r| Ok((r.try_get("session_data")?, user_from_row(&r)?)))
+        .transpose()
+}
+
+pub struct NewUser<'a> {
+    pub contract_id: i64,
+    pub login_id: &'a LoginId,
+    pub name: &'a str,
+    pub role: Role,
+    pub email: &'a str,
+    pub login_password_hash: &'a PasswordHash,
+    pub confirmation_password_hash: &'a PasswordHash,
+}
+
+pub async fn insert(tx: &mut Tx, user: NewUser<'_>, now: Timestamp) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query(
+        "INSERT INTO users (contract_id, login_id, name, role, email, login_password_hash, \
+         confirmation_password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(user.contract_id)
+    .bind(user.login_id.as_str())
+    .bind(user.name)
+    .bind(user.role.as_db())
+    .bind(user.email)
+    .bind(user.login_password_hash.as_db())
+    .bind(user.confirmation_password_hash.as_db())
+    .bind(now.to_db())
+    .fetch_one(&mut **tx)
+    .await?;
+    row.try_get("id")
+}
+
+/// The failure-counter and stop columns of a password.
+fn columns(kind: PasswordKind) -> (&'static str, &'static str) {
+    match kind {
+        PasswordKind::Login => ("login_failures", "login_stopped"),
+        PasswordKind::Confirmation => ("confirmation_failures", "confirmation_stopped"),
+        PasswordKind::Otp => ("otp_failures", "otp_stopped"),
+    }
+}
+
+/// Counts one more consecutive failure and stops the password at the
+/// sixth, in one statement so that concurrent failures cannot both read the
+/// old count. Returns (failures, stopped) after the update.
+pub async fn record_password_failure(
+    tx: &mut Tx,
+    user_id: i64,
+    kind: PasswordKind,
+) -> Result<(i64, bool), sqlx::Error> {
+    let (failures, stopped) = columns(kind);
+    let sql = format!(
+        "UPDATE users SET {failures} = {failures} + 1, \
+         {stopped} = CASE WHEN {failures} + 1 >= $2 THEN 1 ELSE {stopped} END \
+         WHERE id = $1 RETURNING {failures} AS failures, {stopped} AS stopped"
+    );
+    let row = sqlx::query(&sql)
+        .bind(user_id)
+        .bind(MAX_PASSWORD_FAILURES)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok((row.try_get("failures")?, flag(row.try_get("stopped")?)))
+}
+
+pub async fn reset_password_failures(
+    tx: &mut Tx,
+    user_id: i64,
+    kind: PasswordKind,
+) -> Result<(), sqlx::Error> {
+    let (failures, _) = columns(kind);
+    let sql = format!("UPDATE users SET {failures} = 0 WHERE id = $1 AND {failures} <> 0");
+    sqlx::query(&sql).bind(user_id).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Releases a stopped password (bank operator or, later, the master user).
+pub async fn release_password(
+    tx: &mut Tx,
+    user_id: i64,
+    kind: PasswordKind,
+) -> Result<bool, sqlx::Error> {
+    let (failures, stopped) = columns(kind);
+    let sql = format!("UPDATE users SET {failures} = 0, {stopped} = 0 WHERE id = $1");
+    Ok(sqlx::query(&sql)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected()
+        == 1)
+}
+
+/// Registers a ワンタイムパスワード (its first code was right, at `step`).
+/// Only when none is registered: registering twice at once keeps one.
+pub async fn register_otp(
+    tx: &mut Tx,
+    user_id: i64,
+    secret: &OtpSecretText,
+    step: i64,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE users SET otp_secret = $2, otp_last_step = $3, otp_failures = 0, otp_stopped = 0 \
+         WHERE id = $1 AND otp_secret IS NULL",
+    )
+    .bind(user_id)
+    .bind(secret.expose())
+    .bind(step)
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Accepts a right code of time step `step` once: a compare-and-set on the
+/// last step used, so that the same code (a replay, or two requests at
+/// once) passes only once. Clears the failure counter.
+pub async fn use_otp_step(tx: &mut Tx, user_id: i64, step: i64) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE users SET otp_last_step = $2, otp_failures = 0 \
+         WHERE id = $1 AND (otp_last_step IS NULL OR otp_last_step < $2)",
+    )
+    .bind(user_id)
+    .bind(step)
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// The users of a contract whose ワンタイムパスワード is stopped.
+pub async fn otp_stopped_in_contract(
+    pool: &sqlx::AnyPool,
+    contract_id: i64,
+) -> Result<Vec<(LoginId, String)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT login_id, name FROM users WHERE contract_id = $1 AND otp_stopped = 1 ORDER BY login_id",
+    )
+    .bind(contract_id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let login_id: String = r.try_get("login_id")?;
+            Ok((
+                LoginId::parse(&login_id).map_err(|_| decode_error("login_id"))?,
+                r.try_get("name")?,
+            ))
+        })
+        .collect()
+}
+
+/// A successful login: clear the counter and remember the time.
+pub async fn record_login(tx: &mut Tx, user_id: i64, at: Timestamp) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET login_failures = 0, last_login_at = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(at.to_db())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// One row of a contract's user list, with the user's newest certificate.
+#[derive(Clone, Debug)]
+pub struct UserWithCertificate {
+    pub user_id: i64,
+    pub login_id: LoginId,
+    pub name: String,
+    pub role: Role,
+    pub certificate: Option<CertificateRecord>,
+}
+
+/// The newest certificate of a user: the latest 発行日時, ties broken by id.
+const NEWEST_CERTIFICATE: &str = "(SELECT c2.id FROM certificates c2 WHERE c2.user_id = u.id \
+     ORDER BY c2.not_before DESC, c2.id DESC LIMIT 1)";
+
+/// The columns of one listed user, as read from either form of the query.
+#[derive(serde::Deserialize)]
+struct ListedColumns(
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+const LISTED_COLUMNS: &str =
+    "u.id, u.login_id, u.name, u.role, c.serial, c.state, c.not_after, c.revoked_at, c.revocation_reason";
+
+impl ListedColumns {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self(
+            r.try_get("id")?,
+            r.try_get("login_id")?,
+            r.try_get("name")?,
+            r.try_get("role")?,
+            r.try_get("serial")?,
+            r.try_get("state")?,
+            r.try_get("not_after")?,
+            r.try_get("revoked_at")?,
+            r.try_get("revocation_reason")?,
+        ))
+    }
+
+    fn into_listed(self) -> Result<UserWithCertificate, sqlx::Error> {
+        let Self(user_id, login_id, name, role, serial, state, not_after, revoked_at, reason) =
+            self;
+        let certificate = match serial {
+            None => None,
+            Some(serial) => {
+                let state = state.ok_or_else(|| decode_error("state"))?;
+                let not_after = not_after.ok_or_else(|| decode_error("not_after"))?;
+                Some(CertificateRecord {
+                    serial: CertificateSerial::parse(&serial)
+                        .map_err(|_| decode_error("serial"))?,
+                    state: CertificateState::from_db(&state)
+                        .ok_or_else(|| decode_error("state"))?,
+                    not_after: Timestamp::from_db(&not_after)
+                        .ok_or_else(|| decode_error("not_after"))?,
+                    revoked_at: revoked_at.as_deref().and_then(Timestamp::from_db),
+                    revocation_reason: reason.as_deref().and_then(RevocationReason::from_db),
+                })
+            }
+        };
+        Ok(UserWithCertificate {
+            user_id,
+            login_id: LoginId::parse(&login_id).map_err(|_| decode_error("login_id"))?,
+            name,
+            role: Role::from_db(&role).ok_or_else(|| decode_error("role"))?,
+            certificate,
+        })
+    }
+}
+
+/// Every user of a contract with their newest certificate, by ログインID.
+///
+/// The list comes back as one row holding a JSON array, not one row per
+/// user: sqlx hands every result row from SQLite's connection thread to the
+/// async task and copies each value (twice, through `Any`), and on a
+/// 100-user page that cost more than the query itself (one row reads about
+/// twice as fast: bench/NOTES.md). The aggregate is the one statement
+/// whose SQL differs by backend; both order by ログインID inside the
+/// aggregate and return text, which `Any` can decode.
+pub async fn list_with_certificates(
+    db: &Db,
+    contract_id: i64,
+) -> Result<Vec<UserWithCertificate>, sqlx::Error> {
+    Ok(list_with_version(db, contract_id).await?.1)
+}
+
+/// [`list_with_certificates`] and the contract's version, read by the same
+/// statement: the list is exactly what that version says.
+pub async fn list_with_version(
+    db: &Db,
+    contract_id: i64,
+) -> Result<(i64, Vec<UserWithCertificate>), sqlx::Error> {
+    let aggregate = match db.backend() {
+        Backend::Sqlite => {
+            format!("json_group_array(json_array({LISTED_COLUMNS}) ORDER BY u.login_id)")
+        }
+        Backend::Postgres => format!(
+            "COALESCE(json_agg(json_build_array({LISTED_COLUMNS}) ORDER BY u.login_id)::text, '[]')"
+        ),
+    };
+    let sql = format!(
+        "SELECT {aggregate} AS users, (SELECT version FROM contracts WHERE id = $1) AS version \
+         FROM users u LEFT JOIN certificates c ON c.id = {NEWEST_CERTIFICATE} WHERE u.contract_id = $1"
+    );
+    let row = sqlx::query(&sql)
+        .bind(contract_id)
+        .fetch_one(db.pool())
+        .await?;
+    let json: String = row.try_get("users")?;
+    let version: Option<i64> = row.try_get("version")?;
+    let rows: Vec<ListedColumns> =
+        serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    let users = rows
+        .into_iter()
+        .map(ListedColumns::into_listed)
+        .collect::<Result<_, _>>()?;
+    Ok((version.unwrap_or(0), users))
+}
+
+/// One user of a contract with their newest certificate; `None` when the
+/// login ID does not exist in this contract (other contracts look the same).
+pub async fn find_with_certificate<'e, E>(
+    db: E,
+    contract_id: i64,
+    login_id: &LoginId,
+) -> Result<Option<UserWithCertificate>, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let sql = format!(
+        "SELECT {LISTED_COLUMNS} FROM users u LEFT JOIN certificates c ON c.id = {NEWEST_CERTIFICATE} \
+         WHERE u.contract_id = $1 AND u.login_id = $2"
+    );
+    let row = sqlx::query(&sql)
+        .bind(contract_id)
+        .bind(login_id.as_str())
+        .fetch_optional(db)
+        .await?;
+    row.as_ref()
+        .map(|r| ListedColumns::from_row(r)?.into_listed())
+        .transpose()
+}

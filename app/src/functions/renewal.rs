@@ -1,0 +1,70 @@
+//! 更新's first step (CCHK002): the certificate the browser presented, and
+//! its owner's ログインパスワード. The later steps are `certificate_flow`'s.
+
+use crate::error::AppError;
+use crate::payloads::renewal::RenewalStart;
+use leptos::prelude::*;
+
+/// The logged-in user, if the request has a live session (更新 from ホーム):
+/// then only their own certificate may be renewed here.
+#[cfg(feature = "ssr")]
+async fn session_user() -> Option<i64> {
+    crate::request::current_user().await.ok().map(|c| c.user.id)
+}
+
+#[server(prefix = "/api", endpoint = "renewal_start")]
+pub async fn load_renewal_start() -> Result<RenewalStart, AppError> {
+    use crate::payloads::renewal::PresentedCertificate;
+    use crate::request;
+    use crate::use_cases::renewal;
+    let state = request::state()?;
+    let presented = request::presented_certificate();
+    let der = presented.as_ref().map(|p| p.0.as_slice());
+    let found =
+        renewal::presented(&state, der, session_user().await, &request::client_info()).await?;
+    Ok(RenewalStart {
+        presented: found.map(|i| PresentedCertificate {
+            login_id: i.user.login_id,
+            name: i.user.name,
+            common_name: i.common_name,
+            serial: i.certificate.serial,
+            not_after: i.certificate.not_after,
+        }),
+        https_url: state.config.renewal_url(),
+    })
+}
+
+#[server(prefix = "/api", endpoint = "renewal_authenticate")]
+pub async fn authenticate_for_renewal(password: String) -> Result<(), AppError> {
+    use super::certificate_flow::{begin, next_step};
+    use crate::infra::password::Password;
+    use crate::payloads::certificate_flow::Flow;
+    use crate::request;
+    use crate::routes;
+    use crate::use_cases::{renewal, Failure};
+
+    let state = request::state()?;
+    let session = request::session().await?;
+    let presented = request::presented_certificate();
+    let der = presented.as_ref().map(|p| p.0.as_slice());
+    let password = Password::new(password);
+    let client = request::client_info();
+    match renewal::authenticate(&state, der, session_user().await, &password, &client).await {
+        Ok(auth) => {
+            begin(
+                &session,
+                Flow::Renewal,
+                auth.user_id,
+                Some(auth.serial),
+                auth.needs_otp,
+            )
+            .await?;
+            leptos_axum::redirect(next_step(Flow::Renewal, auth.needs_otp));
+        }
+        Err(Failure::Refused(refusal)) => {
+            leptos_axum::redirect(&routes::with_error(routes::RENEWAL_AUTH, refusal.code()))
+        }
+        Err(Failure::Error(err)) => return Err(err),
+    }
+    Ok(())
+}

@@ -1,0 +1,112 @@
+//! kanri's CA at run time: the issuing CA opened with its passphrase, the
+//! subject its client certificates carry, and the public addresses written
+//! into them. Loaded once at start (every instance reads the same row of
+//! `certificate_authority`); a missing or wrong passphrase stops the
+//! server there, not at the first issuance.
+
+use crate::domain::{CertificateRefusal, CertificateSerial, Timestamp};
+use kanri_pki::{Ca, ClientSubject, PublicUrls, VerifyError};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+pub struct Pki {
+    pub ca: Ca,
+    /// O and OU of every client certificate (SPEC 7.1).
+    pub client_o: String,
+    pub client_ou: String,
+    pub urls: PublicUrls,
+    /// Certificates whose signature already verified, by the SHA-256 of
+    /// their DER. A signature never stops being valid, so the ECDSA check
+    /// (~75 µs) is done once per certificate, not once per request; the
+    /// validity dates and the status database are still checked every time.
+    verified: Mutex<HashMap<[u8; 32], Verified>>,
+}
+
+/// What a verified certificate says.
+#[derive(Clone, Debug)]
+pub struct Verified {
+    pub serial: CertificateSerial,
+    pub common_name: String,
+    pub not_before: Timestamp,
+    pub not_after: Timestamp,
+}
+
+/// Entries kept before the cache starts over (a user has one or two).
+const VERIFIED_CACHE_ENTRIES: usize = 10_000;
+
+impl Pki {
+    pub fn new(ca: Ca, client_o: String, client_ou: String, urls: PublicUrls) -> Self {
+        Self {
+            ca,
+            client_o,
+            client_ou,
+            urls,
+            verified: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether `der` is a client certificate of this CA, valid at `now`.
+    pub fn verify(&self, der: &[u8], now: Timestamp) -> Result<Verified, CertificateRefusal> {
+        let key: [u8; 32] = Sha256::digest(der).into();
+        let cached = self.cache().get(&key).cloned();
+        let verified = match cached {
+            Some(v) => v,
+            None => {
+                let v = self.verify_signature(der, now)?;
+                let mut cache = self.cache();
+                if cache.len() >= VERIFIED_CACHE_ENTRIES {
+                    cache.clear();
+                }
+                cache.insert(key, v.clone());
+                v
+            }
+        };
+        if now < verified.not_before {
+            Err(CertificateRefusal::NotYetValid)
+        } else if now > verified.not_after {
+            Err(CertificateRefusal::Expired)
+        } else {
+            Ok(verified)
+        }
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Verified>> {
+        self.verified.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn verify_signature(&self, der: &[u8], now: Timestamp) -> Result<Verified, CertificateRefusal> {
+        match self.ca.verify_client_certificate(der, now.0) {
+            Ok(c) => Ok(Verified {
+                serial: CertificateSerial::from_bytes(*c.serial.as_bytes()),
+                common_name: c.common_name,
+                not_before: Timestamp(c.not_before),
+                not_after: Timestamp(c.not_after),
+            }),
+            Err(VerifyError::Malformed) => Err(CertificateRefusal::Malformed),
+            Err(VerifyError::ForeignCa) => Err(CertificateRefusal::ForeignCa),
+            Err(VerifyError::NotYetValid) => Err(CertificateRefusal::NotYetValid),
+            Err(VerifyError::Expired) => Err(CertificateRefusal::Expired),
+            Err(VerifyError::NotAClientCertificate) => Err(CertificateRefusal::NotCurrent),
+        }
+    }
+
+    /// The subject of a client certificate with this CN.
+    pub fn client_subject(&self, common_name: String) -> ClientSubject {
+        ClientSubject {
+            organization: self.client_o.clone(),
+            organizational_unit: self.client_ou.clone(),
+            common_name,
+        }
+    }
+}
+
+impl std::fmt::Debug for Pki {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pki")
+            .field("ca", &self.ca.subject())
+            .field("client_o", &self.client_o)
+            .field("client_ou", &self.client_ou)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,24 @@
+//! ホーム: who is logged in, the previous login, the expiry notice.
+
+use super::Viewer;
+use crate::domain::{CertificateStatus, Timestamp};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct HomeData {
+    pub viewer: Viewer,
+    pub previous_login: Option<Timestamp>,
+    /// Present when the own certificate is 期限間近 or 有効期限切れ.
+    pub expiry_notice: Option<ExpiryNotice>,
+    /// A ワンタイムパスワード is registered (else ホーム offers to register one).
+    pub otp_registered: bool,
+    /// Where 更新 starts (HTTPS, with the certificate).
+    pub renewal_url: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ExpiryNotice {
+    pub status: CertificateStatus,
+    pub not_after: Timestamp,
+    pub days_left: i64,
+}

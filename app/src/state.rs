@@ -1,0 +1,34 @@
+//! Application state, given to every route and server function.
+
+use crate::db::Db;
+use crate::infra::clock::Clock;
+use crate::infra::config::Config;
+use crate::infra::contract_lists::ContractLists;
+use crate::infra::mailer::Mailer;
+use crate::infra::password::PasswordHasher;
+use crate::infra::pki::Pki;
+use crate::infra::throttle::Throttles;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: Db,
+    pub clock: Clock,
+    pub hasher: PasswordHasher,
+    /// kanri's CA, opened at start.
+    pub pki: Arc<Pki>,
+    pub mailer: Mailer,
+    pub throttles: Arc<Throttles>,
+    /// The contracts' user lists, validated by their version per request.
+    pub contract_lists: Arc<ContractLists>,
+    pub config: Arc<Config>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

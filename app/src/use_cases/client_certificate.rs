@@ -1,0 +1,113 @@
+//! The client certificate a browser presents over TLS (kanri's HTTPS
+//! listener, or a trusted proxy's header), checked against kanri's CA and
+//! the certificate status database: whose it is, and whether it is that
+//! user's current 発行済み certificate. 更新 starts here, and so does the
+//! 電子証明書方式 login.
+
+use crate::db::certificates::{self, StoredCertificate};
+use crate::db::users::{self, UserRecord};
+use crate::domain::{CertificateRefusal, CertificateSerial, CertificateState, Timestamp};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// A presented certificate that is its owner's current one.
+#[derive(Debug)]
+pub struct Identified {
+    pub user: UserRecord,
+    pub certificate: StoredCertificate,
+    pub common_name: String,
+}
+
+/// The state of a kanri certificate, as a refusal unless 発行済み.
+pub fn refusal_for(stored: &StoredCertificate) -> Option<CertificateRefusal> {
+    match stored.state {
+        CertificateState::Issued => None,
+        CertificateState::Revoked
+            if stored.revocation_reason == Some(crate::domain::RevocationReason::Superseded) =>
+        {
+            Some(CertificateRefusal::Superseded)
+        }
+        CertificateState::Revoked => Some(CertificateRefusal::Revoked),
+        CertificateState::Superseded => Some(CertificateRefusal::Superseded),
+    }
+}
+
+/// Whose current certificate `der` is, or why it is not usable.
+/// `Err(Ok(refusal))`: refused; `Err(Err(_))`: the server failed.
+pub async fn identify(
+    state: &AppState,
+    der: Option<&[u8]>,
+) -> Result<Result<Identified, CertificateRefusal>, AppError> {
+    let Some(der) = der else {
+        return Ok(Err(CertificateRefusal::Missing));
+    };
+    let now = state.clock.now();
+    let (serial, common_name) = match state.pki.verify(der, now) {
+        Ok(v) => (v.serial, v.common_name),
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let Some(certificate) = certificates::find_by_serial(state.db.pool(), &serial).await? else {
+        // Signed by our CA but not in the database (an imported CA's older
+        // certificates): not one kanri lets in.
+        return Ok(Err(CertificateRefusal::NotCurrent));
+    };
+    if let Some(refusal) = refusal_for(&certificate) {
+        return Ok(Err(refusal));
+    }
+    let user = users::find_by_id(state.db.pool(), certificate.user_id)
+        .await?
+        .ok_or(AppError::Internal)?;
+    Ok(Ok(Identified {
+        user,
+        certificate,
+        common_name,
+    }))
+}
+
+/// 電子証明書方式 at login: the presented certificate must be `user`'s own
+/// current one. Returns its serial, to which the session is bound.
+pub async fn owned_by(
+    state: &AppState,
+    user: &UserRecord,
+    der: Option<&[u8]>,
+) -> Result<Result<CertificateSerial, CertificateRefusal>, AppError> {
+    Ok(match identify(state, der).await? {
+        Ok(identified) if identified.user.id == user.id => Ok(identified.certificate.serial),
+        Ok(_) => Err(CertificateRefusal::OtherUser),
+        Err(refusal) => Err(refusal),
+    })
+}
+
+/// Every request of a 電子証明書方式 session: the connection still presents
+/// the certificate the session logged in with, valid, and it is still the
+/// user's 発行済み certificate. One comparison with what the user's row
+/// already carries; the database is asked again only to say why not.
+pub async fn check_session(
+    state: &AppState,
+    user: &UserRecord,
+    bound: Option<&CertificateSerial>,
+    der: Option<&[u8]>,
+    now: Timestamp,
+) -> Result<Result<(), CertificateRefusal>, AppError> {
+    let Some(der) = der else {
+        return Ok(Err(CertificateRefusal::Missing));
+    };
+    let presented = match state.pki.verify(der, now) {
+        Ok(v) => v.serial,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    if Some(&presented) != bound {
+        // Another certificate than the one this session logged in with.
+        return Ok(Err(CertificateRefusal::NotCurrent));
+    }
+    match &user.current_certificate {
+        Some((current, _)) if *current == presented => Ok(Ok(())),
+        _ => {
+            let stored = certificates::find_by_serial(state.db.pool(), &presented).await?;
+            Ok(Err(stored
+                .as_ref()
+                .and_then(refusal_for)
+                .unwrap_or(CertificateRefusal::NotCurrent)))
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! E-mail: the 40-day expiry notice ("有効期限切れの40日前にEメールでご案内")
+//! and the revocation notice.
+//!
+//! Messages are first written to the `mail_outbox` table — the expiry scan
+//! with a unique (kind, certificate) row, the revocation notice inside the
+//! revocation's own transaction — and then delivered by [`deliver_pending`],
+//! which claims each row before sending. So a notice is queued exactly once
+//! per certificate however often and on however many instances the job runs;
+//! a crash between the hand-off and the `sent_at` update makes the row be
+//! sent again once its claim's lease expires, under the same key (see
+//! `infra::mailer`), so the repeat replaces the message instead of adding one.
+
+use crate::db::mail_outbox::{self as outbox, ExpiryCandidate, MailKind, NewMail};
+use crate::db::Tx;
+use crate::domain::{CertificateSerial, LoginId, Timestamp, EXPIRY_NOTICE_DAYS};
+use crate::infra::mailer::{MailError, Outgoing};
+use crate::state::AppState;
+use chrono::Duration;
+
+/// How long a claim protects a message from other senders.
+const CLAIM_LEASE_MINUTES: i64 = 10;
+
+/// Subject and body of the 40-day notice. Plain Japanese text; nothing
+/// secret, no links to click.
+pub fn expiry_notice_text(c: &ExpiryCandidate) -> (String, String) {
+    let subject = "【電子証明書】有効期限が近づいています".to_owned();
+    let body = format!(
+        "{name} 様\n\n\
+         法人向けインターネットバンキングでご利用の電子証明書の有効期限が近づいています。\n\n\
+         ログインID：{login_id}\n\
+         証明書シリアル番号：{serial}\n\
+         有効期限：{not_after}\n\n\
+         有効期限を過ぎると電子証明書は無効となり、ログインできなくなります。\n\
+         有効期限までに、ログイン画面の「証明書更新」から更新してください。\n\
+         有効期限が切れた場合は、クライアント証明書（電子証明書）の取得手順にしたがって再度取得してください。\n\n\
+         本メールは送信専用です。ご不明な点はお取引店にお問い合わせください。\n",
+        name = c.name,
+        login_id = c.login_id,
+        serial = c.serial,
+        not_after = c.not_after.jst(),
+    );
+    (subject, body)
+}
+
+/// Subject and body of the revocation notice to the certificate's owner.
+pub fn revocation_notice_text(
+    name: &str,
+    login_id: &str,
+    serial: &str,
+    revoked_at: Timestamp,
+    revoked_by: &str,
+) -> (String, String) {
+    let subject = "【電子証明書】証明書が失効されました".to_owned();
+    let body = format!(
+        "{name} 様\n\n\
+         法人向けインターネットバンキングでご利用の電子証明書が失効されました。\n\n\
+         ログインID：{login_id}\n\
+         証明書シリアル番号：{serial}\n\
+         失効日時：{at}\n\
+         失効操作者：{revoked_by}\n\n\
+         失効した電子証明書ではログインできません。引き続きご利用になる場合は、\
+         クライアント証明書（電子証明書）の取得手順にしたがって再度取得してください。\n\
+         お心当たりのない場合は、マスターユーザまたはお取引店にお問い合わせください。\n\n\
+         本メールは送信専用です。\n",
+        at = revoked_at.jst(),
+    );
+    (subject, body)
+}
+
+/// Queues the expiry notice of every certificate that is 40 days or less
+/// from its 有効期限 and has none yet, in one transaction (one commit, not
+/// one per message). Returns how many were queued.
+pub async fn scan_expiring(state: &AppState, now: Timestamp) -> Result<usize, MailError> {
+    let horizon = Timestamp(now.0 + Duration::days(EXPIRY_NOTICE_DAYS));
+    let candidates = outbox::expiry_candidates(state.db.pool(), now, horizon).await?;
+    if candidates.is_empty() {
+        return Ok(0);
+    }
+    let mut queued = 0;
+    let mut tx = state.db.begin_write().await?;
+    for candidate in &candidates {
+        let (subject, body) = expiry_notice_text(candidate);
+        let new = NewMail {
+            kind: MailKind::ExpiryNotice,
+            certificate_id: candidate.certificate_id,
+            recipient: &candidate.email,
+            subject: &subject,
+            body: &body,
+        };
+        // A concurrent run may have queued it a moment ago: then nothing happens.
+        if outbox::enqueue_tx(&mut tx, &new, now).await? {
+            queued += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(queued)
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Delivery {
+    pub sent: usize,
+    pub failed: usize,
+}
+
+/// The name of an outbox message on every attempt to send it.
+pub fn message_key(outbox_id: i64) -> String {
+    format!("kanri-mail-{outbox_id}")
+}
+
+/// Sends every queued message this sender can claim.
+pub async fn deliver_pending(state: &AppState) -> Result<Delivery, MailError> {
+    let pool = state.db.pool();
+    let token = format!("{:032x}", rand::random::<u128>());
+    let mut delivery = Delivery::default();
+    loop {
+        let now = state.clock.now();
+        let lease = Timestamp(now.0 - Duration::minutes(CLAIM_LEASE_MINUTES));
+        let ids = outbox::claimable_ids(pool, lease, 100).await?;
+        if ids.is_empty() {
+            return Ok(delivery);
+        }
+        let mut progressed = false;
+        for id in ids {
+            let Some(message) = outbox::claim(pool, id, &token, state.clock.now(), lease).await?
+            else {
+                continue;
+            };
+            progressed = true;
+            let outgoing = Outgoing {
+                from: &state.config.mail.from,
+                to: &message.recipient,
+                subject: &message.subject,
+                body: &message.body,
+            };
+            let sent = state.mailer.send(&message_key(id), &outgoing).await;
+            match sent {
+                Ok(()) => {
+                    outbox::mark_sent(pool, id, &token, state.clock.now()).await?;
+                    delivery.sent += 1;
+                }
+                Err(err) => {
+                    tracing::warn!(mail_id = id, error = %err, "mail delivery failed; will retry");
+                    outbox::release(pool, id, &token).await?;
+                    delivery.failed += 1;
+                }
+            }
+        }
+        if !progressed || delivery.failed > 0 {
+            // Others hold the rest, or the transport is failing: try again next run.
+            return Ok(delivery);
+        }
+    }
+}
+
+/// One run of the job: queue the due expiry notices, deliver what is queued.
+pub async fn run_once(state: &AppState) -> Result<(usize, Delivery), MailError> {
+    let queued = scan_expiring(state, state.clock.now()).await?;
+    let delivery = deliver_pending(state).await?;
+    Ok((queued, delivery))
+}
+
+/// Queues the revocation notice to the certificate's owner, inside the
+/// revocation's transaction: no revocation without its notice, and no notice
+/// for a revocation that rolled back.
+pub async fn enqueue_revocation_notice(
+    tx: &mut Tx,
+    owner_user_id: i64,
+    owner_name: &str,
+    owner_login_id: &LoginId,
+    serial: &CertificateSerial,
+    revoked_at: Timestamp,
+    revoked_by: &str,
+) -> Result<(), sqlx::Error> {
+    let Some(email) = outbox::email_of(&mut **tx, owner_user_id).await? else {
+        return Ok(());
+    };
+    let Some(certificate_id) = outbox::certificate_id(&mut **tx, serial).await? else {
+        return Ok(());
+    };
+    let (subject, body) = revocation_notice_text(
+        owner_name,
+        owner_login_id.as_str(),
+        serial.as_str(),
+        revoked_at,
+        revoked_by,
+    );
+    let new = NewMail {
+        kind: MailKind::RevocationNotice,
+        certificate_id,
+        recipient: &email,
+        subject: &subject,
+        body: &body,
+    };
+    outbox::enqueue_tx(tx, &new, revoked_at).await?;
+    Ok(())
+}
+
+/// Delivers queued mail in the background, soon after a revocation; the
+/// periodic job picks up whatever this misses.
+pub fn spawn_delivery(state: &AppState) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Err(err) = deliver_pending(&state).await {
+            tracing::warn!(error = %err, "background mail delivery failed");
+        }
+    });
+}

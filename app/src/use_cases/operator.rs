@@ -1,0 +1,363 @@
+//! The bank side (お取引店): operations behind the server's operator
+//! commands. Each writes 操作履歴 as `bank-operator`.
+
+use super::issuance::{self, KeyMethod, Prepared};
+use crate::db::users::{self, NewUser};
+use crate::db::{audit_log, certificates, contracts, sessions, violation, Tx, Violation};
+use crate::domain::audit::{AuditEntry, ClientInfo};
+use crate::domain::user::{validate_contract, validate_user, InvalidInput, UserFields};
+use crate::domain::{
+    Actor, AuditAction, CertificateSerial, LoginId, PasswordKind, RevocationReason, Role, Timestamp,
+};
+use crate::infra::password::{Password, PasswordHasher};
+use crate::state::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OperatorError {
+    #[error("契約コード {0} は既に登録されています")]
+    ContractExists(String),
+    #[error("契約コード {0} は見つかりません")]
+    ContractNotFound(String),
+    #[error("ログインID {0} は既に使われています")]
+    LoginIdTaken(String),
+    #[error("ログインID {0} は見つかりません")]
+    UserNotFound(String),
+    #[error("契約 {0} には既にマスターユーザがいます")]
+    MasterExists(String),
+    #[error("{0}")]
+    Invalid(#[from] InvalidInput),
+    #[error("{0}")]
+    Input(String),
+    #[error("利用者 {0} に失効できる証明書はありません")]
+    NothingToRevoke(String),
+    #[error("利用者 {0} には発行済みの証明書があります（先に cert-revoke で失効してください）")]
+    AlreadyIssued(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("password hashing failed")]
+    Hash(#[from] crate::infra::password::HashError),
+}
+
+pub struct NewUserInput {
+    pub login_id: String,
+    pub name: String,
+    pub role: Role,
+    pub email: String,
+    pub login_password: Password,
+    pub confirmation_password: Password,
+}
+
+impl NewUserInput {
+    fn fields(&self) -> UserFields<'_> {
+        UserFields {
+            login_id: &self.login_id,
+            name: &self.name,
+            email: &self.email,
+            login_password: self.login_password.expose(),
+            confirmation_password: self.confirmation_password.expose(),
+        }
+    }
+}
+
+fn operator_entry(now: Timestamp, contract: &str, action: AuditAction, target: &str) -> AuditEntry {
+    AuditEntry::new(
+        now,
+        Actor::BankOperator,
+        Some(contract),
+        action,
+        &ClientInfo::default(),
+    )
+    .target(target)
+}
+
+/// Which unique rule a refused insert of `login_id` broke. SQLite does not
+/// name the constraint, so the database is asked instead of the message
+/// read: the ログインID is taken, or else the contract has its master.
+async fn unique_rule_broken(
+    state: &AppState,
+    login_id: &LoginId,
+    contract_code: &str,
+) -> Result<OperatorError, OperatorError> {
+    Ok(
+        if users::find_by_login_id(state.db.pool(), login_id)
+            .await?
+            .is_some()
+        {
+            OperatorError::LoginIdTaken(login_id.to_string())
+        } else {
+            OperatorError::MasterExists(contract_code.to_owned())
+        },
+    )
+}
+
+/// Inserts a validated user; `Ok(Err(login_id))` when a unique rule
+/// refused it (the transaction is then unusable on PostgreSQL: roll back).
+async fn insert_user(
+    tx: &mut Tx,
+    hasher: &PasswordHasher,
+    contract_id: i64,
+    contract_code: &str,
+    input: &NewUserInput,
+    now: Timestamp,
+) -> Result<Result<(), LoginId>, OperatorError> {
+    let login_id = validate_user(&input.fields())?;
+    let login_hash = hasher.hash(&input.login_password).await?;
+    let confirmation_hash = hasher.hash(&input.confirmation_password).await?;
+    let new = NewUser {
+        contract_id,
+        login_id: &login_id,
+        name: input.name.trim(),
+        role: input.role,
+        email: &input.email,
+        login_password_hash: &login_hash,
+        confirmation_password_hash: &confirmation_hash,
+    };
+    match users::insert(tx, new, now).await {
+        Ok(_) => {}
+        Err(e) if violation(&e) == Some(Violation::Unique) => return Ok(Err(login_id)),
+        Err(e) => return Err(e.into()),
+    }
+    let entry = operator_entry(
+        now,
+        contract_code,
+        AuditAction::UserCreate,
+        login_id.as_str(),
+    );
+    audit_log::insert_tx(tx, &entry).await?;
+    Ok(Ok(()))
+}
+
+/// Creates a contract together with its マスターユーザ, so that a contract
+/// never exists without one.
+pub async fn create_contract(
+    state: &AppState,
+    code: &str,
+    name: &str,
+    branch: &str,
+    master: NewUserInput,
+) -> Result<(), OperatorError> {
+    validate_contract(code, name, branch, master.role)?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin_write().await?;
+    let contract_id = contracts::insert(&mut tx, code, name.trim(), branch.trim(), now)
+        .await
+        .map_err(|e| match violation(&e) {
+            Some(Violation::Unique) => OperatorError::ContractExists(code.into()),
+            _ => e.into(),
+        })?;
+    let entry = operator_entry(now, code, AuditAction::ContractCreate, code);
+    audit_log::insert_tx(&mut tx, &entry).await?;
+    if let Err(login_id) =
+        insert_user(&mut tx, &state.hasher, contract_id, code, &master, now).await?
+    {
+        tx.rollback().await?;
+        return Err(unique_rule_broken(state, &login_id, code).await?);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn add_user(
+    state: &AppState,
+    contract_code: &str,
+    input: NewUserInput,
+) -> Result<(), OperatorError> {
+    if input.role == Role::Master {
+        return Err(OperatorError::MasterExists(contract_code.into()));
+    }
+    let contract = contracts::find_by_code(state.db.pool(), contract_code)
+        .await?
+        .ok_or_else(|| OperatorError::ContractNotFound(contract_code.into()))?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin_write().await?;
+    if let Err(login_id) = insert_user(
+        &mut tx,
+        &state.hasher,
+        contract.id,
+        &contract.code,
+        &input,
+        now,
+    )
+    .await?
+    {
+        tx.rollback().await?;
+        return Err(unique_rule_broken(state, &login_id, &contract.code).await?);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A user named on the command line, or why not.
+async fn user_named(
+    state: &AppState,
+    raw_login_id: &str,
+) -> Result<users::UserRecord, OperatorError> {
+    let login_id = LoginId::parse(raw_login_id).map_err(InvalidInput::from)?;
+    users::find_by_login_id(state.db.pool(), &login_id)
+        .await?
+        .ok_or_else(|| OperatorError::UserNotFound(login_id.to_string()))
+}
+
+/// Issues a real certificate to a user valid one year from `issued_at`,
+/// with a key made here (a `.p12`) or from the user's CSR. Refused while the
+/// user has a 発行済み certificate (revoke it first), as 取得 is.
+pub async fn issue_certificate(
+    state: &AppState,
+    raw_login_id: &str,
+    method: KeyMethod,
+    issued_at: Timestamp,
+) -> Result<Prepared, OperatorError> {
+    let user = user_named(state, raw_login_id).await?;
+    let prepared = issuance::prepare_off_runtime(state, &user, method, issued_at)
+        .await
+        .map_err(|_| OperatorError::Input("証明書を作成できませんでした".into()))?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin_write().await?;
+    // The operator hands the .p12 over itself: nothing waits for a download.
+    let stored = certificates::insert(&mut tx, prepared.row(user.id)).await;
+    match stored {
+        Ok(_) => {}
+        Err(e) if violation(&e) == Some(Violation::Unique) => {
+            tx.rollback().await?;
+            return Err(OperatorError::AlreadyIssued(user.login_id.to_string()));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let target = format!("{} ({})", user.login_id, prepared.serial);
+    let entry = operator_entry(
+        now,
+        &user.contract_code,
+        AuditAction::CertificateIssue,
+        &target,
+    );
+    audit_log::insert_tx(&mut tx, &entry).await?;
+    tx.commit().await?;
+    Ok(prepared)
+}
+
+/// Revokes a user's current certificate on the paper 申込書 route, and
+/// tells the user by e-mail.
+pub async fn revoke_certificate(
+    state: &AppState,
+    raw_login_id: &str,
+    reason: RevocationReason,
+) -> Result<CertificateSerial, OperatorError> {
+    revoke(state, raw_login_id, reason, true).await
+}
+
+/// Revokes without the e-mail: for loading demo data, which sets up a past
+/// state rather than reporting an event.
+pub(crate) async fn revoke_silently(
+    state: &AppState,
+    raw_login_id: &str,
+    reason: RevocationReason,
+) -> Result<CertificateSerial, OperatorError> {
+    revoke(state, raw_login_id, reason, false).await
+}
+
+async fn revoke(
+    state: &AppState,
+    raw_login_id: &str,
+    reason: RevocationReason,
+    notify: bool,
+) -> Result<CertificateSerial, OperatorError> {
+    let user = user_named(state, raw_login_id).await?;
+    let login_id = user.login_id.clone();
+    let listed = users::find_with_certificate(state.db.pool(), user.contract_id, &login_id)
+        .await?
+        .ok_or_else(|| OperatorError::UserNotFound(login_id.to_string()))?;
+    let serial = listed
+        .certificate
+        .map(|c| c.serial)
+        .ok_or_else(|| OperatorError::NothingToRevoke(login_id.to_string()))?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin_write().await?;
+    if !certificates::revoke_if_issued(
+        &mut tx,
+        user.id,
+        &serial,
+        now,
+        Actor::BankOperator.as_str(),
+        reason,
+    )
+    .await?
+    {
+        return Err(OperatorError::NothingToRevoke(login_id.to_string()));
+    }
+    let target = format!("{login_id} ({serial}) 理由: {}", reason.label());
+    let entry = operator_entry(
+        now,
+        &user.contract_code,
+        AuditAction::CertificateRevoke,
+        &target,
+    );
+    audit_log::insert_tx(&mut tx, &entry).await?;
+    // Under 電子証明書方式 the sessions end at their next request, with the
+    // reason (see `revocation::revoke_in`).
+    if !user.certificate_login {
+        sessions::delete_for_user(&mut *tx, user.id, None).await?;
+    }
+    if notify {
+        super::mail_notices::enqueue_revocation_notice(
+            &mut tx,
+            user.id,
+            &user.name,
+            &login_id,
+            &serial,
+            now,
+            "お取引店",
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    super::publication::refresh_soon(state);
+    Ok(serial)
+}
+
+/// 電子証明書方式 on or off for a contract (the bank, on the 申込書).
+/// Sessions already open follow at once: the setting is read per request.
+pub async fn set_certificate_login(
+    state: &AppState,
+    contract_code: &str,
+    on: bool,
+) -> Result<(), OperatorError> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin_write().await?;
+    if !contracts::set_certificate_login(&mut tx, contract_code, on).await? {
+        return Err(OperatorError::ContractNotFound(contract_code.into()));
+    }
+    let target = format!(
+        "{contract_code} 電子証明書方式={}",
+        if on {
+            "利用する"
+        } else {
+            "利用しない"
+        }
+    );
+    let entry = operator_entry(now, contract_code, AuditAction::ContractSet, &target);
+    audit_log::insert_tx(&mut tx, &entry).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn release_password(
+    state: &AppState,
+    raw_login_id: &str,
+    kind: PasswordKind,
+) -> Result<(), OperatorError> {
+    let user = user_named(state, raw_login_id).await?;
+    let login_id = user.login_id.clone();
+    let now = state.clock.now();
+    let mut tx = state.db.begin_write().await?;
+    users::release_password(&mut tx, user.id, kind).await?;
+    let target = format!("{login_id} ({})", kind.label());
+    let entry = operator_entry(
+        now,
+        &user.contract_code,
+        AuditAction::PasswordRelease,
+        &target,
+    );
+    audit_log::insert_tx(&mut tx, &entry).await?;
+    tx.commit().await?;
+    Ok(())
+}

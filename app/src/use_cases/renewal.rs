@@ -1,0 +1,162 @@
+//! 更新 (SPEC 7.3, manual 【手順1–5】): the browser presents the current
+//! certificate over TLS (its certificate picker is the manual's 証明書一覧),
+//! the owner confirms with the ログインパスワード (CCHK002) and the
+//! ワンタイムパスワード when registered (CCHK003), and gets the new
+//! certificate (CCHK007). The new one and the old one's end (revoked,
+//! superseded) are one transaction: of two renewals at once, one wins.
+
+use super::client_certificate::{self, Identified};
+use super::issuance::{self, entry, record_entry, Issued, KeyMethodInput};
+use super::{login, Failure};
+use crate::db::users::UserRecord;
+use crate::db::{audit_log, certificates, Tx};
+use crate::domain::audit::{clean, AuditEntry, ClientInfo};
+use crate::domain::{
+    Actor, AuditAction, CertificateRefusal, CertificateSerial, Refusal, RevocationReason, Timestamp,
+};
+use crate::error::AppError;
+use crate::infra::password::Password;
+use crate::state::AppState;
+
+/// The presented certificate, if it can be renewed by whoever asks:
+/// `session_user` is the logged-in user when 更新 is reached from ホーム
+/// (another user's certificate is refused then). A refusal is recorded.
+pub async fn presented(
+    state: &AppState,
+    der: Option<&[u8]>,
+    session_user: Option<i64>,
+    client: &ClientInfo,
+) -> Result<Result<Identified, CertificateRefusal>, AppError> {
+    let found = client_certificate::identify(state, der).await?;
+    let result = match found {
+        Ok(identified) if session_user.is_some_and(|id| id != identified.user.id) => {
+            Err(CertificateRefusal::OtherUser)
+        }
+        other => other,
+    };
+    if let Err(refusal) = &result {
+        let entry = AuditEntry::new(
+            state.clock.now(),
+            Actor::Unknown(clean("（証明書）", 32)),
+            None,
+            AuditAction::RenewalAuth,
+            client,
+        );
+        record_entry(state, entry.refused(*refusal)).await?;
+    }
+    Ok(result)
+}
+
+/// Who passed CCHK002, for which certificate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Authenticated {
+    pub user_id: i64,
+    pub serial: CertificateSerial,
+    pub needs_otp: bool,
+}
+
+/// CCHK002: the presented certificate's owner and their ログインパスワード
+/// (a wrong one counts toward the login stop).
+pub async fn authenticate(
+    state: &AppState,
+    der: Option<&[u8]>,
+    session_user: Option<i64>,
+    password: &Password,
+    client: &ClientInfo,
+) -> Result<Authenticated, Failure<Refusal>> {
+    let identified = match presented(state, der, session_user, client).await? {
+        Ok(identified) => identified,
+        Err(refusal) => return Err(Failure::Refused(refusal.into())),
+    };
+    let check =
+        login::check_password(state, identified.user.login_id.as_str(), password, client).await?;
+    let now = state.clock.now();
+    let entry = entry(now, &identified.user, AuditAction::RenewalAuth, client).target(format!(
+        "{} ({})",
+        identified.user.login_id, identified.certificate.serial
+    ));
+    let mut tx = state.db.begin_write().await?;
+    let result: Result<Authenticated, Refusal> =
+        match login::settle_password(&mut tx, check).await? {
+            Ok(user) => Ok(Authenticated {
+                user_id: user.id,
+                serial: identified.certificate.serial.clone(),
+                needs_otp: user.otp_secret.is_some(),
+            }),
+            Err(refusal) => Err(refusal.into()),
+        };
+    audit_log::insert_tx(&mut tx, &entry.outcome(&result)).await?;
+    tx.commit().await?;
+    result.map_err(Failure::Refused)
+}
+
+/// CCHK007: the new certificate for the authenticated one, which must
+/// still be the one presented and still current.
+pub async fn renew(
+    state: &AppState,
+    authenticated: &Authenticated,
+    der: Option<&[u8]>,
+    input: &KeyMethodInput<'_>,
+    client: &ClientInfo,
+) -> Result<Issued, Failure<Refusal>> {
+    let identified = match presented(state, der, Some(authenticated.user_id), client).await? {
+        Ok(i) if i.certificate.serial == authenticated.serial => i,
+        Ok(_) => return Err(Failure::Refused(CertificateRefusal::NotCurrent.into())),
+        Err(refusal) => return Err(Failure::Refused(refusal.into())),
+    };
+    let user = identified.user;
+    let now = state.clock.now();
+    let entry = entry(now, &user, AuditAction::CertificateRenew, client);
+    let method = match issuance::key_method(state, input, &entry).await {
+        Ok(method) => method,
+        Err(Failure::Refused(refusal)) => return Err(Failure::Refused(refusal.into())),
+        Err(Failure::Error(err)) => return Err(Failure::Error(err)),
+    };
+    let prepared = issuance::prepare_off_runtime(state, &user, method, now).await?;
+    let mut tx = state.db.begin_write().await?;
+    let old = &identified.certificate.serial;
+    let Some(token) = replace_in(&mut tx, &user, old, &prepared, now).await? else {
+        // Another renewal (or a revocation) ended this certificate first.
+        tx.rollback().await?;
+        let refusal = CertificateRefusal::NotCurrent;
+        record_entry(state, entry.target(old.as_str()).refused(refusal)).await?;
+        return Err(Failure::Refused(refusal.into()));
+    };
+    let done = entry.target(format!(
+        "{} ({} → {}) 旧証明書の失効理由: {}",
+        user.login_id,
+        old,
+        prepared.serial,
+        RevocationReason::Superseded.label()
+    ));
+    audit_log::insert_tx(&mut tx, &done).await?;
+    tx.commit().await?;
+    super::publication::refresh_soon(state);
+    tracing::info!(user = %user.login_id, "certificate renewed");
+    Ok(Issued::from_prepared(prepared, token))
+}
+
+/// The old certificate ends (superseded) and the new one is stored, in the
+/// caller's transaction; `None` when the old one was no longer 発行済み.
+/// `Some(token)` as [`issuance::store_in`] answers it.
+async fn replace_in(
+    tx: &mut Tx,
+    user: &UserRecord,
+    old: &CertificateSerial,
+    prepared: &issuance::Prepared,
+    now: Timestamp,
+) -> Result<Option<Option<String>>, sqlx::Error> {
+    let ended = certificates::revoke_if_issued(
+        tx,
+        user.id,
+        old,
+        now,
+        user.login_id.as_str(),
+        RevocationReason::Superseded,
+    )
+    .await?;
+    if !ended {
+        return Ok(None);
+    }
+    issuance::store_in(tx, user.id, prepared, now).await
+}

@@ -1,0 +1,341 @@
+//! 証明書失効 (SPEC section 4): the screens BRSK018 → BRSK019 → 結果.
+//! The rule itself is `domain::revocation::check`; here are the lookups,
+//! the password and the one transaction. Every refusal is in 操作履歴.
+
+use super::mail_notices;
+use super::Failure;
+use crate::db::users::{self, UserRecord, UserWithCertificate};
+use crate::db::{audit_log, certificates, sessions, Tx};
+use crate::domain::audit::{clean, AuditEntry, ClientInfo};
+use crate::domain::revocation::{self, NotSelectable, Step};
+use crate::domain::{
+    Actor, AuditAction, CertificateRecord, CertificateSerial, CertificateStatus, LoginId,
+    PasswordKind, RevocationReason, RevokeRefusal, Timestamp,
+};
+use crate::error::AppError;
+use crate::infra::password::Password;
+use crate::infra::throttle::Attempt;
+use crate::payloads::revoke_confirm::RevocationConfirmation;
+use crate::payloads::revoke_list::RevocationCandidate;
+use crate::payloads::revoke_result::ResultPage;
+use crate::state::AppState;
+
+/// The rows of 利用者一覧 / 対象者の選択 for the actor's contract.
+pub async fn candidates(
+    state: &AppState,
+    actor: &UserRecord,
+) -> Result<Vec<RevocationCandidate>, AppError> {
+    let now = state.clock.now();
+    let rows = state
+        .contract_lists
+        .get(&state.db, actor.contract_id, actor.contract_version)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let status = CertificateStatus::of(row.certificate.as_ref(), now);
+            let verdict = revocation::check(
+                actor.role,
+                row.role,
+                row.certificate.as_ref(),
+                Step::Choose,
+                now,
+            );
+            RevocationCandidate {
+                not_selectable: verdict
+                    .err()
+                    .map(|refusal| NotSelectable::from_refusal(refusal, status)),
+                not_after: row.certificate.as_ref().map(|c| c.not_after),
+                login_id: row.login_id.clone(),
+                name: row.name.clone(),
+                role: row.role,
+                status,
+            }
+        })
+        .collect())
+}
+
+/// The 操作履歴 row of a revocation step by `actor`.
+fn entry(actor: &UserRecord, client: &ClientInfo, now: Timestamp) -> AuditEntry {
+    AuditEntry::new(
+        now,
+        Actor::User(actor.login_id.clone()),
+        Some(&actor.contract_code),
+        AuditAction::CertificateRevoke,
+        client,
+    )
+}
+
+/// Looks a target up in the actor's own contract; other contracts' users
+/// are answered exactly like IDs that do not exist.
+async fn find_target(
+    state: &AppState,
+    actor: &UserRecord,
+    raw_login_id: &str,
+) -> Result<Option<UserWithCertificate>, AppError> {
+    let Ok(login_id) = LoginId::parse(raw_login_id) else {
+        return Ok(None);
+    };
+    Ok(users::find_with_certificate(state.db.pool(), actor.contract_id, &login_id).await?)
+}
+
+/// The confirmation screen's data, after the same rule as 実行. A refusal
+/// is recorded in 操作履歴 (someone asked for a target they may not have).
+pub async fn confirmation(
+    state: &AppState,
+    actor: &UserRecord,
+    raw_login_id: &str,
+    client: &ClientInfo,
+) -> Result<RevocationConfirmation, Failure<RevokeRefusal>> {
+    if raw_login_id.is_empty() {
+        return Err(Failure::Refused(RevokeRefusal::NotSelected));
+    }
+    let now = state.clock.now();
+    let refuse = |named: &str, refusal| {
+        let row = entry(actor, client, now)
+            .target(clean(named, 32))
+            .refused(refusal);
+        async move {
+            audit_log::insert(state.db.pool(), &row).await?;
+            Ok::<_, Failure<RevokeRefusal>>(Failure::Refused(refusal))
+        }
+    };
+    let Some(target) = find_target(state, actor, raw_login_id).await? else {
+        return Err(refuse(raw_login_id, RevokeRefusal::NotFound).await?);
+    };
+    let step = Step::Choose;
+    let certificate = match revocation::check(
+        actor.role,
+        target.role,
+        target.certificate.as_ref(),
+        step,
+        now,
+    ) {
+        Ok(certificate) => certificate,
+        Err(refusal) => return Err(refuse(target.login_id.as_str(), refusal).await?),
+    };
+    Ok(RevocationConfirmation {
+        login_id: target.login_id.clone(),
+        name: target.name.clone(),
+        status: certificate.status(now),
+        not_after: certificate.not_after,
+        serial: certificate.serial.clone(),
+        own_certificate: target.user_id == actor.id,
+        confirmation_failures: actor.confirmation_failures,
+    })
+}
+
+/// What 実行 was asked to do.
+pub struct ExecuteRequest<'a> {
+    pub raw_login_id: &'a str,
+    pub raw_serial: &'a str,
+    pub password: &'a Password,
+    /// The actor's own session, which survives when a master revokes their
+    /// own certificate.
+    pub keep_session: Option<&'a str>,
+}
+
+/// What the checks of 実行 found before anything is written.
+struct Checked {
+    /// The target as named in 操作履歴: its ログインID (and serial), or what was typed.
+    audit_target: String,
+    verdict: Result<(UserWithCertificate, CertificateRecord), RevokeRefusal>,
+}
+
+/// Throttle → stopped password → target → the rule → the password. No writes.
+async fn check(
+    state: &AppState,
+    actor: &UserRecord,
+    request: &ExecuteRequest<'_>,
+    client: &ClientInfo,
+    now: Timestamp,
+) -> Result<Checked, AppError> {
+    let refused = |target: &str, refusal| Checked {
+        audit_target: clean(target, 64),
+        verdict: Err(refusal),
+    };
+    // Too many attempts just now: refused before any work (and any hash).
+    let allowed = state
+        .throttles
+        .allow(
+            Attempt::ConfirmationPassword,
+            client.ip.as_deref(),
+            actor.login_id.as_str(),
+            now,
+        )
+        .await?;
+    if !allowed {
+        return Ok(refused(request.raw_login_id, RevokeRefusal::Throttled));
+    }
+    // A stopped password is refused without being checked.
+    if actor.confirmation_stopped {
+        return Ok(refused(
+            request.raw_login_id,
+            RevokeRefusal::PasswordStopped,
+        ));
+    }
+    let Some(target) = find_target(state, actor, request.raw_login_id).await? else {
+        return Ok(refused(request.raw_login_id, RevokeRefusal::NotFound));
+    };
+    let shown = CertificateSerial::parse(request.raw_serial).ok();
+    let step = Step::Execute {
+        shown: shown.as_ref(),
+    };
+    let certificate = match revocation::check(
+        actor.role,
+        target.role,
+        target.certificate.as_ref(),
+        step,
+        now,
+    ) {
+        Ok(certificate) => certificate.clone(),
+        Err(refusal) => return Ok(refused(target.login_id.as_str(), refusal)),
+    };
+    let audit_target = format!(
+        "{} ({}) 理由: {}",
+        target.login_id,
+        certificate.serial,
+        RevocationReason::Unspecified.label()
+    );
+    let verdict = verify_confirmation(state, actor, request.password)
+        .await?
+        .map(|()| (target, certificate));
+    Ok(Checked {
+        audit_target,
+        verdict,
+    })
+}
+
+/// The actor's 確認用パスワード, the last check before the write.
+async fn verify_confirmation(
+    state: &AppState,
+    actor: &UserRecord,
+    password: &Password,
+) -> Result<Result<(), RevokeRefusal>, AppError> {
+    if password.is_empty() {
+        return Ok(Err(RevokeRefusal::PasswordMissing));
+    }
+    let right = state
+        .hasher
+        .verify(password, &actor.confirmation_password_hash)
+        .await?;
+    Ok(if right {
+        Ok(())
+    } else {
+        Err(RevokeRefusal::WrongPassword)
+    })
+}
+
+/// 実行: re-checks everything, verifies the actor's 確認用パスワード and
+/// revokes. Whatever the outcome, the counter, the certificate, 操作履歴,
+/// the target's sessions and the notice are written in one transaction.
+pub async fn execute(
+    state: &AppState,
+    actor: &UserRecord,
+    request: &ExecuteRequest<'_>,
+    client: &ClientInfo,
+) -> Result<LoginId, Failure<RevokeRefusal>> {
+    let now = state.clock.now();
+    let checked = check(state, actor, request, client, now).await?;
+    let mut tx = state.db.begin_write().await?;
+    let result = match checked.verdict {
+        Ok((target, certificate)) => {
+            revoke_in(
+                &mut tx,
+                actor,
+                &target,
+                &certificate,
+                request.keep_session,
+                now,
+            )
+            .await?
+        }
+        Err(RevokeRefusal::WrongPassword) => {
+            let (_, stopped) =
+                users::record_password_failure(&mut tx, actor.id, PasswordKind::Confirmation)
+                    .await?;
+            Err(if stopped {
+                RevokeRefusal::PasswordNowStopped
+            } else {
+                RevokeRefusal::WrongPassword
+            })
+        }
+        Err(refusal) => Err(refusal),
+    };
+    let row = entry(actor, client, now)
+        .target(&checked.audit_target)
+        .outcome(&result);
+    audit_log::insert_tx(&mut tx, &row).await?;
+    tx.commit().await?;
+    if let Ok(target) = &result {
+        mail_notices::spawn_delivery(state);
+        super::publication::refresh_soon(state);
+        tracing::info!(actor = %actor.login_id, target = %target, "certificate revoked");
+    }
+    result.map_err(Failure::Refused)
+}
+
+/// The revocation itself: reset the counter, compare-and-set the
+/// certificate, end the target's other sessions, queue the notice. Of
+/// concurrent executes only one finds the certificate still 発行済み.
+async fn revoke_in(
+    tx: &mut Tx,
+    actor: &UserRecord,
+    target: &UserWithCertificate,
+    certificate: &CertificateRecord,
+    keep_session: Option<&str>,
+    now: Timestamp,
+) -> Result<Result<LoginId, RevokeRefusal>, sqlx::Error> {
+    users::reset_password_failures(tx, actor.id, PasswordKind::Confirmation).await?;
+    let revoked = certificates::revoke_if_issued(
+        tx,
+        target.user_id,
+        &certificate.serial,
+        now,
+        actor.login_id.as_str(),
+        RevocationReason::Unspecified,
+    )
+    .await?;
+    if !revoked {
+        return Ok(Err(RevokeRefusal::AlreadyRevoked));
+    }
+    // The target's sessions end. Under 電子証明書方式 each is bound to the
+    // certificate just revoked, and its next request says so (and ends it);
+    // deleting it here would show a plain "session ended" instead.
+    if !actor.certificate_login {
+        sessions::delete_for_user(&mut **tx, target.user_id, keep_session).await?;
+    }
+    let revoked_by = format!("{}（{}）", actor.name, actor.login_id);
+    mail_notices::enqueue_revocation_notice(
+        tx,
+        target.user_id,
+        &target.name,
+        &target.login_id,
+        &certificate.serial,
+        now,
+        &revoked_by,
+    )
+    .await?;
+    Ok(Ok(target.login_id.clone()))
+}
+
+/// 証明書失効結果: the target's certificate as it is now. Read-only, so a
+/// reload or back/forward never repeats anything.
+pub async fn result(
+    state: &AppState,
+    actor: &UserRecord,
+    raw_login_id: &str,
+    viewer: crate::payloads::Viewer,
+) -> Result<ResultPage, AppError> {
+    let target = find_target(state, actor, raw_login_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = state.clock.now();
+    Ok(ResultPage {
+        viewer,
+        status: CertificateStatus::of(target.certificate.as_ref(), now),
+        revoked_at: target.certificate.as_ref().and_then(|c| c.revoked_at),
+        login_id: target.login_id,
+        name: target.name,
+    })
+}

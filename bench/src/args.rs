@@ -1,0 +1,40 @@
+//! The command line; `bench/run` passes every flag.
+
+use clap::Parser;
+use std::path::PathBuf;
+
+/// kanri's benchmarks: speed, size and scale side by side; writes
+/// BENCHMARKS.md. Run it through `bash bench/run` (release builds).
+#[derive(Debug, Parser)]
+#[command(name = "kanri-bench")]
+pub struct Args {
+    /// The kanri-server binary to measure (a release build).
+    #[arg(long, default_value = "target/release/kanri-server")]
+    pub server: PathBuf,
+
+    /// The built site; its `pkg/` holds kanri.js, kanri.wasm and kanri.css.
+    #[arg(long, default_value = "target/site")]
+    pub site_root: PathBuf,
+
+    /// Seconds per load measure.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+
+    /// Where to write the report.
+    #[arg(long, default_value = "BENCHMARKS.md")]
+    pub out: PathBuf,
+
+    /// A PostgreSQL server where the bench may create (and drop) a database
+    /// of its own for the PostgreSQL rows of the page matrix.
+    #[arg(
+        long,
+        env = "KANRI_BENCH_POSTGRES_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/test"
+    )]
+    pub postgres_url: String,
+
+    /// Only the page matrix (SQLite and PostgreSQL, HTTP and HTTPS), printed
+    /// and not written to the report: for profiling one change at a time.
+    #[arg(long)]
+    pub matrix_only: bool,
+}

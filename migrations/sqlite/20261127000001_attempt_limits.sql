@@ -1,0 +1,10 @@
+-- Attempt limits (login, 実行) counted in the database, so that several
+-- instances share them: one row per (action, client address) and per
+-- (action, account), counting the attempts of the current minute.
+CREATE TABLE attempt_windows (
+    key           TEXT PRIMARY KEY,
+    window_start  TEXT NOT NULL,
+    attempts      INTEGER NOT NULL CHECK (attempts > 0)
+) STRICT;
+
+CREATE INDEX attempt_windows_start ON attempt_windows (window_start);

@@ -1,0 +1,732 @@
+//! kanri's issuing CA: creating one (`ca-init`), importing the bank's
+//! (`ca-import`), and keeping its key sealed at rest.
+//!
+//! Every other module signs through [`Ca`], so the checks that make a key and
+//! certificate usable together (a P-256 key, a CA certificate allowed to sign
+//! certificates and CRLs, the key matching the certificate) are made once,
+//! here, whichever way the CA was obtained.
+//!
+//! The sealed key is an RFC 5958 `ENCRYPTED PRIVATE KEY` (PBES2 with
+//! PBKDF2-HMAC-SHA256 and AES-256-CBC) so that `openssl pkey` can open it
+//! too: an operator can always get the key out with standard tools.
+
+use std::fmt;
+
+use chrono::{DateTime, Months, Utc};
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyIdMethod,
+    KeyPair, KeyUsagePurpose, PublicKeyData, SignatureAlgorithm, SigningKey,
+    PKCS_ECDSA_P256_SHA256,
+};
+use x509_parser::certificate::X509Certificate;
+use x509_parser::extensions::ParsedExtension;
+use x509_parser::x509::SubjectPublicKeyInfo;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::pem;
+use crate::random::{random_array, RngError};
+use crate::secret::Passphrase;
+use crate::serial::Serial;
+use crate::timeconv::{self, TimeOutOfRange};
+
+/// How long a CA created by `ca-init` is valid.
+pub const CA_VALIDITY_MONTHS: u32 = 120;
+
+/// PBKDF2-HMAC-SHA256 iterations for the sealed CA key: OWASP's 2023 figure.
+/// The key is unsealed once per server start, so a slow derivation costs
+/// nothing in operation and is what protects a stolen key file.
+pub const SEAL_PBKDF2_ITERATIONS: u32 = 600_000;
+
+const SEALED_KEY_LABEL: &str = "ENCRYPTED PRIVATE KEY";
+const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
+const OID_P256: &str = "1.2.840.10045.3.1.7";
+
+/// The subject of a CA created by `ca-init`, e.g. CN `KANRI DEMO CA`,
+/// O `(9999)KENSHINYO DEMO`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaSubject {
+    /// O, e.g. `(9999)KENSHINYO DEMO`.
+    pub organization: String,
+    /// CN, e.g. `KANRI DEMO CA`.
+    pub common_name: String,
+}
+
+/// Why a CA could not be created, imported, sealed or unsealed.
+#[derive(Debug, thiserror::Error)]
+pub enum CaError {
+    /// The certificate text has no `CERTIFICATE` PEM block.
+    #[error("the CA certificate is not a PEM CERTIFICATE")]
+    CertificateNotPem,
+    /// The certificate's DER does not parse as X.509.
+    #[error("the CA certificate is malformed")]
+    CertificateMalformed,
+    /// Not a CA (basicConstraints CA:true), or its keyUsage forbids signing
+    /// certificates or CRLs.
+    #[error("the certificate is not a CA allowed to sign certificates and CRLs")]
+    NotACa,
+    /// The certificate's public key is not ECDSA P-256.
+    #[error("the CA certificate's key is not ECDSA P-256")]
+    CertificateKeyNotP256,
+    /// The key text has no private key PEM block.
+    #[error("the CA key is not a PEM private key")]
+    KeyNotPem,
+    /// The key is passphrase-protected; import takes a plain key.
+    #[error("the CA key is encrypted; decrypt it before importing")]
+    KeyIsEncrypted,
+    /// RSA, DSA, Ed25519, another curve…: kanri signs with P-256 only.
+    #[error("the CA key is not an ECDSA P-256 key")]
+    UnsupportedKeyType,
+    /// The key's DER does not parse, or ring rejects it.
+    #[error("the CA key is malformed")]
+    KeyMalformed,
+    /// The key is not the one certified by the certificate.
+    #[error("the CA key does not match the CA certificate")]
+    KeyMismatch,
+    /// The sealed key file is not an `ENCRYPTED PRIVATE KEY`.
+    #[error("the sealed CA key file is malformed")]
+    SealedKeyMalformed,
+    /// Sealed with a scheme this crate cannot open (e.g. by hand with 3DES).
+    #[error("the sealed CA key uses an unsupported encryption scheme")]
+    SealedKeyUnsupported,
+    /// The passphrase does not open the sealed key.
+    #[error("wrong passphrase for the sealed CA key")]
+    WrongPassphrase,
+    /// An empty passphrase would seal nothing.
+    #[error("the passphrase is empty")]
+    EmptyPassphrase,
+    /// A subject field is empty.
+    #[error("the CA subject needs an organization and a common name")]
+    EmptySubject,
+    /// A validity time cannot be written in a certificate.
+    #[error(transparent)]
+    Time(#[from] TimeOutOfRange),
+    /// The system random generator failed.
+    #[error(transparent)]
+    Random(#[from] RngError),
+    /// rcgen or ring refused to sign or encode.
+    #[error("signing the CA certificate failed: {0}")]
+    Signing(#[source] rcgen::Error),
+    /// Encrypting the key failed.
+    #[error("sealing the CA key failed")]
+    Sealing,
+}
+
+/// The CA key. A newtype so that the key material is wiped when the CA is
+/// dropped (rcgen's `KeyPair` implements `Zeroize` but not drop-wiping).
+pub(crate) struct CaKey(KeyPair);
+
+impl Drop for CaKey {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl PublicKeyData for CaKey {
+    fn der_bytes(&self) -> &[u8] {
+        self.0.der_bytes()
+    }
+
+    fn algorithm(&self) -> &'static SignatureAlgorithm {
+        PublicKeyData::algorithm(&self.0)
+    }
+}
+
+impl SigningKey for CaKey {
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        self.0.sign(msg)
+    }
+}
+
+/// An issuing CA ready to sign: certificate, key, and what is derived from
+/// them once so that per-request work (OCSP, client verification) stays cheap.
+///
+/// `Debug` shows the subject, never the key.
+pub struct Ca {
+    pub(crate) issuer: Issuer<'static, CaKey>,
+    cert_der: Vec<u8>,
+    /// DER of the subject Name: issuer of every certificate we sign, and what
+    /// OCSP's issuerNameHash is computed over.
+    pub(crate) subject_der: Vec<u8>,
+    /// The uncompressed P-256 point (the subjectPublicKey BIT STRING contents).
+    pub(crate) public_key: Vec<u8>,
+    /// How the AKI of what we sign names our key: the certificate's SKI
+    /// when it has one (an imported CA may use SHA-1 ids), else rcgen's
+    /// SHA-256 method, as rcgen's issuer does for certificates.
+    pub(crate) key_id: KeyIdMethod,
+    subject: String,
+    not_before: DateTime<Utc>,
+    not_after: DateTime<Utc>,
+}
+
+impl Ca {
+    /// `ca-init`: a new P-256 key and a self-signed CA certificate valid for
+    /// [`CA_VALIDITY_MONTHS`] from `not_before`.
+    pub fn generate(subject: &CaSubject, not_before: DateTime<Utc>) -> Result<Self, CaError> {
+        if subject.organization.is_empty() || subject.common_name.is_empty() {
+            return Err(CaError::EmptySubject);
+        }
+        let not_after = not_before
+            .checked_add_months(Months::new(CA_VALIDITY_MONTHS))
+            .ok_or(TimeOutOfRange(not_before))?;
+        let mut params = CertificateParams::default();
+        params.serial_number = Some(Serial::random()?.as_bytes().to_vec().into());
+        params.not_before = timeconv::to_offset(not_before)?;
+        params.not_after = timeconv::to_offset(not_after)?;
+        params.distinguished_name = DistinguishedName::new();
+        params
+            .distinguished_name
+            .push(DnType::OrganizationName, subject.organization.as_str());
+        params
+            .distinguished_name
+            .push(DnType::CommonName, subject.common_name.as_str());
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(CaError::Signing)?;
+        let cert = params.self_signed(&key).map_err(CaError::Signing)?;
+        Self::from_parts(cert.der().to_vec(), key)
+    }
+
+    /// `ca-import`: the bank's CA certificate (PEM) and its plain private key
+    /// (PEM `PRIVATE KEY` = PKCS#8, or `EC PRIVATE KEY` = SEC1).
+    pub fn import(cert_pem: &str, key_pem: &str) -> Result<Self, CaError> {
+        let cert_der = certificate_from_pem(cert_pem)?;
+        let key = key_from_pem(key_pem)?;
+        Self::from_parts(cert_der, key)
+    }
+
+    /// Loads the CA at server start from its certificate and the key sealed
+    /// by [`Ca::seal_key`].
+    pub fn unseal(
+        cert_pem: &str,
+        sealed: &SealedKey,
+        passphrase: &Passphrase,
+    ) -> Result<Self, CaError> {
+        let cert_der = certificate_from_pem(cert_pem)?;
+        let pkcs8 = open_sealed(sealed, passphrase)?;
+        Self::from_parts(cert_der, key_from_pkcs8(&pkcs8)?)
+    }
+
+    /// Encrypts the CA key with `passphrase` for storage
+    /// ([`SEAL_PBKDF2_ITERATIONS`] rounds of PBKDF2).
+    pub fn seal_key(&self, passphrase: &Passphrase) -> Result<SealedKey, CaError> {
+        seal_pkcs8(
+            self.issuer.key().0.serialized_der(),
+            passphrase,
+            SEAL_PBKDF2_ITERATIONS,
+        )
+    }
+
+    fn from_parts(cert_der: Vec<u8>, key: KeyPair) -> Result<Self, CaError> {
+        let key = CaKey(key);
+        let (rest, x509) = x509_parser::parse_x509_certificate(&cert_der)
+            .map_err(|_| CaError::CertificateMalformed)?;
+        if !rest.is_empty() {
+            return Err(CaError::CertificateMalformed);
+        }
+        check_can_issue(&x509)?;
+        if !is_p256(x509.public_key()) {
+            return Err(CaError::CertificateKeyNotP256);
+        }
+        if key.der_bytes() != &x509.public_key().subject_public_key.data[..] {
+            return Err(CaError::KeyMismatch);
+        }
+        let validity = x509.validity();
+        let (not_before, not_after) = timeconv::from_asn1(validity.not_before)
+            .zip(timeconv::from_asn1(validity.not_after))
+            .ok_or(CaError::CertificateMalformed)?;
+        let subject_der = x509.subject().as_raw().to_vec();
+        let public_key = x509.public_key().subject_public_key.data.to_vec();
+        let subject = x509.subject().to_string();
+        let key_id = subject_key_id(&x509).map_or(KeyIdMethod::Sha256, KeyIdMethod::PreSpecified);
+        drop(x509);
+        let issuer =
+            Issuer::from_ca_cert_der(&cert_der.as_slice().into(), key).map_err(CaError::Signing)?;
+        Ok(Self {
+            issuer,
+            cert_der,
+            subject_der,
+            public_key,
+            key_id,
+            subject,
+            not_before,
+            not_after,
+        })
+    }
+
+    /// The CA certificate, DER.
+    pub fn certificate_der(&self) -> &[u8] {
+        &self.cert_der
+    }
+
+    /// The CA certificate, PEM (served at `/pki/ca`, bundled in PKCS#12).
+    pub fn certificate_pem(&self) -> String {
+        pem::encode("CERTIFICATE", &self.cert_der)
+    }
+
+    /// The DER of the CA's subject Name: what a TLS server sends as the
+    /// acceptable issuer of client certificates, so that a browser offers
+    /// only certificates of this CA.
+    pub fn subject_der(&self) -> &[u8] {
+        &self.subject_der
+    }
+
+    /// The subject in RFC 4514 form, for logs and the admin screen.
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// Start of the CA certificate's validity.
+    pub fn not_before(&self) -> DateTime<Utc> {
+        self.not_before
+    }
+
+    /// End of the CA certificate's validity.
+    pub fn not_after(&self) -> DateTime<Utc> {
+        self.not_after
+    }
+
+    /// Signs `message` with the CA key (ECDSA P-256 SHA-256, DER signature).
+    pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        self.issuer.key().sign(message)
+    }
+}
+
+impl fmt::Debug for Ca {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ca")
+            .field("subject", &self.subject)
+            .field("not_after", &self.not_after)
+            .field("key", &"<redacted>")
+            .finish()
+    }
+}
+
+/// The CA key sealed with a passphrase: PEM `ENCRYPTED PRIVATE KEY`
+/// (PBES2, PBKDF2-HMAC-SHA256, AES-256-CBC), readable by
+/// `openssl pkey -in key.pem -passin pass:…`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SealedKey(String);
+
+impl SealedKey {
+    /// Wraps the text of a sealed key file (checked when unsealed).
+    pub fn from_pem(pem: impl Into<String>) -> Self {
+        Self(pem.into())
+    }
+
+    /// The PEM text to store.
+    pub fn as_pem(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SealedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SealedKey(<{} bytes of encrypted PKCS#8>)", self.0.len())
+    }
+}
+
+fn certificate_from_pem(cert_pem: &str) -> Result<Vec<u8>, CaError> {
+    match pem::decode(cert_pem) {
+        Ok(block) if block.label == "CERTIFICATE" => Ok(block.der),
+        _ => Err(CaError::CertificateNotPem),
+    }
+}
+
+/// basicConstraints CA:true and, when keyUsage is present, keyCertSign and
+/// cRLSign (rcgen signs a CRL only for an issuer allowed to).
+fn check_can_issue(x509: &X509Certificate<'_>) -> Result<(), CaError> {
+    let is_ca = matches!(x509.basic_constraints(), Ok(Some(bc)) if bc.value.ca);
+    let usage_ok = match x509.key_usage() {
+        Ok(Some(ku)) => ku.value.key_cert_sign() && ku.value.crl_sign(),
+        Ok(None) => true,
+        Err(_) => false,
+    };
+    if is_ca && usage_ok {
+        Ok(())
+    } else {
+        Err(CaError::NotACa)
+    }
+}
+
+fn subject_key_id(x509: &X509Certificate<'_>) -> Option<Vec<u8>> {
+    x509.iter_extensions()
+        .find_map(|ext| match ext.parsed_extension() {
+            ParsedExtension::SubjectKeyIdentifier(id) => Some(id.0.to_vec()),
+            _ => None,
+        })
+}
+
+fn is_p256(spki: &SubjectPublicKeyInfo<'_>) -> bool {
+    let curve = spki
+        .algorithm
+        .parameters
+        .as_ref()
+        .and_then(|p| p.as_oid().ok());
+    spki.algorithm.algorithm.to_id_string() == OID_EC_PUBLIC_KEY
+        && curve.is_some_and(|c| c.to_id_string() == OID_P256)
+}
+
+fn key_from_pem(key_pem: &str) -> Result<KeyPair, CaError> {
+    let block = pem::decode(key_pem).map_err(|_| CaError::KeyNotPem)?;
+    let der = Zeroizing::new(block.der);
+    match block.label.as_str() {
+        "PRIVATE KEY" => key_from_pkcs8(&der),
+        "EC PRIVATE KEY" => key_from_pkcs8(&sec1_to_pkcs8(&der)?),
+        "ENCRYPTED PRIVATE KEY" => Err(CaError::KeyIsEncrypted),
+        "RSA PRIVATE KEY" | "DSA PRIVATE KEY" | "OPENSSH PRIVATE KEY" => {
+            Err(CaError::UnsupportedKeyType)
+        }
+        _ => Err(CaError::KeyNotPem),
+    }
+}
+
+fn key_from_pkcs8(der: &[u8]) -> Result<KeyPair, CaError> {
+    let info = pkcs8::PrivateKeyInfoRef::try_from(der).map_err(|_| CaError::KeyMalformed)?;
+    let curve = info.algorithm.parameters_oid().ok();
+    if info.algorithm.oid.to_string() != OID_EC_PUBLIC_KEY
+        || curve.is_none_or(|c| c.to_string() != OID_P256)
+    {
+        return Err(CaError::UnsupportedKeyType);
+    }
+    KeyPair::from_pkcs8_der_and_sign_algo(&der.into(), &PKCS_ECDSA_P256_SHA256)
+        .map_err(|_| CaError::KeyMalformed)
+}
+
+/// RFC 5915 ECPrivateKey, only as far as needed to check the curve.
+#[derive(der::Sequence)]
+struct EcPrivateKey<'a> {
+    version: u8,
+    private_key: der::asn1::OctetStringRef<'a>,
+    #[asn1(context_specific = "0", optional = "true")]
+    parameters: Option<der::asn1::ObjectIdentifier>,
+    #[asn1(context_specific = "1", optional = "true")]
+    public_key: Option<der::asn1::BitStringRef<'a>>,
+}
+
+/// PKCS#8 PrivateKeyInfo (RFC 5208), to wrap a SEC1 key for ring.
+#[derive(der::Sequence)]
+struct PrivateKeyInfo<'a> {
+    version: u8,
+    algorithm: spki::AlgorithmIdentifierRef<'a>,
+    private_key: der::asn1::OctetStringRef<'a>,
+}
+
+/// ring reads only PKCS#8; a SEC1 key (OpenSSL's `EC PRIVATE KEY`) is the
+/// PKCS#8 privateKey field as is, so wrapping it is enough.
+fn sec1_to_pkcs8(sec1: &[u8]) -> Result<Zeroizing<Vec<u8>>, CaError> {
+    use der::{Decode, Encode};
+    let p256 = const_oid::db::rfc5912::SECP_256_R_1;
+    let ec = EcPrivateKey::from_der(sec1).map_err(|_| CaError::KeyMalformed)?;
+    // A P-256 scalar is 32 bytes; another length is another curve.
+    if ec.parameters.is_some_and(|c| c != p256) || ec.private_key.as_bytes().len() != 32 {
+        return Err(CaError::UnsupportedKeyType);
+    }
+    let info = PrivateKeyInfo {
+        version: 0,
+        algorithm: spki::AlgorithmIdentifierRef {
+            oid: const_oid::db::rfc5912::ID_EC_PUBLIC_KEY,
+            parameters: Some((&p256).into()),
+        },
+        private_key: der::asn1::OctetStringRef::new(sec1).map_err(|_| CaError::KeyMalformed)?,
+    };
+    let _ = (ec.version, ec.public_key);
+    info.to_der()
+        .map(Zeroizing::new)
+        .map_err(|_| CaError::KeyMalformed)
+}
+
+fn seal_pkcs8(
+    pkcs8_der: &[u8],
+    passphrase: &Passphrase,
+    iterations: u32,
+) -> Result<SealedKey, CaError> {
+    if passphrase.is_empty() {
+        return Err(CaError::EmptyPassphrase);
+    }
+    let salt: [u8; 16] = random_array()?;
+    let iv: [u8; 16] = random_array()?;
+    let params = pkcs5::pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(iterations, &salt, iv)
+        .map_err(|_| CaError::Sealing)?;
+    let info = pkcs8::PrivateKeyInfoRef::try_from(pkcs8_der).map_err(|_| CaError::Sealing)?;
+    let sealed = info
+        .encrypt_with_params(params, passphrase.expose().as_bytes())
+        .map_err(|_| CaError::Sealing)?;
+    Ok(SealedKey(pem::encode(SEALED_KEY_LABEL, sealed.as_bytes())))
+}
+
+fn open_sealed(sealed: &SealedKey, passphrase: &Passphrase) -> Result<Zeroizing<Vec<u8>>, CaError> {
+    let block = pem::decode(sealed.as_pem()).map_err(|_| CaError::SealedKeyMalformed)?;
+    if block.label != SEALED_KEY_LABEL {
+        return Err(CaError::SealedKeyMalformed);
+    }
+    let info = pkcs8::EncryptedPrivateKeyInfoRef::try_from(block.der.as_slice())
+        .map_err(|_| CaError::SealedKeyMalformed)?;
+    match info.decrypt(passphrase.expose().as_bytes()) {
+        Ok(doc) => Ok(doc.to_bytes()),
+        // A wrong key shows up as bad padding or, 1 time in 256, as
+        // well-padded garbage that is not DER.
+        Err(pkcs8::Error::EncryptedPrivateKey(pkcs5::Error::DecryptFailed))
+        | Err(pkcs8::Error::Asn1(_)) => Err(CaError::WrongPassphrase),
+        Err(_) => Err(CaError::SealedKeyUnsupported),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    pub(crate) fn demo_subject() -> CaSubject {
+        CaSubject {
+            organization: "(9999)KENSHINYO DEMO".into(),
+            common_name: "KANRI DEMO CA".into(),
+        }
+    }
+
+    pub(crate) fn demo_ca() -> Ca {
+        let start = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+        Ca::generate(&demo_subject(), start).unwrap()
+    }
+
+    /// Sealing at the production iteration count is slow in debug builds;
+    /// the format is the same at any count.
+    pub(crate) fn quick_seal(ca: &Ca, passphrase: &Passphrase) -> SealedKey {
+        seal_pkcs8(ca.issuer.key().0.serialized_der(), passphrase, 1_000).unwrap()
+    }
+
+    #[test]
+    fn generated_ca_is_a_p256_ca_valid_for_ten_years() {
+        let ca = demo_ca();
+        let (_, x509) = x509_parser::parse_x509_certificate(ca.certificate_der()).unwrap();
+        assert!(x509.is_ca());
+        assert!(is_p256(x509.public_key()));
+        let ku = x509.key_usage().unwrap().unwrap().value;
+        assert!(ku.key_cert_sign() && ku.crl_sign() && !ku.digital_signature());
+        let has_ski = x509.iter_extensions().any(|e| {
+            matches!(
+                e.parsed_extension(),
+                x509_parser::extensions::ParsedExtension::SubjectKeyIdentifier(_)
+            )
+        });
+        assert!(has_ski);
+        assert_eq!(
+            ca.not_after(),
+            Utc.with_ymd_and_hms(2035, 1, 1, 0, 0, 0).unwrap()
+        );
+        assert_eq!(ca.subject(), "O=(9999)KENSHINYO DEMO, CN=KANRI DEMO CA");
+        x509.verify_signature(None).unwrap();
+    }
+
+    #[test]
+    fn empty_subject_is_refused() {
+        let subject = CaSubject {
+            organization: String::new(),
+            common_name: "X".into(),
+        };
+        let err = Ca::generate(&subject, Utc::now()).unwrap_err();
+        assert!(matches!(err, CaError::EmptySubject));
+    }
+
+    #[test]
+    fn debug_output_shows_the_subject_but_not_the_key() {
+        let ca = demo_ca();
+        let debug = format!("{ca:?}");
+        assert!(debug.contains("KANRI DEMO CA"));
+        assert!(debug.contains("<redacted>"));
+        let key_b64 = pem::encode("X", ca.issuer.key().0.serialized_der());
+        let key_line = key_b64.lines().nth(1).unwrap();
+        assert!(!debug.contains(key_line));
+    }
+
+    #[test]
+    fn sealed_key_unseals_with_the_right_passphrase_to_the_same_ca() {
+        let ca = demo_ca();
+        let pass = Passphrase::new("correct horse");
+        let sealed = quick_seal(&ca, &pass);
+        assert!(sealed
+            .as_pem()
+            .starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----\n"));
+        let again = Ca::unseal(&ca.certificate_pem(), &sealed, &pass).unwrap();
+        assert_eq!(again.public_key, ca.public_key);
+        assert!(!format!("{sealed:?}").contains("MI"));
+    }
+
+    #[test]
+    fn wrong_passphrase_gives_its_own_error() {
+        let ca = demo_ca();
+        let sealed = quick_seal(&ca, &Passphrase::new("right"));
+        for wrong in ["wrong", "Right", "right ", "x"] {
+            let err = Ca::unseal(&ca.certificate_pem(), &sealed, &Passphrase::new(wrong));
+            assert!(
+                matches!(err, Err(CaError::WrongPassphrase)),
+                "{wrong}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn garbage_sealed_key_is_malformed_not_a_panic() {
+        let ca = demo_ca();
+        let pass = Passphrase::new("p");
+        for text in [
+            "",
+            "garbage",
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMAA=\n-----END ENCRYPTED PRIVATE KEY-----",
+        ] {
+            let err = Ca::unseal(&ca.certificate_pem(), &SealedKey::from_pem(text), &pass);
+            assert!(
+                matches!(err, Err(CaError::SealedKeyMalformed)),
+                "{text}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn empty_passphrase_is_refused_when_sealing() {
+        let err = demo_ca().seal_key(&Passphrase::new("")).unwrap_err();
+        assert!(matches!(err, CaError::EmptyPassphrase));
+    }
+
+    #[test]
+    fn openssl_opens_the_sealed_key_with_the_passphrase() {
+        let dir = crate::testutil::Scratch::new();
+        let ca = demo_ca();
+        dir.write("ca.pem", ca.certificate_pem());
+        dir.write(
+            "key.pem",
+            quick_seal(&ca, &Passphrase::new("s3cret pass")).as_pem(),
+        );
+        let from_key = dir.openssl_ok(&[
+            "pkey",
+            "-in",
+            "key.pem",
+            "-passin",
+            "pass:s3cret pass",
+            "-pubout",
+        ]);
+        let from_cert = dir.openssl_ok(&["x509", "-in", "ca.pem", "-noout", "-pubkey"]);
+        assert_eq!(from_key, from_cert);
+        let (ok, _) = dir.openssl(&["pkey", "-in", "key.pem", "-passin", "pass:nope", "-noout"]);
+        assert!(!ok);
+    }
+
+    /// A bank CA made with openssl: `name` key (`ecparam`/`genpkey` args) and
+    /// a self-signed certificate with the given basicConstraints/keyUsage.
+    fn openssl_ca(dir: &crate::testutil::Scratch, name: &str, genkey: &[&str], bc: &str, ku: &str) {
+        let key = format!("{name}.key");
+        let mut args = genkey.to_vec();
+        args.extend(["-out", key.as_str()]);
+        dir.openssl_ok(&args);
+        let (cert, bc, ku) = (
+            format!("{name}.pem"),
+            format!("basicConstraints={bc}"),
+            format!("keyUsage={ku}"),
+        );
+        dir.openssl_ok(&[
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            &key,
+            "-subj",
+            "/O=(9999)BANK/CN=BANK CA",
+            "-days",
+            "30",
+            "-addext",
+            &bc,
+            "-addext",
+            &ku,
+            "-out",
+            &cert,
+        ]);
+    }
+
+    const P256: &[&str] = &["ecparam", "-name", "prime256v1", "-genkey", "-noout"];
+
+    #[test]
+    fn import_accepts_openssl_sec1_and_pkcs8_p256_keys() {
+        let dir = crate::testutil::Scratch::new();
+        openssl_ca(
+            &dir,
+            "bank",
+            P256,
+            "critical,CA:TRUE",
+            "critical,keyCertSign,cRLSign",
+        );
+        dir.openssl_ok(&[
+            "pkcs8", "-topk8", "-nocrypt", "-in", "bank.key", "-out", "bank.p8",
+        ]);
+        let cert = dir.read_string("bank.pem");
+        for key in ["bank.key", "bank.p8"] {
+            let key_pem = dir.read_string(key).replace('\n', "\r\n");
+            let ca = Ca::import(&cert, &key_pem).unwrap_or_else(|e| panic!("{key}: {e}"));
+            assert_eq!(ca.subject(), "O=(9999)BANK, CN=BANK CA");
+        }
+    }
+
+    const P384: &[&str] = &["ecparam", "-name", "secp384r1", "-genkey", "-noout"];
+    const RSA: &[&str] = &[
+        "genpkey",
+        "-algorithm",
+        "RSA",
+        "-pkeyopt",
+        "rsa_keygen_bits:2048",
+    ];
+
+    /// Bank CAs that must not import, and keys that do not fit.
+    fn unusable_bank_files(dir: &crate::testutil::Scratch) {
+        let (ca, sign) = ("critical,CA:TRUE", "critical,keyCertSign,cRLSign");
+        openssl_ca(dir, "good", P256, ca, sign);
+        openssl_ca(dir, "other", P256, ca, sign);
+        openssl_ca(
+            dir,
+            "leaf",
+            P256,
+            "critical,CA:FALSE",
+            "critical,digitalSignature",
+        );
+        openssl_ca(dir, "nocrl", P256, ca, "critical,keyCertSign");
+        openssl_ca(dir, "p384", P384, ca, sign);
+        openssl_ca(dir, "rsa", RSA, ca, sign);
+        dir.openssl_ok(&[
+            "pkcs8", "-topk8", "-nocrypt", "-in", "p384.key", "-out", "p384.p8",
+        ]);
+        dir.openssl_ok(&[
+            "pkcs8", "-topk8", "-in", "good.key", "-passout", "pass:x", "-out", "enc.p8",
+        ]);
+    }
+
+    #[test]
+    fn import_refuses_other_key_types_foreign_keys_and_non_ca_certificates() {
+        let dir = crate::testutil::Scratch::new();
+        unusable_bank_files(&dir);
+        let cases = [
+            ("good.pem", "rsa.key", CaError::UnsupportedKeyType),
+            ("good.pem", "p384.key", CaError::UnsupportedKeyType),
+            ("good.pem", "p384.p8", CaError::UnsupportedKeyType),
+            ("good.pem", "enc.p8", CaError::KeyIsEncrypted),
+            ("good.pem", "other.key", CaError::KeyMismatch),
+            ("leaf.pem", "leaf.key", CaError::NotACa),
+            ("nocrl.pem", "nocrl.key", CaError::NotACa),
+            ("p384.pem", "good.key", CaError::CertificateKeyNotP256),
+            ("good.key", "good.key", CaError::CertificateNotPem),
+        ];
+        for (cert, key, expected) in cases {
+            let err = Ca::import(&dir.read_string(cert), &dir.read_string(key)).unwrap_err();
+            let same = std::mem::discriminant(&err) == std::mem::discriminant(&expected);
+            assert!(same, "{cert} + {key}: {err:?}, expected {expected:?}");
+        }
+    }
+
+    #[test]
+    fn sealing_uses_the_production_iteration_count() {
+        let ca = demo_ca();
+        let sealed = ca.seal_key(&Passphrase::new("p")).unwrap();
+        let der = pem::decode(sealed.as_pem()).unwrap().der;
+        let info = pkcs8::EncryptedPrivateKeyInfoRef::try_from(der.as_slice()).unwrap();
+        let pbes2 = info.encryption_algorithm.pbes2().unwrap();
+        let pbkdf2 = pbes2.kdf.pbkdf2().unwrap();
+        assert_eq!(pbkdf2.iteration_count, SEAL_PBKDF2_ITERATIONS);
+        assert_eq!(pbes2.encryption.oid(), pkcs5::pbes2::AES_256_CBC_OID);
+    }
+}

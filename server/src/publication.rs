@@ -1,0 +1,92 @@
+//! What kanri's CA publishes to anyone: its certificate, and the
+//! certificates it issued (by their unguessable serial, for the CSR route's
+//! `certreq -accept`). The CRL and OCSP live here too (SPEC 7.6).
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use kanri_app::db::certificates;
+use kanri_app::domain::CertificateSerial;
+use kanri_app::state::AppState;
+use kanri_app::use_cases::publication;
+
+/// `GET /pki/ca.crt`: the CA certificate, PEM (what browsers, Windows and
+/// `openssl verify -CAfile` take).
+pub async fn ca_certificate(State(state): State<AppState>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/x-x509-ca-cert"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        state.pki.ca.certificate_pem(),
+    )
+        .into_response()
+}
+
+/// `GET /pki/certificates/<serial>.cer`: an issued certificate, DER.
+pub async fn issued_certificate(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Response {
+    let serial = name
+        .strip_suffix(".cer")
+        .and_then(|hex| CertificateSerial::parse(hex).ok());
+    let Some(serial) = serial else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match certificates::der_by_serial(state.db.pool(), &serial).await {
+        Ok(Some(der)) => ([(header::CONTENT_TYPE, "application/pkix-cert")], der).into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(err) => crate::middleware::error_response(err.into()),
+    }
+}
+
+/// `GET /pki/crl`: the current CRL (DER). Never a stale one: a revocation
+/// committed on any instance makes the next request sign a new CRL.
+pub async fn crl(State(state): State<AppState>) -> Response {
+    match publication::current_crl(&state).await {
+        Ok(crl) => (
+            [
+                (header::CONTENT_TYPE, "application/pkix-crl".to_owned()),
+                (header::CACHE_CONTROL, "no-cache".to_owned()),
+                (header::LAST_MODIFIED, crl.this_update.0.to_rfc2822()),
+            ],
+            crl.der,
+        )
+            .into_response(),
+        Err(err) => crate::middleware::error_response(err),
+    }
+}
+
+fn ocsp_answer(body: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/ocsp-response"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `POST /pki/ocsp` (RFC 6960 appendix A): the DER request is the body.
+pub async fn ocsp_post(State(state): State<AppState>, body: axum::body::Bytes) -> Response {
+    ocsp_answer(publication::ocsp_response(&state, &body).await)
+}
+
+/// `GET /pki/ocsp/<base64 of the DER request>`. A path that is not even
+/// text is as malformed as bad base64.
+pub async fn ocsp_get(
+    State(state): State<AppState>,
+    encoded: Result<Path<String>, axum::extract::rejection::PathRejection>,
+) -> Response {
+    let decoded = encoded
+        .ok()
+        .and_then(|Path(encoded)| kanri_pki::decode_get_request(&encoded).ok());
+    match decoded.ok_or(()) {
+        Ok(der) => ocsp_answer(publication::ocsp_response(&state, &der).await),
+        Err(()) => ocsp_answer(kanri_pki::ocsp_error_response(
+            kanri_pki::OcspErrorStatus::MalformedRequest,
+        )),
+    }
+}

@@ -1,0 +1,183 @@
+//! `kanri-server serve`: the HTTP listener, the HTTPS listener when
+//! configured, the background jobs, and a graceful stop on Ctrl-C or SIGTERM
+//! (requests in flight finish, then the pool closes).
+
+use crate::app;
+use kanri_app::state::AppState;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower_sessions::ExpiredDeletion;
+
+/// Serves until stopped. Errors are what to tell the operator.
+pub async fn serve(state: AppState) -> Result<(), String> {
+    let addr = state.leptos_options.site_addr;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let tls = https_listener(&state)
+        .await
+        .map_err(|e| format!("kanri-server could not start its HTTPS listener: {e}"))?;
+    println!("kanri: http://{addr}");
+    if let Some(Ok(tls_addr)) = tls.as_ref().map(|(l, _)| l.local_addr()) {
+        println!("kanri: https://{tls_addr} (電子証明書でのログインと更新)");
+    }
+    if state.config.demo {
+        println!(
+            "demo mode: log in as master01 / Login-Pass-01 (確認用パスワード Kakunin-Pass-01)"
+        );
+    }
+    spawn_jobs(&state);
+
+    let db = state.db.clone();
+    let router = app(state);
+    let (stop, stopped) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let until_stopped = |mut rx: watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let https = tls.map(|(listener, config)| {
+        tokio::spawn(crate::tls::serve(
+            listener,
+            config,
+            router.clone(),
+            until_stopped(stopped.clone()),
+        ))
+    });
+    let served = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(until_stopped(stopped))
+    .await;
+    if let Some(https) = https {
+        let _ = https.await;
+    }
+    db.close().await;
+    served.map_err(|e| format!("server error: {e}"))
+}
+
+/// The HTTPS listener, when configured: bound, with its TLS configuration
+/// (the server certificate from files, or issued now by kanri's own CA for
+/// the demo and tests).
+async fn https_listener(
+    state: &AppState,
+) -> Result<Option<(TcpListener, Arc<rustls::ServerConfig>)>, String> {
+    let Some(tls) = &state.config.tls else {
+        return Ok(None);
+    };
+    let (chain, key) = match &tls.certificate {
+        Some(files) => crate::tls::read_pem_files(&files.certificate_chain, &files.private_key)
+            .map_err(|e| e.to_string())?,
+        None => {
+            let host = tls.addr.ip().to_string();
+            let issued = state
+                .pki
+                .ca
+                .issue_server_certificate(&["localhost", &host], state.clock.now().0, 365)
+                .map_err(|e| e.to_string())?;
+            let key =
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(issued.key.pkcs8_der().to_vec()));
+            let chain = vec![
+                CertificateDer::from(issued.certificate_der),
+                CertificateDer::from(state.pki.ca.certificate_der().to_vec()),
+            ];
+            (chain, key)
+        }
+    };
+    let config = crate::tls::server_config(chain, key, state.pki.ca.subject_der())
+        .map_err(|e| e.to_string())?;
+    let listener = TcpListener::bind(tls.addr)
+        .await
+        .map_err(|e| format!("{}: {e}", tls.addr))?;
+    Ok(Some((listener, config)))
+}
+
+/// The periodic jobs. Each is safe to run on every instance at once: the
+/// database decides who does a piece of work.
+fn spawn_jobs(state: &AppState) {
+    tokio::spawn(cleanup_job(state.clone()));
+    tokio::spawn(crl_job(state.clone()));
+    tokio::spawn(mail_job(state.clone()));
+}
+
+/// Every five minutes: expired sessions, old attempt counters, .p12 files
+/// nobody came for.
+async fn cleanup_job(state: AppState) {
+    let store =
+        kanri_app::infra::session_store::DbSessionStore::new(state.db.clone(), state.clock.clone());
+    let mut every = tokio::time::interval(Duration::from_secs(300));
+    loop {
+        every.tick().await;
+        if let Err(err) = store.delete_expired().await {
+            tracing::warn!(error = %err, "deleting expired sessions failed");
+        }
+        let now = state.clock.now();
+        if let Err(err) = state.throttles.forget_old(now).await {
+            tracing::warn!(error = %err, "deleting old attempt counters failed");
+        }
+        let pool = state.db.pool();
+        if let Err(err) = kanri_app::db::pending_downloads::delete_expired(pool, now).await {
+            tracing::warn!(error = %err, "deleting expired downloads failed");
+        }
+    }
+}
+
+/// The CRL: signed at start if stale, then checked hourly so that a CRL is
+/// never older than its refresh age even without revocations (SPEC 7.6: at
+/// least daily). Revocations refresh it themselves.
+async fn crl_job(state: AppState) {
+    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        if let Err(err) = kanri_app::use_cases::publication::current_crl(&state).await {
+            tracing::warn!(?err, "CRL job failed");
+        }
+    }
+}
+
+/// The e-mail job: at start, then every KANRI_MAIL_INTERVAL_MINUTES.
+async fn mail_job(state: AppState) {
+    let mut every = tokio::time::interval(state.config.mail.interval);
+    loop {
+        every.tick().await;
+        match kanri_app::use_cases::mail_notices::run_once(&state).await {
+            Ok((queued, delivery)) => tracing::info!(
+                queued,
+                sent = delivery.sent,
+                failed = delivery.failed,
+                "mail job"
+            ),
+            Err(err) => tracing::warn!(error = %err, "mail job failed"),
+        }
+    }
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, let requests in flight finish.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

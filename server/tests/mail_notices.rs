@@ -1,0 +1,188 @@
+//! E-mail (issue 4): the 40-day expiry notice exactly once per certificate,
+//! the revocation notice, and a real SMTP round trip.
+
+mod common;
+
+use common::{smtp, Backend, TestApp};
+use kanri_app::infra::config::MailTransport;
+use kanri_app::use_cases::mail_notices as mail;
+use std::path::PathBuf;
+
+on_both_databases!(
+    expiry_job_sends_one_notice_per_certificate_across_runs,
+    concurrent_expiry_jobs_send_one_notice,
+    a_resend_after_a_crash_replaces_the_message,
+    revocation_sends_the_target_a_notice,
+);
+
+fn mail_dir(app: &TestApp) -> PathBuf {
+    match &app.state.config.mail.transport {
+        MailTransport::Files(dir) => dir.clone(),
+        other => panic!("expected file transport, got {other:?}"),
+    }
+}
+
+fn eml_files(app: &TestApp) -> Vec<String> {
+    let mut contents: Vec<String> = std::fs::read_dir(mail_dir(app))
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                .map(|e| std::fs::read_to_string(e.path()).unwrap())
+                .collect()
+        })
+        .unwrap_or_default();
+    contents.sort();
+    contents
+}
+
+async fn expiry_job_sends_one_notice_per_certificate_across_runs(app: TestApp) {
+    // Demo data: only admin01 (25 days) is within 40 days; expired01 is past.
+    let (queued, delivery) = mail::run_once(&app.state).await.unwrap();
+    assert_eq!((queued, delivery.sent, delivery.failed), (1, 1, 0));
+    let (queued, delivery) = mail::run_once(&app.state).await.unwrap();
+    assert_eq!(
+        (queued, delivery.sent),
+        (0, 0),
+        "the second run sends nothing"
+    );
+    let files = eml_files(&app);
+    assert_eq!(files.len(), 1);
+    assert!(files[0].contains("To: admin01@example.jp"), "{}", files[0]);
+    assert_eq!(
+        app.scalar_i64(
+            "SELECT COUNT(*) FROM mail_outbox WHERE kind = $1 AND sent_at IS NOT NULL",
+            "expiry_notice"
+        )
+        .await,
+        1
+    );
+}
+
+async fn concurrent_expiry_jobs_send_one_notice(app: TestApp) {
+    let (a, b) = tokio::join!(mail::run_once(&app.state), mail::run_once(&app.state));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.0 + b.0, 1, "queued once in all");
+    assert_eq!(a.1.sent + b.1.sent, 1, "sent once in all");
+    assert_eq!(eml_files(&app).len(), 1);
+}
+
+/// An instance killed after the hand-off but before `sent_at` leaves the row
+/// to be sent again: the second copy must land on the first, not beside it.
+async fn a_resend_after_a_crash_replaces_the_message(app: TestApp) {
+    let (_, delivery) = mail::run_once(&app.state).await.unwrap();
+    assert_eq!(delivery.sent, 1);
+    let first = eml_files(&app);
+    // As if the sender died before recording the hand-off.
+    sqlx::query("UPDATE mail_outbox SET sent_at = NULL, claimed_at = NULL, claim_token = NULL")
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
+    let delivery = mail::deliver_pending(&app.state).await.unwrap();
+    assert_eq!(delivery.sent, 1, "sent again");
+    let again = eml_files(&app);
+    assert_eq!(again.len(), 1, "one message, not two");
+    let id = app
+        .scalar_i64(
+            "SELECT id FROM mail_outbox WHERE kind = $1",
+            "expiry_notice",
+        )
+        .await;
+    let message_id = format!("Message-ID: <{}@kanri.invalid>", mail::message_key(id));
+    assert!(first[0].contains(&message_id), "{}", first[0]);
+    assert!(again[0].contains(&message_id), "the same Message-ID");
+}
+
+async fn revocation_sends_the_target_a_notice(app: TestApp) {
+    let mut master = app.logged_in("master01").await;
+    let serial = app.certificate_serial("sachikodt").await;
+    master.revoke("sachikodt", &serial).await;
+    // The revocation starts delivery in the background: wait for it (a
+    // second sender would find the row claimed and leave it alone).
+    let mut row = None;
+    for _ in 0..100 {
+        row = app
+            .scalar_string(
+                "SELECT recipient FROM mail_outbox WHERE kind = $1 AND sent_at IS NOT NULL",
+                "revocation_notice",
+            )
+            .await;
+        if row.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(row.as_deref(), Some("sachikodt@example.jp"));
+    let body = app
+        .scalar_string(
+            "SELECT body FROM mail_outbox WHERE kind = $1",
+            "revocation_notice",
+        )
+        .await
+        .unwrap();
+    assert!(body.contains(&serial), "names the certificate");
+    assert!(body.contains("群馬 太郎（master01）"), "says by whom");
+    assert!(
+        body.contains("年") && body.contains("秒"),
+        "says when, in Japan time"
+    );
+    assert!(!body.contains("Pass"), "nothing secret");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn expiry_notice_over_real_smtp() {
+    let (port, server) = smtp::start().await;
+    let app = TestApp::start(Backend::Sqlite, |c| {
+        c.mail.transport = MailTransport::Smtp {
+            host: "127.0.0.1".into(),
+            port,
+            starttls: false,
+            username: None,
+            password: None,
+        };
+        c.mail.from = "kanri <noreply@kanri.invalid>".into();
+    })
+    .await
+    .unwrap();
+    let (queued, delivery) = mail::run_once(&app.state).await.unwrap();
+    assert_eq!((queued, delivery.sent, delivery.failed), (1, 1, 0));
+    let received = tokio::time::timeout(std::time::Duration::from_secs(10), server)
+        .await
+        .unwrap()
+        .unwrap();
+
+    assert_eq!(received.mail_from, "<noreply@kanri.invalid>");
+    assert_eq!(received.rcpt_to, vec!["<admin01@example.jp>".to_owned()]);
+    assert_eq!(received.header("To").as_deref(), Some("admin01@example.jp"));
+    assert_eq!(
+        received.header("Subject").as_deref(),
+        Some("【電子証明書】有効期限が近づいています")
+    );
+    assert!(received
+        .header("Content-Type")
+        .unwrap()
+        .contains("text/plain; charset=utf-8"));
+    assert!(
+        received.body.starts_with("管理 花子 様"),
+        "{}",
+        received.body
+    );
+    assert!(received.body.contains("ログインID：admin01"));
+    let not_after = app
+        .scalar_string(
+            "SELECT c.not_after FROM certificates c JOIN users u ON u.id = c.user_id WHERE u.login_id = $1",
+            "admin01",
+        )
+        .await
+        .unwrap();
+    let jst = kanri_app::domain::Timestamp::from_db(&not_after)
+        .unwrap()
+        .jst();
+    assert!(
+        received.body.contains(&format!("有効期限：{jst}")),
+        "有効期限 in Japan time"
+    );
+    assert!(received.body.contains("証明書更新"));
+    let message_id = received.header("Message-ID").unwrap();
+    assert!(message_id.starts_with("<kanri-mail-"), "{message_id}");
+}

@@ -1,0 +1,377 @@
+//! Revocation published (issue 12, SPEC 7.6): the CRL and OCSP after each
+//! kind of revocation, read back with openssl; CRL numbers under concurrent
+//! revocations; malformed OCSP requests. Both databases.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{openssl, scratch_dir, TestApp, LOGIN_PASSWORD};
+use kanri_app::domain::RevocationReason;
+use kanri_app::use_cases::operator;
+use std::path::PathBuf;
+
+on_both_databases!(
+    the_crl_lists_each_kind_of_revocation_with_its_reason,
+    ocsp_says_good_then_revoked_with_time_and_reason_and_unknown_for_strangers,
+    crl_numbers_stay_strictly_increasing_under_concurrent_revocations,
+    malformed_ocsp_requests_get_malformed_request_never_a_5xx,
+);
+
+/// Files for openssl: the CA and one user's certificate, PEM.
+struct Files {
+    dir: PathBuf,
+}
+
+impl Files {
+    async fn new(app: &TestApp, users: &[&str]) -> Files {
+        let dir = scratch_dir();
+        let ca = app.client().get("/pki/ca.crt").await.body;
+        std::fs::write(dir.join("ca.pem"), ca).unwrap();
+        for user in users {
+            let pem = kanri_pki::encode_pem("CERTIFICATE", &app.certificate_der(user).await);
+            std::fs::write(dir.join(format!("{user}.pem")), pem).unwrap();
+        }
+        Files { dir }
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.join(name).display().to_string()
+    }
+
+    /// The current CRL, fetched and written as crl.der; its text.
+    async fn crl(&self, app: &TestApp) -> String {
+        let res = app.client().get("/pki/crl").await;
+        assert_eq!(res.status, StatusCode::OK);
+        assert_eq!(res.headers["content-type"], "application/pkix-crl");
+        std::fs::write(self.dir.join("crl.der"), &res.body_bytes).unwrap();
+        openssl(&[
+            "crl",
+            "-inform",
+            "DER",
+            "-in",
+            &self.path("crl.der"),
+            "-noout",
+            "-text",
+        ])
+    }
+
+    /// `openssl verify -crl_check` of a user's certificate with the CRL.
+    fn verify_with_crl(&self, user: &str) -> String {
+        openssl(&[
+            "crl",
+            "-inform",
+            "DER",
+            "-in",
+            &self.path("crl.der"),
+            "-out",
+            &self.path("crl.pem"),
+        ]);
+        let out = std::process::Command::new("openssl")
+            .args([
+                "verify",
+                "-crl_check",
+                "-CRLfile",
+                &self.path("crl.pem"),
+                "-CAfile",
+                &self.path("ca.pem"),
+            ])
+            .arg(self.path(&format!("{user}.pem")))
+            .output()
+            .unwrap();
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    }
+
+    /// An OCSP request for a user's certificate made by openssl, POSTed to
+    /// kanri; openssl's reading of the response (signature, nonce, status).
+    async fn ocsp(&self, app: &TestApp, user: &str) -> String {
+        let cert = self.path(&format!("{user}.pem"));
+        openssl(&[
+            "ocsp",
+            "-issuer",
+            &self.path("ca.pem"),
+            "-cert",
+            &cert,
+            "-reqout",
+            &self.path("req.der"),
+        ]);
+        let request = std::fs::read(self.dir.join("req.der")).unwrap();
+        let res = post_ocsp(app, request).await;
+        assert_eq!(res.status, StatusCode::OK);
+        std::fs::write(self.dir.join("resp.der"), &res.body_bytes).unwrap();
+        let checked = common::openssl_said(&[
+            "ocsp",
+            "-reqin",
+            &self.path("req.der"),
+            "-respin",
+            &self.path("resp.der"),
+            "-VAfile",
+            &self.path("ca.pem"),
+        ]);
+        let status = common::openssl_said(&[
+            "ocsp",
+            "-respin",
+            &self.path("resp.der"),
+            "-issuer",
+            &self.path("ca.pem"),
+            "-VAfile",
+            &self.path("ca.pem"),
+            "-cert",
+            &cert,
+            "-no_nonce",
+            "-resp_text",
+        ]);
+        format!("{checked}{status}")
+    }
+}
+
+impl Drop for Files {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+async fn post_ocsp(app: &TestApp, body: Vec<u8>) -> common::TestResponse {
+    let mut client = app.client();
+    client
+        .post_bytes("/pki/ocsp", "application/ocsp-request", body)
+        .await
+}
+
+/// The hex serial as openssl prints it in a CRL (upper case).
+async fn crl_serial(app: &TestApp, user: &str) -> String {
+    app.certificate_serial(user).await.to_uppercase()
+}
+
+async fn revoke_on_screen(app: &TestApp, target: &str) {
+    let mut master = app.logged_in("master01").await;
+    let confirm = master
+        .get(&format!("/kanri/users/revoke/confirm?login_id={target}"))
+        .await;
+    let serial = common::input_value(&confirm.body, "serial").unwrap();
+    master.revoke(target, &serial).await;
+}
+
+async fn renew(app: &TestApp, user: &str) {
+    let mut client = app.presenting(user).await;
+    let res = client
+        .post_form("/api/renewal_authenticate", &[("password", LOGIN_PASSWORD)])
+        .await;
+    assert_eq!(res.location(), Some("/certificate/renew/method"));
+    let p12 = b"Import-Pass-01";
+    let fields: [(&str, &[u8], Option<&str>); 4] = [
+        ("flow", b"Renewal", None),
+        ("method", b"p12", None),
+        ("import_password", p12, None),
+        ("import_password_repeat", p12, None),
+    ];
+    let done = client.post_multipart("/certificate/submit", &fields).await;
+    assert_eq!(done.location(), Some("/certificate/renew/result"));
+}
+
+fn crl_number(text: &str) -> u64 {
+    let at = text.find("X509v3 CRL Number:").expect("a CRL number");
+    text[at..].lines().nth(1).unwrap().trim().parse().unwrap()
+}
+
+async fn the_crl_lists_each_kind_of_revocation_with_its_reason(app: TestApp) {
+    let files = Files::new(&app, &["sachikodt", "logid031", "admin01", "master01"]).await;
+    let first = files.crl(&app).await;
+    assert!(first.contains("Next Update"), "{first}");
+    let start = crl_number(&first);
+    assert!(files.verify_with_crl("sachikodt").contains(": OK"));
+
+    revoke_on_screen(&app, "sachikodt").await; // the screen: unspecified
+    operator::revoke_certificate(&app.state, "logid031", RevocationReason::KeyCompromise)
+        .await
+        .unwrap();
+    operator::revoke_certificate(&app.state, "master01", RevocationReason::AffiliationChanged)
+        .await
+        .unwrap();
+    renew(&app, "admin01").await; // the old one: superseded
+
+    let text = files.crl(&app).await;
+    assert!(crl_number(&text) > start, "a new CRL after the revocations");
+    for (user, reason) in [
+        ("logid031", Some("Key Compromise")),
+        ("master01", Some("Affiliation Changed")),
+        ("sachikodt", None), // unspecified: RFC 5280 leaves the reason out
+    ] {
+        let serial = crl_serial(&app, user).await;
+        let at = text
+            .find(&serial)
+            .unwrap_or_else(|| panic!("{user} listed:\n{text}"));
+        let entry: String = text[at..].lines().take(5).collect::<Vec<_>>().join("\n");
+        assert!(entry.contains("Revocation Date"), "{entry}");
+        if let Some(reason) = reason {
+            assert!(entry.contains(reason), "{user}: {entry}");
+        }
+    }
+    // admin01's renewed-away certificate: superseded.
+    assert!(text.contains("Superseded"), "{text}");
+    // revoked01's from the demo too, and nothing that is not revoked.
+    assert!(text.contains(&crl_serial(&app, "revoked01").await));
+    assert!(!text.contains(&crl_serial(&app, "user02").await));
+    // thisUpdate + 24 h = nextUpdate.
+    let crl = kanri_app::db::crls::latest(app.state.db.pool())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        crl.next_update.0 - crl.this_update.0,
+        chrono::Duration::hours(24)
+    );
+    assert!(files
+        .verify_with_crl("sachikodt")
+        .contains("certificate revoked"));
+    assert!(files
+        .verify_with_crl("logid031")
+        .contains("certificate revoked"));
+}
+
+async fn ocsp_says_good_then_revoked_with_time_and_reason_and_unknown_for_strangers(app: TestApp) {
+    let files = Files::new(&app, &["logid031", "sachikodt"]).await;
+    let good = files.ocsp(&app, "logid031").await;
+    assert!(good.contains("Response verify OK"), "{good}");
+    assert!(good.contains("logid031.pem: good"), "{good}");
+    operator::revoke_certificate(&app.state, "logid031", RevocationReason::KeyCompromise)
+        .await
+        .unwrap();
+    let revoked = files.ocsp(&app, "logid031").await;
+    assert!(revoked.contains("logid031.pem: revoked"), "{revoked}");
+    assert!(revoked.contains("Reason: keyCompromise"), "{revoked}");
+    assert!(revoked.contains("Revocation Time"), "{revoked}");
+    // A serial kanri never issued (sachikodt's, digits reversed).
+    let serial = app.certificate_serial("sachikodt").await;
+    let stranger = files.ocsp_unknown(&app, &serial).await;
+    assert!(stranger.contains("unknown"), "{stranger}");
+    // GET with the base64 request in the path answers the same.
+    openssl(&[
+        "ocsp",
+        "-issuer",
+        &files.path("ca.pem"),
+        "-cert",
+        &files.path("logid031.pem"),
+        "-reqout",
+        &files.path("get.der"),
+    ]);
+    let der = std::fs::read(files.dir.join("get.der")).unwrap();
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(der);
+    let path = format!(
+        "/pki/ocsp/{}",
+        encoded.replace('/', "%2F").replace('+', "%2B")
+    );
+    let res = app.client().get(&path).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(res.headers["content-type"], "application/ocsp-response");
+}
+
+async fn crl_numbers_stay_strictly_increasing_under_concurrent_revocations(app: TestApp) {
+    let targets = [
+        "sachikodt",
+        "logid031",
+        "admin01",
+        "master01",
+        "user02",
+        "master02",
+    ];
+    let revocations = targets.iter().map(|user| {
+        let state = app.state.clone();
+        async move {
+            operator::revoke_certificate(&state, user, RevocationReason::CessationOfOperation)
+                .await
+                .unwrap();
+            kanri_app::use_cases::publication::current_crl(&state)
+                .await
+                .unwrap()
+                .number
+        }
+    });
+    let fetches = (0..6).map(|_| {
+        let state = app.state.clone();
+        async move {
+            kanri_app::use_cases::publication::make_crl(&state)
+                .await
+                .unwrap()
+                .number
+        }
+    });
+    let (_, _) = tokio::join!(
+        futures::future::join_all(revocations),
+        futures::future::join_all(fetches)
+    );
+    // Every CRL stored has its own number, and the newest covers everything.
+    let files = Files::new(&app, &[]).await;
+    let text = files.crl(&app).await;
+    for user in targets {
+        assert!(
+            text.contains(&crl_serial(&app, user).await),
+            "{user} in the newest CRL"
+        );
+    }
+    let newest = crl_number(&text);
+    let again = crl_number(&files.crl(&app).await);
+    assert!(again >= newest, "numbers never go back");
+    kanri_app::use_cases::publication::make_crl(&app.state)
+        .await
+        .unwrap();
+    assert!(
+        crl_number(&files.crl(&app).await) > again,
+        "the next one is higher"
+    );
+}
+
+async fn malformed_ocsp_requests_get_malformed_request_never_a_5xx(app: TestApp) {
+    let malformed = kanri_pki::ocsp_error_response(kanri_pki::OcspErrorStatus::MalformedRequest);
+    for body in [
+        Vec::new(),
+        b"garbage".to_vec(),
+        vec![0x30, 0x82, 0xff, 0xff],
+        vec![0u8; 10_000],
+    ] {
+        let res = post_ocsp(&app, body).await;
+        assert_eq!(res.status, StatusCode::OK);
+        assert_eq!(res.body_bytes, malformed);
+    }
+    for path in [
+        "/pki/ocsp/not-base64!",
+        "/pki/ocsp/AAAA",
+        "/pki/ocsp/%FF%FE",
+    ] {
+        let res = app.client().send(Method::GET, path, None, "*/*").await;
+        assert!(!res.status.is_server_error(), "{path}");
+        assert_eq!(res.body_bytes, malformed, "{path}");
+    }
+}
+
+impl Files {
+    /// An OCSP request, built by openssl from a serial number, for a serial
+    /// of kanri's CA that it never issued.
+    async fn ocsp_unknown(&self, app: &TestApp, serial: &str) -> String {
+        let other = format!("0x{}", serial.chars().rev().collect::<String>());
+        openssl(&[
+            "ocsp",
+            "-issuer",
+            &self.path("ca.pem"),
+            "-serial",
+            &other,
+            "-reqout",
+            &self.path("unknown.der"),
+        ]);
+        let request = std::fs::read(self.dir.join("unknown.der")).unwrap();
+        let res = post_ocsp(app, request).await;
+        std::fs::write(self.dir.join("unknown-resp.der"), &res.body_bytes).unwrap();
+        openssl(&[
+            "ocsp",
+            "-respin",
+            &self.path("unknown-resp.der"),
+            "-VAfile",
+            &self.path("ca.pem"),
+            "-resp_text",
+        ])
+    }
+}
