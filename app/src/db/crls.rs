@@ -31,6 +31,15 @@ pub async fn count_revocation(tx: &mut Tx) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// The newest CRL's number, without reading the CRL (at 100,000 entries it
+/// is megabytes).
+pub async fn latest_number(pool: &AnyPool) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query("SELECT MAX(number) AS number FROM crls")
+        .fetch_one(pool)
+        .await?
+        .try_get("number")
+}
+
 pub async fn latest(pool: &AnyPool) -> Result<Option<StoredCrl>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT number, revocations, this_update, next_update, der FROM crls ORDER BY number DESC LIMIT 1",

@@ -49,7 +49,7 @@ pub async fn make_crl(state: &AppState) -> Result<StoredCrl, AppError> {
     let revocations = crls::revocations(pool).await?;
     let now = state.clock.now();
     let entries = crls::revoked_unexpired(&state.db, now).await?;
-    let number = crls::latest(pool).await?.map_or(1, |c| c.number + 1);
+    let number = crls::latest_number(pool).await?.map_or(1, |n| n + 1);
     let this_update = now;
     let next_update = Timestamp(now.0 + Duration::hours(CRL_VALIDITY_HOURS));
     let pki = state.pki.clone();
