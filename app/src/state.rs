@@ -2,6 +2,7 @@
 
 use crate::db::Db;
 use crate::infra::clock::Clock;
+use crate::infra::coalesce::BackgroundRuns;
 use crate::infra::config::Config;
 use crate::infra::contract_lists::ContractLists;
 use crate::infra::mailer::Mailer;
@@ -23,6 +24,8 @@ pub struct AppState {
     pub throttles: Arc<Throttles>,
     /// The contracts' user lists, validated by their version per request.
     pub contract_lists: Arc<ContractLists>,
+    /// The CRL refresh and mail delivery that requests start, one at a time.
+    pub background: Arc<BackgroundRuns>,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
 }

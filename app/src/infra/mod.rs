@@ -3,6 +3,7 @@
 //! Nothing here knows a business rule.
 
 pub mod clock;
+pub mod coalesce;
 pub mod config;
 pub mod contract_lists;
 pub mod mailer;

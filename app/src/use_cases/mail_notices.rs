@@ -13,6 +13,7 @@
 use crate::db::mail_outbox::{self as outbox, ExpiryCandidate, MailKind, NewMail};
 use crate::db::Tx;
 use crate::domain::{CertificateSerial, LoginId, Timestamp, EXPIRY_NOTICE_DAYS};
+use crate::infra::coalesce;
 use crate::infra::mailer::{MailError, Outgoing};
 use crate::state::AppState;
 use chrono::Duration;
@@ -198,10 +199,13 @@ pub async fn enqueue_revocation_notice(
 /// Delivers queued mail in the background, soon after a revocation; the
 /// periodic job picks up whatever this misses.
 pub fn spawn_delivery(state: &AppState) {
-    let state = state.clone();
-    tokio::spawn(async move {
-        if let Err(err) = deliver_pending(&state).await {
-            tracing::warn!(error = %err, "background mail delivery failed");
+    let owned = state.clone();
+    coalesce::spawn(&state.background.mail, move || {
+        let state = owned.clone();
+        async move {
+            if let Err(err) = deliver_pending(&state).await {
+                tracing::warn!(error = %err, "background mail delivery failed");
+            }
         }
     });
 }

@@ -103,13 +103,16 @@ fn pki_reason(reason: RevocationReason) -> kanri_pki::RevocationReason {
 /// Asks for a new CRL in the background right after a revocation commits:
 /// published within a second, without the revocation waiting for it.
 pub fn refresh_soon(state: &AppState) {
-    let state = state.clone();
-    tokio::spawn(async move {
-        if let Err(err) = current_crl(&state).await {
-            tracing::warn!(
-                ?err,
-                "CRL refresh after a revocation failed; the next request retries"
-            );
+    let owned = state.clone();
+    crate::infra::coalesce::spawn(&state.background.crl, move || {
+        let state = owned.clone();
+        async move {
+            if let Err(err) = current_crl(&state).await {
+                tracing::warn!(
+                    ?err,
+                    "CRL refresh after a revocation failed; the next request retries"
+                );
+            }
         }
     });
 }
