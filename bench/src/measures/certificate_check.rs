@@ -7,7 +7,7 @@
 
 use super::load::{self, Loaded, Request, Sample, Target, CONNECTIONS};
 use super::pages::MENU_PAGE;
-use crate::fixtures::{self, Database, PASSWORD};
+use crate::fixtures::{self, Database};
 use crate::pki_files::{PkiFiles, CERTIFICATE_CONTRACT, CERTIFICATE_MASTER};
 use kanri_server::harness::Server;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -49,7 +49,7 @@ pub async fn measure(
         fixtures::set_certificate_login(&db, CERTIFICATE_CONTRACT, on).await;
         // A session is bound to the certificate when it logs in with the
         // check on, and not otherwise: a new one for every turn.
-        cookie = login(&https).await;
+        cookie = https.login(CERTIFICATE_MASTER).await;
         let sample = load_menu(&https, &cookie, turn).await;
         let sum = if on { &mut checked } else { &mut unchecked };
         *sum = std::mem::take(sum).merge(sample);
@@ -61,20 +61,6 @@ pub async fn measure(
         unchecked: unchecked.figures(),
         plain: plain.figures(),
     }
-}
-
-/// master02 logs in through `target`; the session's `Cookie` header value.
-async fn login(target: &Target) -> String {
-    let form = format!("login_id={CERTIFICATE_MASTER}&password={PASSWORD}");
-    let request = Request::post("/api/login", "application/x-www-form-urlencoded", form)
-        .header("accept", "text/html");
-    let answer = target.once(&request).await;
-    assert_eq!(
-        (answer.status.as_u16(), answer.header("location")),
-        (302, Some("/")),
-        "{CERTIFICATE_MASTER} logs in"
-    );
-    answer.cookie().expect("a session cookie")
 }
 
 /// Checks that the menu page answers 200, then loads it for `duration`.

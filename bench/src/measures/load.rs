@@ -99,6 +99,21 @@ impl Target {
             .unwrap_or_else(|e| panic!("{} {} on {address}: {e}", request.method, request.path))
     }
 
+    /// Logs `login_id` in with the demo password through this target; the
+    /// session's `Cookie` header value.
+    pub async fn login(&self, login_id: &str) -> String {
+        let form = format!("login_id={login_id}&password={}", crate::fixtures::PASSWORD);
+        let request = Request::post("/api/login", "application/x-www-form-urlencoded", form)
+            .header("accept", "text/html");
+        let answer = self.once(&request).await;
+        assert_eq!(
+            (answer.status.as_u16(), answer.header("location")),
+            (302, Some("/")),
+            "{login_id} logs in"
+        );
+        answer.cookie().expect("a session cookie")
+    }
+
     /// A new keep-alive connection.
     pub async fn connect(&self) -> io::Result<Connection> {
         let tcp = TcpStream::connect(self.address).await?;

@@ -8,7 +8,7 @@
 
 use super::load::{self, Loaded, Request, Sample, Target, CONNECTIONS};
 use super::pages::{LIST_PAGE, MENU_PAGE, MINIMAL_PAGE};
-use crate::fixtures::{self, Database, LIST_MASTER, LIST_USERS, PASSWORD};
+use crate::fixtures::{self, Database, LIST_MASTER, LIST_USERS};
 use crate::pki_files::{ca_certificate, demo_client};
 use kanri_server::harness::Server;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -87,7 +87,7 @@ pub async fn measure(server: &Server, db: &Database, seconds: u64) -> [MatrixRow
 /// master01 logs in through `target`, then the list, the menu and the
 /// minimal page are loaded in [`ROUNDS`] rounds, each round in another order.
 async fn pages(target: &Target, seconds: u64) -> [Loaded; 3] {
-    let cookie = login(target).await;
+    let cookie = target.login(LIST_MASTER).await;
     let requests = [
         Request::get(LIST_PAGE).header("cookie", cookie.clone()),
         Request::get(MENU_PAGE).header("cookie", cookie),
@@ -104,20 +104,6 @@ async fn pages(target: &Target, seconds: u64) -> [Loaded; 3] {
         }
     }
     samples.map(Sample::figures)
-}
-
-/// master01's session through `target` (`Cookie` header value).
-async fn login(target: &Target) -> String {
-    let form = format!("login_id={LIST_MASTER}&password={PASSWORD}");
-    let request = Request::post("/api/login", "application/x-www-form-urlencoded", form)
-        .header("accept", "text/html");
-    let answer = target.once(&request).await;
-    assert_eq!(
-        (answer.status.as_u16(), answer.header("location")),
-        (302, Some("/")),
-        "{LIST_MASTER} logs in"
-    );
-    answer.cookie().expect("a session cookie")
 }
 
 /// The list page answers with A001's 100 users, not a refusal.
