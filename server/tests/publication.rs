@@ -85,23 +85,36 @@ impl Files {
         )
     }
 
+    /// Has openssl write an OCSP request for `which` (`-cert <file>` or
+    /// `-serial <n>`) into `request`, POSTs it to kanri and writes the answer
+    /// into `response`; the answer's status.
+    async fn exchange(
+        &self,
+        app: &TestApp,
+        which: &[&str],
+        request: &str,
+        response: &str,
+    ) -> StatusCode {
+        let issuer = self.path("ca.pem");
+        let reqout = self.path(request);
+        let mut args = vec!["ocsp", "-issuer", &issuer];
+        args.extend_from_slice(which);
+        args.extend_from_slice(&["-reqout", &reqout]);
+        openssl(&args);
+        let body = std::fs::read(self.dir.join(request)).unwrap();
+        let res = post_ocsp(app, body).await;
+        std::fs::write(self.dir.join(response), &res.body_bytes).unwrap();
+        res.status
+    }
+
     /// An OCSP request for a user's certificate made by openssl, POSTed to
     /// kanri; openssl's reading of the response (signature, nonce, status).
     async fn ocsp(&self, app: &TestApp, user: &str) -> String {
         let cert = self.path(&format!("{user}.pem"));
-        openssl(&[
-            "ocsp",
-            "-issuer",
-            &self.path("ca.pem"),
-            "-cert",
-            &cert,
-            "-reqout",
-            &self.path("req.der"),
-        ]);
-        let request = std::fs::read(self.dir.join("req.der")).unwrap();
-        let res = post_ocsp(app, request).await;
-        assert_eq!(res.status, StatusCode::OK);
-        std::fs::write(self.dir.join("resp.der"), &res.body_bytes).unwrap();
+        let status = self
+            .exchange(app, &["-cert", &cert], "req.der", "resp.der")
+            .await;
+        assert_eq!(status, StatusCode::OK);
         let checked = common::openssl_said(&[
             "ocsp",
             "-reqin",
@@ -353,18 +366,8 @@ impl Files {
     /// of kanri's CA that it never issued.
     async fn ocsp_unknown(&self, app: &TestApp, serial: &str) -> String {
         let other = format!("0x{}", serial.chars().rev().collect::<String>());
-        openssl(&[
-            "ocsp",
-            "-issuer",
-            &self.path("ca.pem"),
-            "-serial",
-            &other,
-            "-reqout",
-            &self.path("unknown.der"),
-        ]);
-        let request = std::fs::read(self.dir.join("unknown.der")).unwrap();
-        let res = post_ocsp(app, request).await;
-        std::fs::write(self.dir.join("unknown-resp.der"), &res.body_bytes).unwrap();
+        self.exchange(app, &["-serial", &other], "unknown.der", "unknown-resp.der")
+            .await;
         openssl(&[
             "ocsp",
             "-respin",

@@ -628,8 +628,8 @@ pub fn input_value(html: &str, name: &str) -> Option<String> {
     Some(rest[start..start + end].to_owned())
 }
 
-/// Runs `openssl` with arguments; its stdout, or a panic with its stderr.
-pub fn openssl(args: &[&str]) -> String {
+/// Runs `openssl` with arguments and panics with its stderr if it fails.
+fn run_openssl(args: &[&str]) -> std::process::Output {
     let out = std::process::Command::new("openssl")
         .args(args)
         .output()
@@ -639,21 +639,18 @@ pub fn openssl(args: &[&str]) -> String {
         "openssl {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    out
+}
+
+/// Runs `openssl` with arguments; its stdout.
+pub fn openssl(args: &[&str]) -> String {
+    String::from_utf8_lossy(&run_openssl(args).stdout).into_owned()
 }
 
 /// [`openssl`] with what it says on stderr too (its verdicts: "Response
 /// verify OK").
 pub fn openssl_said(args: &[&str]) -> String {
-    let out = std::process::Command::new("openssl")
-        .args(args)
-        .output()
-        .expect("openssl is installed");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run_openssl(args);
     format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -663,9 +660,7 @@ pub fn openssl_said(args: &[&str]) -> String {
 
 /// A scratch folder for files handed to openssl.
 pub fn scratch_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(random_name("kanri-scratch-"));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    peers::scratch("files")
 }
 
 /// Registers a ワンタイムパスワード for `login_id` through ホーム's screens;

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+/// A new folder under the temporary directory, named after its use.
 pub fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("kanri-tls-{name}-{:016x}", rand::random::<u64>()));
+    let dir = std::env::temp_dir().join(format!("kanri-{name}-{:016x}", rand::random::<u64>()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
