@@ -17,7 +17,7 @@ use kanri_app::infra::config::Config;
 use kanri_server::harness::{Server, ServerSpec};
 use rand::seq::SliceRandom;
 use rand::Rng;
-use sqlx::{Connection, Executor, Row};
+use sqlx::{Connection, Row};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -395,48 +395,6 @@ async fn populate(database_url: &str, data_dir: &Path) -> Population {
     population
 }
 
-/// A fresh PostgreSQL database; its URL and a guard that drops it.
-async fn fresh_database(admin_url: &str) -> (String, DropDatabase) {
-    let name = format!("kanri_i_{:016x}", rand::random::<u64>());
-    let mut conn = sqlx::AnyConnection::connect(admin_url).await.unwrap();
-    conn.execute(format!("CREATE DATABASE {name}").as_str())
-        .await
-        .unwrap();
-    let base = admin_url.rsplit_once('/').unwrap().0;
-    (
-        format!("{base}/{name}"),
-        DropDatabase {
-            admin_url: admin_url.to_owned(),
-            name,
-        },
-    )
-}
-
-struct DropDatabase {
-    admin_url: String,
-    name: String,
-}
-
-impl Drop for DropDatabase {
-    fn drop(&mut self) {
-        let (url, name) = (self.admin_url.clone(), self.name.clone());
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                if let Ok(mut conn) = sqlx::AnyConnection::connect(&url).await {
-                    let _ = conn
-                        .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-                        .await;
-                }
-            });
-        })
-        .join();
-    }
-}
-
 /// The mail folder every instance writes to, beside their own folders: one
 /// pickup folder, as a deployment with files instead of SMTP would share.
 fn mail_folder(dir: &Path) -> PathBuf {
@@ -533,7 +491,7 @@ async fn three_instances_behind_nginx_under_load_and_kills() {
         return;
     };
     sqlx::any::install_default_drivers();
-    let (database_url, _drop) = fresh_database(&admin_url).await;
+    let (database_url, _drop) = common::fresh_postgres(&admin_url, "kanri_i_").await;
     let work = scratch("instances");
     let dirs: Vec<PathBuf> = (0..INSTANCES)
         .map(|i| work.join(format!("instance{i}")))

@@ -75,10 +75,32 @@ impl OtherInstance {
     }
 }
 
-enum Cleanup {
+/// What a test made and removes when dropped.
+pub enum Cleanup {
     File(PathBuf),
     Folder(PathBuf),
     Database { admin_url: String, name: String },
+}
+
+/// A new PostgreSQL database beside `admin_url`'s: its URL, and the guard
+/// that drops it.
+pub async fn fresh_postgres(admin_url: &str, prefix: &str) -> (String, Cleanup) {
+    let name = random_name(prefix);
+    let mut conn = sqlx::AnyConnection::connect(admin_url)
+        .await
+        .expect("KANRI_TEST_POSTGRES_URL is set but PostgreSQL cannot be reached");
+    conn.execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("create test database");
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(base, _)| base)
+        .expect("URL with a database name");
+    let cleanup = Cleanup::Database {
+        admin_url: admin_url.to_owned(),
+        name: name.clone(),
+    };
+    (format!("{base}/{name}"), cleanup)
 }
 
 impl Drop for Cleanup {
@@ -183,21 +205,7 @@ impl TestApp {
                 let admin_url = std::env::var("KANRI_TEST_POSTGRES_URL")
                     .ok()
                     .filter(|u| !u.is_empty())?;
-                let name = random_name("kanri_t_");
-                let mut conn = sqlx::AnyConnection::connect(&admin_url)
-                    .await
-                    .expect("KANRI_TEST_POSTGRES_URL is set but PostgreSQL cannot be reached");
-                conn.execute(format!("CREATE DATABASE {name}").as_str())
-                    .await
-                    .expect("create test database");
-                let base = admin_url
-                    .rsplit_once('/')
-                    .map(|(base, _)| base)
-                    .expect("URL with a database name");
-                (
-                    format!("{base}/{name}"),
-                    Cleanup::Database { admin_url, name },
-                )
+                fresh_postgres(&admin_url, "kanri_t_").await
             }
         };
         let data_dir = std::env::temp_dir().join(random_name("kanri-data-"));
