@@ -122,14 +122,10 @@ fn build_message(key: &str, mail: &Outgoing<'_>) -> Result<Message, MailError> {
 async fn write_file(dir: &std::path::Path, key: &str, bytes: &[u8]) -> Result<(), MailError> {
     let path = dir.join(format!("{key}.eml"));
     let temporary = dir.join(format!(".{key}.{:016x}.tmp", rand::random::<u64>()));
-    let failed = |p: &std::path::Path| {
-        let p = p.to_path_buf();
-        move |e| MailError::File(p, e)
-    };
     tokio::fs::write(&temporary, bytes)
         .await
-        .map_err(failed(&temporary))?;
+        .map_err(|e| MailError::File(temporary.clone(), e))?;
     tokio::fs::rename(&temporary, &path)
         .await
-        .map_err(failed(&path))
+        .map_err(|e| MailError::File(path, e))
 }
