@@ -37,4 +37,9 @@ pub struct Args {
     /// and not written to the report: for profiling one change at a time.
     #[arg(long)]
     pub matrix_only: bool,
+
+    /// Only the measures through nginx (one instance on SQLite, one and
+    /// three on PostgreSQL), printed and not written to the report.
+    #[arg(long)]
+    pub nginx_only: bool,
 }

@@ -16,6 +16,8 @@ pub const CONFIRMATION: &str = "Kakunin-Pass-01";
 
 /// The demo's master of A001, whose 利用者一覧 the page measures load.
 pub const LIST_MASTER: &str = "master01";
+/// master01's contract, whose 利用者一覧 the page measures load.
+pub const LIST_CONTRACT: &str = "A001";
 /// The master of R001, the contract of the revocation targets.
 pub const REVOCATION_MASTER: &str = "benchm01";
 
@@ -43,14 +45,14 @@ pub async fn fill_small(dir: &Path) {
     add_users(&mut db, "R001", "rv", 8000).await;
 }
 
-/// R001's users with their issued certificate's serial, in creation order.
-pub async fn revocation_targets(dir: &Path) -> Vec<(String, String)> {
-    let mut db = open(dir).await;
+/// R001's users with their issued certificate's serial, in creation order:
+/// those not revoked yet.
+pub async fn revocation_targets(db: &Database) -> Vec<(String, String)> {
     sqlx::query(
         "SELECT u.login_id, c.serial FROM users u JOIN certificates c ON c.user_id = u.id \
          WHERE u.login_id LIKE 'rv%' AND c.state = 'issued' ORDER BY u.id",
     )
-    .fetch_all(&mut db)
+    .fetch_all(&mut db.connect().await)
     .await
     .unwrap()
     .iter()
@@ -229,7 +231,7 @@ pub enum Database {
 }
 
 impl Database {
-    async fn connect(&self) -> AnyConnection {
+    pub async fn connect(&self) -> AnyConnection {
         sqlx::any::install_default_drivers();
         let url = match self {
             Database::Sqlite(dir) => format!("sqlite://{}", dir.join("kanri.db").display()),
@@ -296,17 +298,52 @@ impl PostgresDatabase {
     }
 }
 
+/// R001's revocation targets on PostgreSQL: enough for two runs of 実行
+/// through nginx at well over the 50 a second argon2 allows here.
+pub const POSTGRES_REVOCATION_TARGETS: i64 = 4000;
+
+/// Now, as kanri writes times (RFC 3339, microseconds, UTC), in PostgreSQL.
+const PG_NOW: &str = "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
+
+/// R001 on PostgreSQL, as [`fill_small`] makes it on SQLite: its master
+/// [`REVOCATION_MASTER`] (the demo passwords, real hashes) and `count`
+/// revocation targets with an issued certificate each.
+pub async fn fill_revocations_postgres(url: &str, count: i64) {
+    let mut db = Database::Postgres(url.to_owned()).connect().await;
+    let login = hash_blocking(HashCost::OWASP, PASSWORD).unwrap();
+    let confirmation = hash_blocking(HashCost::OWASP, CONFIRMATION).unwrap();
+    let now = PG_NOW;
+    db.execute(format!("INSERT INTO contracts (code, name, branch, created_at) VALUES ('R001', 'ベンチ株式会社', '本店', {now})").as_str())
+        .await
+        .unwrap();
+    sqlx::query(&format!(
+        "INSERT INTO users (contract_id, login_id, name, role, email, login_password_hash, confirmation_password_hash, created_at) \
+         SELECT id, $1, 'ベンチ 太郎', 'master', 'bench@example.jp', $2, $3, {now} FROM contracts WHERE code = 'R001'"
+    ))
+    .bind(REVOCATION_MASTER)
+    .bind(login.as_db())
+    .bind(confirmation.as_db())
+    .execute(&mut db)
+    .await
+    .unwrap();
+    sqlx::query(&format!(
+        "INSERT INTO users (contract_id, login_id, name, role, email, login_password_hash, confirmation_password_hash, created_at) \
+         SELECT c.id, 'rv' || to_char(i, 'FM000000'), '利用者 ' || i, 'general', 'rv' || i || '@example.jp', 'x', 'y', {now} \
+         FROM generate_series(0, $1 - 1) AS i, contracts c WHERE c.code = 'R001'"
+    ))
+    .bind(count)
+    .execute(&mut db)
+    .await
+    .unwrap();
+    issue_to_postgres_users(&mut db, "rv").await;
+}
+
 /// The list page's data on PostgreSQL, on top of the demo data: A001 made
 /// 100 users with an issued certificate each, as [`fill_small`] makes it on
 /// SQLite (the same page, the same 100 rows).
 pub async fn fill_list_postgres(url: &str) {
     let mut db = Database::Postgres(url.to_owned()).connect().await;
-    let now = "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
-    let days = |sign: &str, amount: &str| {
-        format!(
-            "to_char((now() {sign} ({amount}) * interval '1 day') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-        )
-    };
+    let now = PG_NOW;
     db.execute(
         format!(
             "INSERT INTO users (contract_id, login_id, name, role, email, login_password_hash, confirmation_password_hash, created_at) \
@@ -317,17 +354,27 @@ pub async fn fill_list_postgres(url: &str) {
     )
     .await
     .unwrap();
-    db.execute(
+    issue_to_postgres_users(&mut db, "bulk").await;
+}
+
+/// One issued certificate for every user whose ログインID starts with
+/// `prefix` (on PostgreSQL), 有効期限 spread over the next 300 days.
+async fn issue_to_postgres_users(db: &mut AnyConnection, prefix: &str) {
+    let days = |sign: &str, amount: &str| {
         format!(
-            "INSERT INTO certificates (user_id, serial, subject_o, subject_ou, subject_cn, not_before, not_after, state) \
-             SELECT u.id, lpad(to_hex(u.id), 16, '0') || lpad(to_hex((random() * 1e15)::bigint), 16, '0'), 'o', 'ou', u.login_id, \
-                    {}, {}, 'issued' \
-             FROM users u WHERE u.login_id LIKE 'bulk%'",
-            days("-", "u.id % 300"),
-            days("+", "365 - u.id % 300"),
+            "to_char((now() {sign} ({amount}) * interval '1 day') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
         )
-        .as_str(),
-    )
+    };
+    sqlx::query(&format!(
+        "INSERT INTO certificates (user_id, serial, subject_o, subject_ou, subject_cn, not_before, not_after, state) \
+         SELECT u.id, lpad(to_hex(u.id), 16, '0') || lpad(to_hex((random() * 1e15)::bigint), 16, '0'), 'o', 'ou', u.login_id, \
+                {}, {}, 'issued' \
+         FROM users u WHERE u.login_id LIKE $1 || '%'",
+        days("-", "u.id % 300"),
+        days("+", "365 - u.id % 300"),
+    ))
+    .bind(prefix)
+    .execute(db)
     .await
     .unwrap();
 }

@@ -4,12 +4,14 @@
 use clap::Parser;
 use kanri_bench::args::Args;
 use kanri_bench::fixtures::{self, Database, PostgresDatabase, LIST_MASTER};
+use kanri_bench::measures::load::Target;
 use kanri_bench::measures::{
-    argon2, bytes, certificate_check, crl, flood, issuance, issuance_cpu, machine, matrix, ocsp,
-    pages, reads, revocations, scale, IdleRss, Results,
+    argon2, behind_nginx, bytes, certificate_check, crl, flood, issuance, issuance_cpu, machine,
+    matrix, ocsp, pages, reads, revocations, scale, IdleRss, Results,
 };
 use kanri_bench::pki_files::{self, PkiFiles};
 use kanri_bench::{report, server};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::time::Duration;
 
@@ -28,12 +30,23 @@ async fn main() {
     );
     if args.matrix_only {
         let rows = matrix_only(&args, &work).await;
-        println!("{}", report::matrix_table(&rows));
+        println!("{}", report::matrix_table(&rows, args.seconds));
+        let _ = std::fs::remove_dir_all(&work);
+        return;
+    }
+    if args.nginx_only {
+        let dir = work.join("small");
+        std::fs::create_dir_all(&dir).unwrap();
+        let server = server::start(&args, &dir, None).await;
+        fixtures::fill_small(&dir).await;
+        server::stop(server).await;
+        let rows = nginx_rows(&args, &dir, &work.join("nginx")).await;
+        println!("{}", report::nginx_table(&rows, args.seconds));
         let _ = std::fs::remove_dir_all(&work);
         return;
     }
     let results = measure(&args, &work).await;
-    eprintln!("[9/9] writing {}", args.out.display());
+    eprintln!("[10/10] writing {}", args.out.display());
     let notes = std::fs::read_to_string(NOTES).unwrap_or_default();
     std::fs::write(&args.out, report::markdown(&results, &notes)).unwrap();
     let _ = std::fs::remove_dir_all(&work);
@@ -42,26 +55,28 @@ async fn main() {
 
 async fn measure(args: &Args, work: &Path) -> Results {
     let started = chrono::Utc::now();
-    eprintln!("[1/9] bytes to the browser");
+    eprintln!("[1/10] bytes to the browser");
     let bytes = bytes::measure(&args.site_root);
-    eprintln!("[2/9] argon2id verifications");
+    eprintln!("[2/10] argon2id verifications");
     let argon2_per_second = argon2::verifications_per_second(args.seconds).await;
-    eprintln!("[3/9] issuance without the password check, in process");
+    eprintln!("[3/10] issuance without the password check, in process");
     let csr = pki_files::csr(&work.join("pki"));
     let issuance_cpu = issuance_cpu::measure(&csr, args.seconds);
-    eprintln!("[4/9] small database (1,000 users)");
+    eprintln!("[4/10] small database (1,000 users)");
     let small = work.join("small");
     let on_small = small_database(args, &small, work, &csr).await;
     eprintln!("      page matrix on PostgreSQL (HTTP, HTTPS with a certificate)");
     let on_postgres = postgres_matrix(args, &work.join("postgres")).await;
+    eprintln!("[7/10] through nginx: 1 instance on SQLite, 1 and 3 on PostgreSQL");
+    let behind_nginx = nginx_rows(args, &small, &work.join("nginx")).await;
     eprintln!("      database reads alone, in process");
     let reads = reads::measure(&small, args.seconds).await;
     eprintln!(
-        "[7/9] CRL of {} revoked certificates, in process",
+        "[8/10] CRL of {} revoked certificates, in process",
         crl::ENTRIES
     );
     let crl = crl::measure(&work.join("crl")).await;
-    eprintln!("[8/9] scale database (100,000 users, 1,000,000 certificates)");
+    eprintln!("[9/10] scale database (100,000 users, 1,000,000 certificates)");
     let scale = scale::measure(args, &work.join("big")).await;
     Results {
         started,
@@ -82,6 +97,7 @@ async fn measure(args: &Args, work: &Path) -> Results {
         ocsp: on_small.ocsp,
         crl,
         matrix: [on_small.matrix, on_postgres].concat(),
+        behind_nginx,
     }
 }
 
@@ -109,6 +125,40 @@ async fn postgres_matrix(args: &Args, dir: &Path) -> [matrix::MatrixRow; 2] {
     server::stop(server).await;
     database.drop_now().await;
     rows
+}
+
+/// The measures through nginx: one instance on the small database in
+/// `small` (its server stopped), then one and three on a PostgreSQL
+/// database of the bench's own with A001's 100 users and R001's targets;
+/// the PostgreSQL instances' files in `dir`.
+async fn nginx_rows(args: &Args, small: &Path, dir: &Path) -> Vec<behind_nginx::NginxRow> {
+    let seconds = args.seconds;
+    let server = server::start_behind_nginx(args, small, None).await;
+    let on_sqlite = behind_nginx::measure(
+        std::slice::from_ref(&server),
+        &Database::Sqlite(small.to_owned()),
+        seconds,
+    )
+    .await;
+    server::stop(server).await;
+
+    let database = PostgresDatabase::create(&args.postgres_url).await;
+    let db = Database::Postgres(database.url.clone());
+    let url = Some(database.url.as_str());
+    // The first instance loads the demo data, the others find it there.
+    let mut servers = vec![server::start_behind_nginx(args, &dir.join("1"), url).await];
+    fixtures::fill_list_postgres(&database.url).await;
+    fixtures::fill_revocations_postgres(&database.url, fixtures::POSTGRES_REVOCATION_TARGETS).await;
+    let on_one = behind_nginx::measure(&servers, &db, seconds).await;
+    for n in 2..=3 {
+        servers.push(server::start_behind_nginx(args, &dir.join(n.to_string()), url).await);
+    }
+    let on_three = behind_nginx::measure(&servers, &db, seconds).await;
+    for server in servers {
+        server::stop(server).await;
+    }
+    database.drop_now().await;
+    vec![on_sqlite, on_one, on_three]
 }
 
 /// What the server measures on the small database.
@@ -147,10 +197,11 @@ async fn small_database(args: &Args, dir: &Path, work: &Path, csr: &[u8]) -> Sma
     let pages = pages::measure(&server, &cookie, args.seconds);
     eprintln!("      wrk: list page during a login flood");
     let flood = flood::measure(&server, &cookie, args.seconds).await;
-    eprintln!("[5/9] revocations with {} sessions", revocations::SESSIONS);
-    let targets = fixtures::revocation_targets(dir).await;
-    let revocations = revocations::measure(&server, targets, args.seconds).await;
-    eprintln!("[6/9] 取得 (.p12, CSR), OCSP, 電子証明書方式 (HTTPS)");
+    eprintln!("[5/10] revocations with {} sessions", revocations::SESSIONS);
+    let targets = fixtures::revocation_targets(&Database::Sqlite(dir.to_owned())).await;
+    let direct = Target::http(SocketAddr::from((Ipv4Addr::LOCALHOST, server.port())));
+    let revocations = revocations::measure(&direct, targets, args.seconds).await;
+    eprintln!("[6/10] 取得 (.p12, CSR), OCSP, 電子証明書方式 (HTTPS)");
     let seconds = args.seconds;
     let issuance = issuance::measure(&server, dir, csr, seconds).await;
     let files = PkiFiles::fetch(&server, &work.join("pki")).await;

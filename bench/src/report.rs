@@ -2,10 +2,11 @@
 //! stay the same from run to run so that runs can be compared; the budgets
 //! are the benchmark issue's.
 
+use crate::measures::behind_nginx::NginxRow;
 use crate::measures::certificate_check::TURNS;
 use crate::measures::flood::CLIENTS;
 use crate::measures::load::{Loaded, CONNECTIONS};
-use crate::measures::matrix::MatrixRow;
+use crate::measures::matrix::{MatrixRow, Transport};
 use crate::measures::reads::{POOL, TASKS};
 use crate::measures::revocations::SESSIONS;
 use crate::measures::wrk::Load;
@@ -75,10 +76,11 @@ type Section = fn(&mut String, &Results) -> fmt::Result;
 /// The whole report: the measured sections, then `notes` (bench/NOTES.md,
 /// the analysis kept by hand) as they are.
 pub fn markdown(results: &Results, notes: &str) -> String {
-    let sections: [Section; 14] = [
+    let sections: [Section; 15] = [
         header,
         summary,
         matrix,
+        behind_nginx,
         pages,
         time_breakdown,
         flood,
@@ -240,8 +242,8 @@ fn matrix(md: &mut String, r: &Results) -> fmt::Result {
 }
 
 /// The matrix section for rows measured on their own (`--matrix-only`).
-pub fn matrix_table(rows: &[MatrixRow]) -> String {
-    matrix_table_with(rows, 0)
+pub fn matrix_table(rows: &[MatrixRow], seconds: u64) -> String {
+    matrix_table_with(rows, seconds)
 }
 
 fn matrix_table_with(rows: &[MatrixRow], seconds: u64) -> String {
@@ -287,6 +289,101 @@ fn write_matrix(md: &mut String, rows: &[MatrixRow], seconds: u64) -> fmt::Resul
                 l.errors + l.load.non_2xx
             )?;
         }
+    }
+    writeln!(md)
+}
+
+/// The deployment's shape under load: nginx in front of one or three
+/// instances (issue 13), beside the same pages straight to one instance.
+fn behind_nginx(md: &mut String, r: &Results) -> fmt::Result {
+    write_nginx(md, &r.behind_nginx, &r.matrix, r.seconds)
+}
+
+/// The nginx section for rows measured on their own (`--nginx-only`).
+pub fn nginx_table(rows: &[NginxRow], seconds: u64) -> String {
+    let mut md = String::new();
+    write_nginx(&mut md, rows, &[], seconds).expect("writing to a String");
+    md
+}
+
+fn write_nginx(
+    md: &mut String,
+    rows: &[NginxRow],
+    direct: &[MatrixRow],
+    seconds: u64,
+) -> fmt::Result {
+    writeln!(
+        md,
+        "## Through nginx: one instance and three
+"
+    )?;
+    writeln!(
+        md,
+        "Debian's nginx with `server/deploy/nginx.conf` (TLS ends at nginx, the client certificate is forwarded in `X-SSL-Client-Cert`) in front of \
+         one kanri instance on SQLite, one on PostgreSQL, then three on the same PostgreSQL database. The pages as in the matrix ({CONNECTIONS} connections, \
+         four rounds of a quarter of {seconds} s per page), each connection presenting master01's certificate with 電子証明書方式 on for A001; then \
+         {SESSIONS} sessions posting 実行 for {seconds} s. Everything on the same two cores: nginx, the instances, PostgreSQL and the load generator.\n"
+    )?;
+    writeln!(
+        md,
+        "| backend | instances | 利用者一覧 requests/s (2xx) | p50 ms | p99 ms | × direct HTTPS | 作業内容選択 | minimal | 実行/s (not revoked) | requests per instance |"
+    )?;
+    writeln!(md, "|---|---|---|---|---|---|---|---|---|---|")?;
+    for row in rows {
+        let direct_list = direct
+            .iter()
+            .find(|d| d.backend == row.backend && d.transport == Transport::HttpsWithCertificate)
+            .map(|d| format!("{:.2}", row.list.ok_per_second() / d.list.ok_per_second()))
+            .unwrap_or_else(|| "–".into());
+        let per_instance: Vec<String> = row.per_instance.iter().map(usize::to_string).collect();
+        writeln!(
+            md,
+            "| {} | {} | {:.0} | {:.2} | {:.2} | {direct_list} | {:.0} | {:.0} | {:.1} ({}) | {} |",
+            row.backend,
+            row.instances,
+            row.list.ok_per_second(),
+            row.list.load.p50_ms,
+            row.list.load.p99_ms,
+            row.menu.ok_per_second(),
+            row.minimal.ok_per_second(),
+            row.revocations.per_second,
+            row.revocations.failures,
+            per_instance.join(" / "),
+        )?;
+    }
+    writeln!(md, "\nWho used the cores while the three pages were loaded (shares of the machine's busy time, from /proc):\n")?;
+    writeln!(md, "| backend | instances | cores busy | kanri | nginx | load generator | rest (PostgreSQL, kernel) |")?;
+    writeln!(md, "|---|---|---|---|---|---|---|")?;
+    for row in rows {
+        let c = row.cpu;
+        writeln!(
+            md,
+            "| {} | {} | {:.2} | {:.0} % | {:.0} % | {:.0} % | {:.0} % |",
+            row.backend,
+            row.instances,
+            c.cores_busy,
+            100.0 * c.kanri,
+            100.0 * c.nginx,
+            100.0 * c.load_generator,
+            100.0 * c.rest
+        )?;
+    }
+    let one = rows
+        .iter()
+        .find(|r| r.backend == "PostgreSQL" && r.instances == 1);
+    let three = rows
+        .iter()
+        .find(|r| r.backend == "PostgreSQL" && r.instances == 3);
+    let sqlite = rows.iter().find(|r| r.backend == "SQLite");
+    if let (Some(one), Some(three), Some(sqlite)) = (one, three, sqlite) {
+        writeln!(
+            md,
+            "\nOn PostgreSQL, three instances against one: 利用者一覧 {:.2}×, 実行 {:.2}×. One instance on SQLite against one on PostgreSQL: 利用者一覧 {:.2}×, 実行 {:.2}×.",
+            three.list.ok_per_second() / one.list.ok_per_second(),
+            three.revocations.per_second / one.revocations.per_second,
+            sqlite.list.ok_per_second() / one.list.ok_per_second(),
+            sqlite.revocations.per_second / one.revocations.per_second,
+        )?;
     }
     writeln!(md)
 }

@@ -33,6 +33,19 @@ pub async fn start_on_postgres(args: &Args, dir: &Path, database_url: &str) -> S
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// Starts an instance behind nginx on the data in `dir` or, when given, on
+/// the PostgreSQL database at `database_url`: it believes the forwarded
+/// client certificate from 127.0.0.1, as a deployment's instances believe it
+/// from their nginx.
+pub async fn start_behind_nginx(args: &Args, dir: &Path, database_url: Option<&str>) -> Server {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut spec = spec(args, dir).env("KANRI_TRUSTED_PROXIES", "127.0.0.1");
+    if let Some(url) = database_url {
+        spec = spec.env("DATABASE_URL", url);
+    }
+    spec.start().await.unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn spec(args: &Args, dir: &Path) -> ServerSpec {
     ServerSpec::new(&args.server, dir)
         .site_root(&args.site_root)

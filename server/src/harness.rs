@@ -28,7 +28,10 @@
 //! ```
 //!
 //! Std and tokio only: the readiness probe is one raw HTTP/1.1 request, so
-//! the library needs no HTTP client. Linux only, like `/proc`.
+//! the library needs no HTTP client. Linux only, like `/proc`. Debian's
+//! nginx in front of instances is [`nginx::Nginx`].
+
+pub mod nginx;
 
 use std::ffi::OsString;
 use std::fs::{File, OpenOptions};

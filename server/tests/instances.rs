@@ -12,13 +12,14 @@
 
 mod common;
 
-use common::peers::{run, scratch, Nginx};
+use common::peers::{run, scratch};
 use kanri_app::infra::config::Config;
+use kanri_server::harness::nginx::{per_upstream, Nginx};
 use kanri_server::harness::{Server, ServerSpec};
 use rand::seq::SliceRandom;
 use rand::Rng;
 use sqlx::{Connection, Row};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -561,7 +562,9 @@ async fn three_instances_behind_nginx_under_load_and_kills() {
     let ports: Vec<u16> = servers.iter().map(Server::port).collect();
     // The site's certificate from kanri's own CA: the clients trust that CA.
     let site = Some((population.site_cert.as_str(), population.site_key.as_str()));
-    let nginx = Nginx::start_with_site(&ca_path, &ports, site).await;
+    let nginx = Nginx::start_with_site(&ca_path, &ports, site)
+        .await
+        .unwrap();
     let site_ca = reqwest::Certificate::from_pem(ca_pem.as_bytes()).unwrap();
     let shared = Arc::new(Shared {
         nginx_url: nginx.url(),
@@ -608,18 +611,8 @@ async fn three_instances_behind_nginx_under_load_and_kills() {
     let f = &shared.figures;
 
     // 3. Afterwards.
-    let access_log = std::fs::read_to_string(nginx.prefix.join("access.log")).unwrap();
-    let mut per_instance: BTreeMap<String, usize> = BTreeMap::new();
-    for line in access_log.lines() {
-        // "upstream=a:1, b:2 upstream_status=502, 303": tried in turn.
-        let upstreams = line
-            .split_once("upstream=")
-            .and_then(|(_, rest)| rest.split_once(" upstream_status="))
-            .map(|(upstreams, _)| upstreams);
-        for one in upstreams.into_iter().flat_map(|u| u.split(", ")) {
-            *per_instance.entry(one.to_owned()).or_default() += 1;
-        }
-    }
+    let access_log = nginx.access_log().unwrap();
+    let per_instance = per_upstream(&access_log);
     let nginx_5xx = access_log.lines().filter(|l| l.contains("\" 5")).count();
     println!(
         "multi-instance: {} requests through nginx in {LOAD_SECONDS} s ({} connection errors), per upstream {per_instance:?}, \

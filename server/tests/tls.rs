@@ -7,7 +7,8 @@
 
 mod common;
 
-use common::peers::{run, scratch, Nginx};
+use common::peers::{run, scratch};
+use kanri_server::harness::nginx::Nginx;
 use kanri_server::harness::{Server, ServerSpec};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -317,7 +318,9 @@ async fn curl_and_openssl_with_user02s_certificate_until_its_revocation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn through_nginx_the_forwarded_certificate_logs_in_and_a_forged_header_does_not() {
     let demo = Demo::start(&[("KANRI_TRUSTED_PROXIES", "127.0.0.1")]).await;
-    let nginx = Nginx::start(Path::new(&demo.file("ca.pem")), &[demo.server.port()]).await;
+    let nginx = Nginx::start(Path::new(&demo.file("ca.pem")), &[demo.server.port()])
+        .await
+        .unwrap();
     // curl trusts the site's self-signed certificate through its own file.
     std::fs::copy(nginx.prefix.join("site.crt"), demo.files.join("site.pem")).unwrap();
     let ca = std::fs::read_to_string(demo.file("ca.pem")).unwrap()

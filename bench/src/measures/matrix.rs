@@ -8,14 +8,12 @@
 
 use super::load::{self, Loaded, Request, Sample, Target, CONNECTIONS};
 use super::pages::{LIST_PAGE, MENU_PAGE, MINIMAL_PAGE};
-use crate::fixtures::{self, Database, LIST_MASTER, LIST_USERS};
+use crate::fixtures::{self, Database, LIST_CONTRACT, LIST_MASTER, LIST_USERS};
 use crate::pki_files::{ca_certificate, demo_client};
 use kanri_server::harness::Server;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-/// A001, the contract of the list page's master.
-const LIST_CONTRACT: &str = "A001";
 /// Rounds of the three pages; each page gets `seconds / ROUNDS` per round.
 const ROUNDS: u32 = 4;
 
@@ -85,8 +83,9 @@ pub async fn measure(server: &Server, db: &Database, seconds: u64) -> [MatrixRow
 }
 
 /// master01 logs in through `target`, then the list, the menu and the
-/// minimal page are loaded in [`ROUNDS`] rounds, each round in another order.
-async fn pages(target: &Target, seconds: u64) -> [Loaded; 3] {
+/// minimal page are loaded in [`ROUNDS`] rounds, each round in another
+/// order: [list, menu, minimal].
+pub async fn pages(target: &Target, seconds: u64) -> [Loaded; 3] {
     let cookie = target.login(LIST_MASTER).await;
     let requests = [
         Request::get(LIST_PAGE).header("cookie", cookie.clone()),

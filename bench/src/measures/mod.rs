@@ -2,6 +2,7 @@
 //! the figures of one run, from which the report is written.
 
 pub mod argon2;
+pub mod behind_nginx;
 pub mod bytes;
 pub mod certificate_check;
 pub mod crl;
@@ -49,6 +50,8 @@ pub struct Results {
     /// 利用者一覧 and 作業内容選択 beside the minimal page: SQLite and
     /// PostgreSQL, each over HTTP and over HTTPS with a certificate.
     pub matrix: Vec<matrix::MatrixRow>,
+    /// nginx in front of one instance on SQLite, one and three on PostgreSQL.
+    pub behind_nginx: Vec<behind_nginx::NginxRow>,
 }
 
 /// The server's resident memory at rest on the small database, in KiB (the

@@ -1,9 +1,9 @@
 //! 実行 per second: revoking certificates through the server, as the
-//! confirmation screen's form posts it.
+//! confirmation screen's form posts it, straight to an instance or through
+//! nginx (any [`Target`]).
 
+use super::load::{Connection, Request, Target};
 use crate::fixtures::{CONFIRMATION, REVOCATION_MASTER};
-use crate::server::{http, login};
-use kanri_server::harness::Server;
 use std::time::{Duration, Instant};
 
 /// Sessions of the revoking master, each revoking its own share of targets.
@@ -19,21 +19,23 @@ pub struct Revocations {
 
 /// `targets` are (ログインID, serial) pairs, the serial read from the
 /// database as the confirmation screen would carry it. Each session posts
-/// its share one after the other until `seconds` have passed.
-pub async fn measure(server: &Server, targets: Vec<(String, String)>, seconds: u64) -> Revocations {
-    let mut cookies = Vec::new();
+/// its share one after the other on its own connection until `seconds`
+/// have passed.
+pub async fn measure(target: &Target, targets: Vec<(String, String)>, seconds: u64) -> Revocations {
+    let mut sessions = Vec::new();
     for _ in 0..SESSIONS {
-        cookies.push(login(server, REVOCATION_MASTER).await);
+        let cookie = target.login(REVOCATION_MASTER).await;
+        let connection = target.connect().await.expect("a connection for 実行");
+        sessions.push((cookie, connection));
     }
     let per_session = targets.len() / SESSIONS;
     let until = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
-    let sessions: Vec<_> = cookies
+    let sessions: Vec<_> = sessions
         .into_iter()
         .zip(targets.chunks_exact(per_session))
-        .map(|(cookie, share)| {
-            let url = server.url("/api/revoke_certificate");
-            tokio::spawn(revoke_share(url, cookie, share.to_vec(), until))
+        .map(|((cookie, connection), share)| {
+            tokio::spawn(revoke_share(connection, cookie, share.to_vec(), until))
         })
         .collect();
     let (mut revoked, mut failures) = (0, 0);
@@ -50,33 +52,29 @@ pub async fn measure(server: &Server, targets: Vec<(String, String)>, seconds: u
 
 /// One session's 実行 of its share, until `until`: (revoked, not revoked).
 async fn revoke_share(
-    url: String,
+    mut connection: Connection,
     cookie: String,
     share: Vec<(String, String)>,
     until: Instant,
 ) -> (usize, usize) {
-    let http = http();
     let (mut revoked, mut failures) = (0, 0);
     for (login_id, serial) in share {
         if Instant::now() >= until {
             break;
         }
-        let res = http
-            .post(&url)
-            .header("accept", "text/html")
-            .header("cookie", &cookie)
-            .form(&[
-                ("login_id", login_id.as_str()),
-                ("serial", serial.as_str()),
-                ("confirmation_password", CONFIRMATION),
-            ])
-            .send()
-            .await
-            .unwrap();
-        let to_result = res
-            .headers()
-            .get("location")
-            .is_some_and(|l| l.to_str().unwrap().contains("/result"));
+        let form =
+            format!("login_id={login_id}&serial={serial}&confirmation_password={CONFIRMATION}");
+        let request = Request::post(
+            "/api/revoke_certificate",
+            "application/x-www-form-urlencoded",
+            form,
+        )
+        .header("accept", "text/html")
+        .header("cookie", cookie.clone());
+        let answer = connection.send(&request).await.expect("an answer to 実行");
+        let to_result = answer
+            .header("location")
+            .is_some_and(|l| l.contains("/result"));
         *if to_result {
             &mut revoked
         } else {
