@@ -14,9 +14,8 @@ use std::fmt;
 
 use chrono::{DateTime, Months, Utc};
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyIdMethod,
-    KeyPair, KeyUsagePurpose, PublicKeyData, SignatureAlgorithm, SigningKey,
-    PKCS_ECDSA_P256_SHA256,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose, PublicKeyData, SignatureAlgorithm, SigningKey, PKCS_ECDSA_P256_SHA256,
 };
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::ParsedExtension;
@@ -149,10 +148,11 @@ pub struct Ca {
     pub(crate) subject_der: Vec<u8>,
     /// The uncompressed P-256 point (the subjectPublicKey BIT STRING contents).
     pub(crate) public_key: Vec<u8>,
-    /// How the AKI of what we sign names our key: the certificate's SKI
-    /// when it has one (an imported CA may use SHA-1 ids), else rcgen's
-    /// SHA-256 method, as rcgen's issuer does for certificates.
-    pub(crate) key_id: KeyIdMethod,
+    /// The keyIdentifier of the AKI in our CRLs: the certificate's SKI when
+    /// it has one (an imported CA may use SHA-1 ids), else rcgen's SHA-256
+    /// method (the first 20 bytes of the SPKI's hash), as rcgen's issuer
+    /// does for certificates.
+    pub(crate) authority_key_id: Vec<u8>,
     subject: String,
     not_before: DateTime<Utc>,
     not_after: DateTime<Utc>,
@@ -237,7 +237,10 @@ impl Ca {
         let subject_der = x509.subject().as_raw().to_vec();
         let public_key = x509.public_key().subject_public_key.data.to_vec();
         let subject = x509.subject().to_string();
-        let key_id = subject_key_id(&x509).map_or(KeyIdMethod::Sha256, KeyIdMethod::PreSpecified);
+        let authority_key_id = subject_key_id(&x509).unwrap_or_else(|| {
+            let hash = ring::digest::digest(&ring::digest::SHA256, x509.public_key().raw);
+            hash.as_ref()[..20].to_vec()
+        });
         drop(x509);
         let issuer =
             Issuer::from_ca_cert_der(&cert_der.as_slice().into(), key).map_err(CaError::Signing)?;
@@ -246,7 +249,7 @@ impl Ca {
             cert_der,
             subject_der,
             public_key,
-            key_id,
+            authority_key_id,
             subject,
             not_before,
             not_after,
@@ -348,7 +351,7 @@ fn check_can_issue(x509: &X509Certificate<'_>) -> Result<(), CaError> {
     }
 }
 
-fn subject_key_id(x509: &X509Certificate<'_>) -> Option<Vec<u8>> {
+pub(crate) fn subject_key_id(x509: &X509Certificate<'_>) -> Option<Vec<u8>> {
     x509.iter_extensions()
         .find_map(|ext| match ext.parsed_extension() {
             ParsedExtension::SubjectKeyIdentifier(id) => Some(id.0.to_vec()),
