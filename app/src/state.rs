@@ -5,6 +5,7 @@ use crate::infra::clock::Clock;
 use crate::infra::coalesce::BackgroundRuns;
 use crate::infra::config::Config;
 use crate::infra::contract_lists::ContractLists;
+use crate::infra::crl_entries::CrlEntries;
 use crate::infra::mailer::Mailer;
 use crate::infra::password::PasswordHasher;
 use crate::infra::pki::Pki;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub throttles: Arc<Throttles>,
     /// The contracts' user lists, validated by their version per request.
     pub contract_lists: Arc<ContractLists>,
+    /// The CRL's entries, read incrementally by revocation number.
+    pub crl_entries: Arc<CrlEntries>,
     /// The CRL refresh and mail delivery that requests start, one at a time.
     pub background: Arc<BackgroundRuns>,
     pub config: Arc<Config>,

@@ -42,4 +42,9 @@ pub struct Args {
     /// three on PostgreSQL), printed and not written to the report.
     #[arg(long)]
     pub nginx_only: bool,
+
+    /// Only the CRL at 100,000 revoked certificates (in process, SQLite),
+    /// printed and not written to the report.
+    #[arg(long)]
+    pub crl_only: bool,
 }

@@ -34,6 +34,12 @@ async fn main() {
         let _ = std::fs::remove_dir_all(&work);
         return;
     }
+    if args.crl_only {
+        let crl = crl::measure(&work.join("crl")).await;
+        println!("{}", report::crl_table(&crl));
+        let _ = std::fs::remove_dir_all(&work);
+        return;
+    }
     if args.nginx_only {
         let dir = work.join("small");
         std::fs::create_dir_all(&dir).unwrap();

@@ -577,7 +577,7 @@ fn certificate_budgets(r: &Results) -> [Budget; 5] {
             met: ocsp.per_second >= OCSP_PER_SECOND_BUDGET,
         },
         Budget {
-            measure: "CRL of 100,000 revoked certificates, made".into(),
+            measure: "CRL of 100,000 revoked certificates, made after a revocation".into(),
             figure: format!("**{:.0} ms**", crl.make_seconds * 1000.0),
             budget: format!("≤ {:.0} ms", CRL_SECONDS_BUDGET * 1000.0),
             met: crl.make_seconds <= CRL_SECONDS_BUDGET,
@@ -686,20 +686,34 @@ fn ocsp(md: &mut String, r: &Results) -> fmt::Result {
 }
 
 fn crl(md: &mut String, r: &Results) -> fmt::Result {
-    let c = &r.crl;
+    crl_section(md, &r.crl)
+}
+
+/// The CRL section alone, for `kanri-bench --crl-only`.
+pub fn crl_table(c: &crl::Crl) -> String {
+    let mut md = String::new();
+    crl_section(&mut md, c).expect("writing to a String");
+    md
+}
+
+fn crl_section(md: &mut String, c: &crl::Crl) -> fmt::Result {
     writeln!(md, "## CRL at 100,000 revoked certificates\n")?;
-    writeln!(md, "In the bench process on a fresh demo database (SQLite) with {} revoked, unexpired certificates added by SQL: {} entries in the CRL. Median of {} runs each.\n", crl::ENTRIES, c.entries, crl::RUNS)?;
+    writeln!(md, "In the bench process on a fresh demo database (SQLite) with {} revoked, unexpired certificates added by SQL, numbered as revocations are: {} entries in the CRL. Median of {} runs each; the first `make_crl` once.\n", crl::ENTRIES, c.entries, crl::RUNS)?;
     writeln!(md, "| | figure |")?;
     writeln!(md, "|---|---|")?;
-    writeln!(md, "| `publication::make_crl` (counter, reading every entry, signing, storing) | **{:.0} ms** (budget ≤ {:.0} ms: {}) |", c.make_seconds * 1000.0, CRL_SECONDS_BUDGET * 1000.0, verdict(c.make_seconds <= CRL_SECONDS_BUDGET))?;
-    writeln!(md, "| reading the entries alone (`crls::revoked_unexpired`: one aggregated JSON row, parsed) | {:.0} ms |", c.read_seconds * 1000.0)?;
+    writeln!(md, "| `publication::make_crl` after one more revocation (counter, the new entry, signing, storing) | **{:.0} ms** (budget ≤ {:.0} ms: {}) |", c.make_seconds * 1000.0, CRL_SECONDS_BUDGET * 1000.0, verdict(c.make_seconds <= CRL_SECONDS_BUDGET))?;
+    writeln!(md, "| the first `make_crl` after the {} revocations (this process reads every entry) | {:.0} ms |", crl::ENTRIES, c.first_make_seconds * 1000.0)?;
+    writeln!(md, "| reading every entry alone (`crls::revoked_since`: one aggregated text row, a line per entry, parsed) | {:.0} ms |", c.read_seconds * 1000.0)?;
     writeln!(
         md,
         "| signing alone (`Ca::build_crl` on the same entries) | {:.0} ms |",
         c.sign_seconds * 1000.0
     )?;
-    let rest = c.make_seconds - c.read_seconds - c.sign_seconds;
-    writeln!(md, "| the rest of `make_crl`, by difference (the counter, the newest stored CRL read for its number, storing the new one) | {:.0} ms |", rest * 1000.0)?;
+    writeln!(
+        md,
+        "| storing alone (`crls::insert` and its commit) | {:.0} ms |",
+        c.store_seconds * 1000.0
+    )?;
     writeln!(
         md,
         "| CRL size (DER) | {} bytes ({:.1} MiB) |",

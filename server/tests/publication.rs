@@ -14,6 +14,7 @@ on_both_databases!(
     the_crl_lists_each_kind_of_revocation_with_its_reason,
     ocsp_says_good_then_revoked_with_time_and_reason_and_unknown_for_strangers,
     crl_numbers_stay_strictly_increasing_under_concurrent_revocations,
+    each_instance_keeps_the_entries_and_reads_only_the_new_revocations,
     malformed_ocsp_requests_get_malformed_request_never_a_5xx,
 );
 
@@ -43,7 +44,12 @@ impl Files {
         let res = app.client().get("/pki/crl").await;
         assert_eq!(res.status, StatusCode::OK);
         assert_eq!(res.headers["content-type"], "application/pkix-crl");
-        std::fs::write(self.dir.join("crl.der"), &res.body_bytes).unwrap();
+        self.crl_text(&res.body_bytes)
+    }
+
+    /// A CRL written as crl.der; its text as openssl reads it.
+    fn crl_text(&self, der: &[u8]) -> String {
+        std::fs::write(self.dir.join("crl.der"), der).unwrap();
         openssl(&[
             "crl",
             "-inform",
@@ -377,4 +383,56 @@ impl Files {
             "-resp_text",
         ])
     }
+}
+
+async fn each_instance_keeps_the_entries_and_reads_only_the_new_revocations(app: TestApp) {
+    use kanri_app::use_cases::publication::make_crl;
+    let other = app.other_instance().await;
+    let files = Files::new(&app, &[]).await;
+    // Each instance reads every entry once (the demo's revoked01) and keeps them.
+    make_crl(&app.state).await.unwrap();
+    make_crl(&other.state).await.unwrap();
+
+    // A revocation on one instance is in the other's next CRL, and the
+    // other way round; every entry exactly once.
+    operator::revoke_certificate(&app.state, "logid031", RevocationReason::KeyCompromise)
+        .await
+        .unwrap();
+    let by_other = files.crl_text(&make_crl(&other.state).await.unwrap().der);
+    operator::revoke_certificate(&other.state, "sachikodt", RevocationReason::Superseded)
+        .await
+        .unwrap();
+    revoke_on_screen(&app, "admin01").await;
+    let here = files.crl_text(&make_crl(&app.state).await.unwrap().der);
+    for (text, users) in [
+        (&by_other, &["revoked01", "logid031"][..]),
+        (
+            &here,
+            &["revoked01", "logid031", "sachikodt", "admin01"][..],
+        ),
+    ] {
+        for user in users {
+            let serial = crl_serial(&app, user).await;
+            assert_eq!(text.matches(&serial).count(), 1, "{user} once:\n{text}");
+        }
+    }
+    assert!(!by_other.contains(&crl_serial(&app, "sachikodt").await));
+
+    // An attempt that revokes nothing is not counted.
+    let counted = async || {
+        kanri_app::db::crls::revocations(app.state.db.pool())
+            .await
+            .unwrap()
+    };
+    let before = counted().await;
+    operator::revoke_certificate(&app.state, "logid031", RevocationReason::KeyCompromise)
+        .await
+        .unwrap_err();
+    assert_eq!(counted().await, before);
+
+    // Once their certificates have expired, the kept entries leave the CRL
+    // (the database's read of what is new returns nothing to drop them).
+    app.state.clock.advance(chrono::Duration::days(2 * 366));
+    let later = files.crl_text(&make_crl(&app.state).await.unwrap().der);
+    assert!(later.contains("No Revoked Certificates"), "{later}");
 }

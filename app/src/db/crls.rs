@@ -23,9 +23,22 @@ pub async fn revocations(pool: &AnyPool) -> Result<i64, sqlx::Error> {
         .try_get("revocations")
 }
 
-/// Counts one revocation, inside its transaction.
-pub async fn count_revocation(tx: &mut Tx) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE crl_counter SET revocations = revocations + 1 WHERE id = 1")
+/// Counts one revocation, inside its transaction, and returns the new
+/// count: the revocation's number in commit order (the row stays locked
+/// until the transaction ends).
+pub async fn count_revocation(tx: &mut Tx) -> Result<i64, sqlx::Error> {
+    sqlx::query(
+        "UPDATE crl_counter SET revocations = revocations + 1 WHERE id = 1 RETURNING revocations",
+    )
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("revocations")
+}
+
+/// Takes back [`count_revocation`] when there was nothing to revoke, in the
+/// same transaction (its row still locked by it).
+pub async fn uncount_revocation(tx: &mut Tx) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE crl_counter SET revocations = revocations - 1 WHERE id = 1")
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -84,46 +97,116 @@ pub async fn insert(tx: &mut Tx, crl: &StoredCrl) -> Result<bool, sqlx::Error> {
     Ok(stored)
 }
 
-/// One entry of the CRL.
+/// One entry of the CRL, with what keeping it in memory needs: when it
+/// leaves the CRL (its certificate's 有効期限) and its revocation's number.
 #[derive(Clone, Debug)]
 pub struct RevokedEntry {
     pub serial: CertificateSerial,
     pub revoked_at: Timestamp,
     pub reason: RevocationReason,
+    pub not_after: Timestamp,
+    /// `revocation_seq`: the revocation's number in commit order (0 for
+    /// revocations from before the numbers).
+    pub seq: i64,
 }
 
-/// Every revoked certificate still within its validity at `now`. Read as one
-/// aggregated row (the one backend-specific statement here, like the user
-/// list): a CRL of 100,000 entries is 100,000 rows otherwise.
-pub async fn revoked_unexpired(db: &Db, now: Timestamp) -> Result<Vec<RevokedEntry>, sqlx::Error> {
-    const COLUMNS: &str = "serial, revoked_at, revocation_reason";
+/// Every revoked certificate still within its validity at `now` whose
+/// revocation's number is above `after` (all of them with `after` = -1).
+///
+/// Read as one aggregated text row, a line per entry, because the first
+/// read of an instance is the whole CRL, 100,000 rows otherwise, and sqlx's
+/// per-row hand-off is the cost at that size. Plain text rather than JSON
+/// (as the user list): the columns are fixed-shape, so splitting lines is
+/// all the parsing needed. The one backend-specific statement here: SQLite
+/// and PostgreSQL name the aggregate differently.
+pub async fn revoked_since(
+    db: &Db,
+    after: i64,
+    now: Timestamp,
+) -> Result<Vec<RevokedEntry>, sqlx::Error> {
+    // A NULL column would make the whole line NULL and drop it silently; an
+    // empty one instead fails to parse below, as a stored row that breaks
+    // the schema's rules should.
+    const LINE: &str = "serial || ' ' || COALESCE(revoked_at, '') || ' ' || \
+                        COALESCE(revocation_reason, '') || ' ' || not_after || ' ' || revocation_seq";
     let aggregate = match db.backend() {
-        Backend::Sqlite => format!("json_group_array(json_array({COLUMNS}))"),
-        Backend::Postgres => format!("COALESCE(json_agg(json_build_array({COLUMNS}))::text, '[]')"),
+        Backend::Sqlite => format!("group_concat({LINE}, char(10))"),
+        Backend::Postgres => format!("string_agg({LINE}, chr(10))"),
     };
     let sql = format!(
-        "SELECT {aggregate} AS list FROM certificates WHERE state = 'revoked' AND not_after > $1"
+        "SELECT COALESCE({aggregate}, '') AS list FROM certificates \
+         WHERE state = 'revoked' AND revocation_seq > $1 AND not_after > $2"
     );
-    let json: String = sqlx::query(&sql)
+    let list: String = sqlx::query(&sql)
+        .bind(after)
         .bind(now.to_db())
         .fetch_one(db.pool())
         .await?
         .try_get("list")?;
-    let rows: Vec<(String, Option<String>, Option<String>)> =
-        serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-    rows.into_iter()
-        .map(|(serial, revoked_at, reason)| {
+    parse_entries(&list)
+}
+
+/// The lines of [`revoked_since`]'s aggregate as entries.
+fn parse_entries(list: &str) -> Result<Vec<RevokedEntry>, sqlx::Error> {
+    let time = |field: Option<&str>, column| {
+        field
+            .and_then(Timestamp::from_db)
+            .ok_or_else(|| decode_error(column))
+    };
+    list.split('\n')
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            let mut fields = line.split(' ');
             Ok(RevokedEntry {
-                serial: CertificateSerial::parse(&serial).map_err(|_| decode_error("serial"))?,
-                revoked_at: revoked_at
-                    .as_deref()
-                    .and_then(Timestamp::from_db)
-                    .ok_or_else(|| decode_error("revoked_at"))?,
-                reason: reason
-                    .as_deref()
+                serial: fields
+                    .next()
+                    .and_then(|s| CertificateSerial::parse(s).ok())
+                    .ok_or_else(|| decode_error("serial"))?,
+                revoked_at: time(fields.next(), "revoked_at")?,
+                reason: fields
+                    .next()
                     .and_then(RevocationReason::from_db)
                     .unwrap_or(RevocationReason::Unspecified),
+                not_after: time(fields.next(), "not_after")?,
+                seq: fields
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .ok_or_else(|| decode_error("revocation_seq"))?,
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_are_parsed_from_the_aggregate_and_a_broken_line_is_an_error() {
+        let list = "0a0102030405060708090a0b0c0d0e0f 2026-11-25T04:21:00.000000Z keyCompromise 2027-11-25T04:21:00.000000Z 7\n\
+                    7f0102030405060708090a0b0c0d0e0f 2026-11-26T00:00:00.123456Z  2027-01-01T00:00:00.000000Z 0";
+        let entries = parse_entries(list).unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(
+            entries[0].serial.as_str(),
+            "0a0102030405060708090a0b0c0d0e0f"
+        );
+        assert_eq!(entries[0].reason, RevocationReason::KeyCompromise);
+        assert_eq!(entries[0].revoked_at.to_db(), "2026-11-25T04:21:00.000000Z");
+        assert_eq!(entries[0].not_after.to_db(), "2027-11-25T04:21:00.000000Z");
+        assert_eq!(entries[0].seq, 7);
+        // An empty reason reads as unspecified, as RFC 5280 does.
+        assert_eq!(entries[1].reason, RevocationReason::Unspecified);
+        assert_eq!(entries[1].seq, 0);
+        assert!(parse_entries("").unwrap().is_empty());
+        for broken in [
+            "0a01 2026-11-25T04:21:00.000000Z keyCompromise 2027-11-25T04:21:00.000000Z 7",
+            "0a0102030405060708090a0b0c0d0e0f  keyCompromise 2027-11-25T04:21:00.000000Z 7",
+            "0a0102030405060708090a0b0c0d0e0f 2026-11-25T04:21:00.000000Z keyCompromise  7",
+            "0a0102030405060708090a0b0c0d0e0f 2026-11-25T04:21:00.000000Z keyCompromise 2027-11-25T04:21:00.000000Z",
+            "0a0102030405060708090a0b0c0d0e0f",
+        ] {
+            assert!(parse_entries(broken).is_err(), "{broken}");
+        }
+    }
 }

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod coalesce;
 pub mod config;
 pub mod contract_lists;
+pub mod crl_entries;
 pub mod mailer;
 pub mod password;
 pub mod pki;

@@ -164,26 +164,50 @@ impl PasswordHasher {
     }
 }
 
-/// Argon2's working memory (19 MiB per hash), reused. Allocating it per
-/// hash let glibc keep a copy in the arena of every blocking thread that
-/// ever hashed: hundreds of MiB of RSS under load. At most
-/// `MAX_POOLED_BUFFERS` are kept; the semaphore keeps fewer in use.
-static WORK_MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+/// Argon2's working memory (19 MiB per hash), reused while hashes follow
+/// one another. Allocating it per hash let glibc keep a copy in the arena
+/// of every blocking thread that ever hashed: hundreds of MiB of RSS under
+/// load. At most `MAX_POOLED_BUFFERS` are kept (the semaphore keeps fewer
+/// in use), and none once no hash is running: kept idle, one or two buffers
+/// were most of an idle server's RSS (bench/NOTES.md), and a single login
+/// after a pause pays only the page faults of a fresh buffer.
+static WORK_MEMORY: Mutex<WorkMemory> = Mutex::new(WorkMemory {
+    free: Vec::new(),
+    in_use: 0,
+});
 const MAX_POOLED_BUFFERS: usize = 4;
+
+struct WorkMemory {
+    free: Vec<Vec<Block>>,
+    in_use: usize,
+}
+
+fn work_memory() -> std::sync::MutexGuard<'static, WorkMemory> {
+    WORK_MEMORY.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 fn with_work_memory<T>(blocks_needed: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
     let reused = {
-        let mut free = WORK_MEMORY.lock().unwrap_or_else(|p| p.into_inner());
-        free.iter()
-            .position(|b| b.len() == blocks_needed)
-            .map(|i| free.swap_remove(i))
+        let mut pool = work_memory();
+        pool.in_use += 1;
+        let found = pool.free.iter().position(|b| b.len() == blocks_needed);
+        found.map(|i| pool.free.swap_remove(i))
     };
     let mut blocks = reused.unwrap_or_else(|| vec![Block::default(); blocks_needed]);
     let result = work(&mut blocks);
-    let mut free = WORK_MEMORY.lock().unwrap_or_else(|p| p.into_inner());
-    if free.len() < MAX_POOLED_BUFFERS {
-        free.push(blocks);
-    }
+    // Freed outside the lock: dropping 19 MiB returns it to the system.
+    let _released = {
+        let mut pool = work_memory();
+        pool.in_use -= 1;
+        if pool.in_use == 0 {
+            std::mem::take(&mut pool.free)
+        } else if pool.free.len() < MAX_POOLED_BUFFERS {
+            pool.free.push(blocks);
+            Vec::new()
+        } else {
+            vec![blocks]
+        }
+    };
     result
 }
 

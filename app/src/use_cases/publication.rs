@@ -12,12 +12,10 @@ use crate::db::certificates::{self, StoredCertificate};
 use crate::db::crls::{self, StoredCrl};
 use crate::domain::{CertificateSerial, CertificateState, RevocationReason, Timestamp};
 use crate::error::AppError;
+use crate::infra::crl_entries::pki_reason;
 use crate::state::AppState;
 use chrono::Duration;
-use kanri_pki::{
-    ocsp_error_response, CrlSpec, OcspCertStatus, OcspErrorStatus, OcspTimes, RevokedCertificate,
-    Serial,
-};
+use kanri_pki::{ocsp_error_response, CrlSpec, OcspCertStatus, OcspErrorStatus, OcspTimes, Serial};
 
 /// nextUpdate of a CRL (SPEC 7.6).
 pub const CRL_VALIDITY_HOURS: i64 = 24;
@@ -48,13 +46,12 @@ pub async fn make_crl(state: &AppState) -> Result<StoredCrl, AppError> {
     // The counter first: every revocation it counts is visible to the list.
     let revocations = crls::revocations(pool).await?;
     let now = state.clock.now();
-    let entries = crls::revoked_unexpired(&state.db, now).await?;
+    let revoked = state.crl_entries.current(&state.db, now).await?;
     let number = crls::latest_number(pool).await?.map_or(1, |n| n + 1);
     let this_update = now;
     let next_update = Timestamp(now.0 + Duration::hours(CRL_VALIDITY_HOURS));
     let pki = state.pki.clone();
     let der = tokio::task::spawn_blocking(move || {
-        let revoked: Vec<RevokedCertificate> = entries.iter().filter_map(to_pki).collect();
         let spec = CrlSpec {
             number: number as u64,
             this_update: this_update.0,
@@ -83,21 +80,6 @@ pub async fn make_crl(state: &AppState) -> Result<StoredCrl, AppError> {
         return Ok(crl);
     }
     crls::latest(pool).await?.ok_or(AppError::Internal)
-}
-
-fn to_pki(entry: &crls::RevokedEntry) -> Option<RevokedCertificate> {
-    Some(RevokedCertificate {
-        // A serial kanri did not make (a leading zero byte) cannot be one of
-        // its certificates; it is left out rather than mangled.
-        serial: Serial::from_bytes(entry.serial.to_bytes()).ok()?,
-        revoked_at: entry.revoked_at.0,
-        reason: pki_reason(entry.reason),
-    })
-}
-
-fn pki_reason(reason: RevocationReason) -> kanri_pki::RevocationReason {
-    kanri_pki::RevocationReason::from_code(reason.code())
-        .unwrap_or(kanri_pki::RevocationReason::Unspecified)
 }
 
 /// Asks for a new CRL in the background right after a revocation commits:
