@@ -418,6 +418,25 @@ async fn each_instance_keeps_the_entries_and_reads_only_the_new_revocations(app:
     }
     assert!(!by_other.contains(&crl_serial(&app, "sachikodt").await));
 
+    // A revocation written the way the version before the numbers wrote it
+    // (an instance not yet upgraded): the database numbers it all the same.
+    let user02 = app.certificate_serial("user02").await;
+    let now = app.state.clock.now().to_db();
+    sqlx::query(
+        "UPDATE certificates SET state = 'revoked', revoked_at = $1, revoked_by = 'older-version', \
+         revocation_reason = 'unspecified' WHERE serial = $2",
+    )
+    .bind(&now)
+    .bind(&user02)
+    .execute(app.state.db.pool())
+    .await
+    .unwrap();
+    let after_upgrade = files.crl_text(&make_crl(&other.state).await.unwrap().der);
+    assert!(
+        after_upgrade.contains(&user02.to_uppercase()),
+        "{after_upgrade}"
+    );
+
     // An attempt that revokes nothing is not counted.
     let counted = async || {
         kanri_app::db::crls::revocations(app.state.db.pool())

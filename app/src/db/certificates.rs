@@ -42,13 +42,10 @@ pub async fn insert(tx: &mut Tx, cert: NewCertificate<'_>) -> Result<i64, sqlx::
 /// Compare-and-set revocation: succeeds only while the certificate with this
 /// serial belongs to `user_id` and is still 発行済み (expired ones included,
 /// since expiry is not a stored state). Returns whether this call revoked it;
-/// of two concurrent calls exactly one sees `true`.
-///
-/// A revocation is counted in the same transaction, which is what makes the
-/// published CRL stale, and the count is taken first: its row stays locked
-/// until the transaction ends, so the count each revocation stores as its
-/// `revocation_seq` follows commit order (what `crls::revoked_since` relies
-/// on). An attempt that finds nothing to revoke gives its count back.
+/// of two concurrent calls exactly one sees `true`. A trigger counts the
+/// revocation in the same transaction, which is what makes the published
+/// CRL stale, and numbers it in commit order (`revocation_seq`, read by
+/// `crls::revoked_since`).
 pub async fn revoke_if_issued(
     tx: &mut Tx,
     user_id: i64,
@@ -57,10 +54,8 @@ pub async fn revoke_if_issued(
     revoked_by: &str,
     reason: RevocationReason,
 ) -> Result<bool, sqlx::Error> {
-    let seq = super::crls::count_revocation(tx).await?;
     let result = sqlx::query(
-        "UPDATE certificates SET state = 'revoked', revoked_at = $3, revoked_by = $4, \
-         revocation_reason = $5, revocation_seq = $6 \
+        "UPDATE certificates SET state = 'revoked', revoked_at = $3, revoked_by = $4, revocation_reason = $5 \
          WHERE serial = $1 AND user_id = $2 AND state = 'issued'",
     )
     .bind(serial.as_str())
@@ -68,14 +63,9 @@ pub async fn revoke_if_issued(
     .bind(revoked_at.to_db())
     .bind(revoked_by)
     .bind(reason.as_db())
-    .bind(seq)
     .execute(&mut **tx)
     .await?;
-    let revoked = result.rows_affected() == 1;
-    if !revoked {
-        super::crls::uncount_revocation(tx).await?;
-    }
-    Ok(revoked)
+    Ok(result.rows_affected() == 1)
 }
 
 /// A certificate as the status checks (renewal, login, OCSP) see it.

@@ -15,33 +15,13 @@ pub struct StoredCrl {
     pub der: Vec<u8>,
 }
 
-/// The revocations committed so far (bumped by every revocation).
+/// The revocations committed so far (bumped by a trigger in every
+/// revoking transaction; see migration 20261201000001).
 pub async fn revocations(pool: &AnyPool) -> Result<i64, sqlx::Error> {
     sqlx::query("SELECT revocations FROM crl_counter WHERE id = 1")
         .fetch_one(pool)
         .await?
         .try_get("revocations")
-}
-
-/// Counts one revocation, inside its transaction, and returns the new
-/// count: the revocation's number in commit order (the row stays locked
-/// until the transaction ends).
-pub async fn count_revocation(tx: &mut Tx) -> Result<i64, sqlx::Error> {
-    sqlx::query(
-        "UPDATE crl_counter SET revocations = revocations + 1 WHERE id = 1 RETURNING revocations",
-    )
-    .fetch_one(&mut **tx)
-    .await?
-    .try_get("revocations")
-}
-
-/// Takes back [`count_revocation`] when there was nothing to revoke, in the
-/// same transaction (its row still locked by it).
-pub async fn uncount_revocation(tx: &mut Tx) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE crl_counter SET revocations = revocations - 1 WHERE id = 1")
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }
 
 /// The newest CRL's number, without reading the CRL (at 100,000 entries it
