@@ -72,6 +72,9 @@ screens! {
     OTP_RELEASE = "/kanri/users/otp" => OtpReleasePage,
     /// The minimal page `bench/` compares with (404 unless enabled).
     BENCH_MINIMAL = "/bench/minimal" => BenchMinimalPage,
+    /// The minimal page after one database round trip, awaited as every
+    /// screen awaits its data (404 unless enabled).
+    BENCH_ONE_READ = "/bench/one-read" => BenchOneReadPage,
 }
 
 /// The 操作履歴 CSV download (a plain handler of the server, not a screen).

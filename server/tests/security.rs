@@ -426,10 +426,17 @@ async fn bench_routes_are_off_unless_asked_for() {
         client.get("/bench/bare").await.status,
         StatusCode::NOT_FOUND
     );
+    assert_eq!(
+        client.get("/bench/one-read").await.status,
+        StatusCode::NOT_FOUND
+    );
     let on = TestApp::start(Backend::Sqlite, |c| c.bench_routes = true)
         .await
         .unwrap();
     let page = on.client().get("/bench/minimal").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("最小のページです。"));
+    let page = on.client().get("/bench/one-read").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("データベースを一度読むページです。"));
 }

@@ -7,6 +7,7 @@
 //! redirect's query string (post/redirect/get).
 
 pub mod auth;
+pub mod bench;
 pub mod certificate_flow;
 pub mod certificate_status;
 pub mod home;

@@ -30,8 +30,8 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Log lines as JSON (`KANRI_LOG_FORMAT=json`) instead of text.
     pub json_logs: bool,
-    /// `KANRI_BENCH_ROUTES=1`: serve `/bench/minimal` (a minimal Leptos page)
-    /// and, with `KANRI_BENCH_BARE_FILE`, `/bench/bare` (those bytes from a
+    /// `KANRI_BENCH_ROUTES=1`: serve `/bench/minimal` (a minimal Leptos page),
+    /// `/bench/one-read` (the same after one database round trip) and, with `KANRI_BENCH_BARE_FILE`, `/bench/bare` (those bytes from a
     /// bare axum handler), the baselines of `bench/`. Off by default.
     pub bench_routes: bool,
     pub bench_bare_file: Option<PathBuf>,

@@ -16,7 +16,7 @@ mod revoke_list;
 mod revoke_result;
 mod users_menu;
 
-pub use bench::BenchMinimalPage;
+pub use bench::{BenchMinimalPage, BenchOneReadPage};
 pub use business_select::BusinessSelectPage;
 pub use certificate_flow::{
     IssuanceAuthPage, IssuanceMethodPage, IssuanceOtpPage, IssuanceResultPage, RenewalAuthPage,

@@ -13,6 +13,8 @@ pub const LIST_PAGE: &str = "/kanri/users/revoke";
 pub const MENU_PAGE: &str = "/kanri/users";
 /// A minimal Leptos SSR page with the same shell (`KANRI_BENCH_ROUTES`).
 pub const MINIMAL_PAGE: &str = "/bench/minimal";
+/// The minimal page after one database round trip (`KANRI_BENCH_ROUTES`).
+pub const ONE_READ_PAGE: &str = "/bench/one-read";
 /// A bare axum handler serving the list page's HTML (`KANRI_BENCH_BARE_FILE`).
 pub const BARE_PAGE: &str = "/bench/bare";
 
@@ -21,10 +23,11 @@ pub struct Pages {
     pub list: Load,
     pub menu: Load,
     pub minimal: Load,
+    pub one_read: Load,
     pub bare: Load,
     /// The server's peak RSS right after the list page's load, in KiB.
     pub peak_rss_list_kib: u64,
-    /// The server's peak RSS after all four loads, in KiB.
+    /// The server's peak RSS after all five loads, in KiB.
     pub peak_rss_all_kib: u64,
 }
 
@@ -39,18 +42,20 @@ pub async fn list_page_html(server: &Server, cookie: &str) -> String {
     html
 }
 
-/// The four pages one after the other, `seconds` each; `cookie` is a
+/// The five pages one after the other, `seconds` each; `cookie` is a
 /// session of A001's master (the bench pages need none).
 pub fn measure(server: &Server, cookie: &str, seconds: u64) -> Pages {
     let list = wrk::run(&server.url(LIST_PAGE), Some(cookie), seconds);
     let peak_rss_list_kib = rss(server).peak_kib;
     let menu = wrk::run(&server.url(MENU_PAGE), Some(cookie), seconds);
     let minimal = wrk::run(&server.url(MINIMAL_PAGE), None, seconds);
+    let one_read = wrk::run(&server.url(ONE_READ_PAGE), None, seconds);
     let bare = wrk::run(&server.url(BARE_PAGE), None, seconds);
     Pages {
         list,
         menu,
         minimal,
+        one_read,
         bare,
         peak_rss_list_kib,
         peak_rss_all_kib: rss(server).peak_kib,
