@@ -31,8 +31,9 @@ pub struct Config {
     /// Log lines as JSON (`KANRI_LOG_FORMAT=json`) instead of text.
     pub json_logs: bool,
     /// `KANRI_BENCH_ROUTES=1`: serve `/bench/minimal` (a minimal Leptos page),
-    /// `/bench/one-read` (the same after one database round trip) and, with `KANRI_BENCH_BARE_FILE`, `/bench/bare` (those bytes from a
-    /// bare axum handler), the baselines of `bench/`. Off by default.
+    /// `/bench/one-read` (the same after one database round trip) and, with
+    /// `KANRI_BENCH_BARE_FILE`, `/bench/bare` (those bytes from a bare axum
+    /// handler), the baselines of `bench/`. Off by default.
     pub bench_routes: bool,
     pub bench_bare_file: Option<PathBuf>,
     /// Opens the CA's sealed key: `KANRI_CA_PASSPHRASE`, or the first line

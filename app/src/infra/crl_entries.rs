@@ -5,16 +5,17 @@
 //!
 //! Correct with several instances because what is new is decided by the
 //! database, not by this process: every revocation takes a number in commit
-//! order (`revocation_seq`, see `db::certificates::revoke_if_issued`), so a
+//! order (`revocation_seq`, given by a trigger: migration 20261201000001), so a
 //! read that saw number n has seen every revocation numbered below it, and
 //! the next read asks for the numbers above the highest seen. A revoked
 //! certificate never becomes valid again, so an entry only ever leaves by
 //! its certificate's expiry, which is known here.
 
-use crate::db::crls::{self, RevokedEntry};
+use crate::db::crls;
 use crate::db::Db;
-use crate::domain::{RevocationReason, Timestamp};
-use kanri_pki::{RevokedCertificate, Serial};
+use crate::domain::Timestamp;
+use crate::infra::pki::to_pki;
+use kanri_pki::RevokedCertificate;
 
 #[derive(Debug)]
 pub struct CrlEntries {
@@ -60,20 +61,4 @@ impl CrlEntries {
         }
         Ok(kept.entries.iter().map(|(revoked, _)| *revoked).collect())
     }
-}
-
-fn to_pki(entry: &RevokedEntry) -> Option<RevokedCertificate> {
-    Some(RevokedCertificate {
-        // A serial kanri did not make (a leading zero byte) cannot be one of
-        // its certificates; it is left out rather than mangled.
-        serial: Serial::from_bytes(entry.serial.to_bytes()).ok()?,
-        revoked_at: entry.revoked_at.0,
-        reason: pki_reason(entry.reason),
-    })
-}
-
-/// kanri's reason as the CA's (the same RFC 5280 code).
-pub fn pki_reason(reason: RevocationReason) -> kanri_pki::RevocationReason {
-    kanri_pki::RevocationReason::from_code(reason.code())
-        .unwrap_or(kanri_pki::RevocationReason::Unspecified)
 }

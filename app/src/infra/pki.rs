@@ -4,8 +4,9 @@
 //! `certificate_authority`); a missing or wrong passphrase stops the
 //! server there, not at the first issuance.
 
-use crate::domain::{CertificateRefusal, CertificateSerial, Timestamp};
-use kanri_pki::{Ca, ClientSubject, PublicUrls, VerifyError};
+use crate::db::crls::RevokedEntry;
+use crate::domain::{CertificateRefusal, CertificateSerial, RevocationReason, Timestamp};
+use kanri_pki::{Ca, ClientSubject, PublicUrls, RevokedCertificate, Serial, VerifyError};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -109,4 +110,21 @@ impl std::fmt::Debug for Pki {
             .field("client_ou", &self.client_ou)
             .finish_non_exhaustive()
     }
+}
+
+/// A CRL entry as the CA writes it.
+pub fn to_pki(entry: &RevokedEntry) -> Option<RevokedCertificate> {
+    Some(RevokedCertificate {
+        // A serial kanri did not make (a leading zero byte) cannot be one of
+        // its certificates; it is left out rather than mangled.
+        serial: Serial::from_bytes(entry.serial.to_bytes()).ok()?,
+        revoked_at: entry.revoked_at.0,
+        reason: pki_reason(entry.reason),
+    })
+}
+
+/// kanri's reason as the CA's (the same RFC 5280 code).
+pub fn pki_reason(reason: RevocationReason) -> kanri_pki::RevocationReason {
+    kanri_pki::RevocationReason::from_code(reason.code())
+        .unwrap_or(kanri_pki::RevocationReason::Unspecified)
 }

@@ -12,7 +12,7 @@ use crate::db::certificates::{self, StoredCertificate};
 use crate::db::crls::{self, StoredCrl};
 use crate::domain::{CertificateSerial, CertificateState, RevocationReason, Timestamp};
 use crate::error::AppError;
-use crate::infra::crl_entries::pki_reason;
+use crate::infra::pki::pki_reason;
 use crate::state::AppState;
 use chrono::Duration;
 use kanri_pki::{ocsp_error_response, CrlSpec, OcspCertStatus, OcspErrorStatus, OcspTimes, Serial};

@@ -7,9 +7,10 @@
 //! (`Ca::build_crl`) and storing the CRL.
 
 use crate::server::in_process;
-use kanri_app::db::crls::{self, RevokedEntry, StoredCrl};
+use kanri_app::db::crls::{self, StoredCrl};
+use kanri_app::infra::pki::to_pki;
 use kanri_app::use_cases::publication::{make_crl, CRL_VALIDITY_HOURS};
-use kanri_pki::{CrlSpec, RevokedCertificate, Serial};
+use kanri_pki::{CrlSpec, RevokedCertificate};
 use sqlx::Executor;
 use std::path::Path;
 use std::time::Instant;
@@ -61,7 +62,7 @@ pub async fn measure(dir: &Path) -> Crl {
         (started.elapsed().as_secs_f64(), entries)
     })
     .await;
-    let entries: Vec<RevokedCertificate> = entries.iter().map(to_pki).collect();
+    let entries: Vec<RevokedCertificate> = entries.iter().filter_map(to_pki).collect();
     let spec = CrlSpec {
         number: crl.number as u64 + 1,
         this_update: now.0,
@@ -115,8 +116,8 @@ async fn median_of_runs<T>(mut run: impl AsyncFnMut() -> (f64, T)) -> (f64, T) {
 }
 
 /// `count` revoked (keyCompromise), unexpired certificates of master01,
-/// without DER, counted and numbered as `certificates::revoke_if_issued`
-/// numbers a revocation.
+/// without DER, counted and numbered as the revocation trigger numbers a
+/// revocation (it fires on updates only; kanri never inserts a revoked row).
 async fn add_revoked(state: &kanri_app::state::AppState, count: i64) {
     let mut tx = state.db.pool().begin().await.unwrap();
     // 32 hex digits; the first byte never zero, as in kanri's serials.
@@ -135,13 +136,4 @@ async fn add_revoked(state: &kanri_app::state::AppState, count: i64) {
     let bump = format!("UPDATE crl_counter SET revocations = revocations + {count}");
     (&mut *tx).execute(bump.as_str()).await.unwrap();
     tx.commit().await.unwrap();
-}
-
-/// A CRL entry as `make_crl` writes it.
-fn to_pki(entry: &RevokedEntry) -> RevokedCertificate {
-    RevokedCertificate {
-        serial: Serial::from_bytes(entry.serial.to_bytes()).expect("a kanri serial"),
-        revoked_at: entry.revoked_at.0,
-        reason: kanri_pki::RevocationReason::from_code(entry.reason.code()).unwrap(),
-    }
 }
