@@ -47,4 +47,11 @@ pub struct Args {
     /// printed and not written to the report.
     #[arg(long)]
     pub crl_only: bool,
+
+    /// No measure: the small database on SQLite, the server started on it
+    /// and master01 logged in; prints the server's pid, address and session
+    /// cookie, then keeps the server running this many seconds. For
+    /// profiling a page with `perf` and `wrk` on the data the measures use.
+    #[arg(long, value_name = "SECONDS")]
+    pub hold: Option<u64>,
 }

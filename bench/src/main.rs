@@ -40,6 +40,11 @@ async fn main() {
         let _ = std::fs::remove_dir_all(&work);
         return;
     }
+    if let Some(seconds) = args.hold {
+        hold(&args, &work, seconds).await;
+        let _ = std::fs::remove_dir_all(&work);
+        return;
+    }
     if args.nginx_only {
         let dir = work.join("small");
         std::fs::create_dir_all(&dir).unwrap();
@@ -105,6 +110,20 @@ async fn measure(args: &Args, work: &Path) -> Results {
         matrix: [on_small.matrix, on_postgres].concat(),
         behind_nginx,
     }
+}
+
+/// `--hold`: the server on the small database, for a profiler to attach to.
+async fn hold(args: &Args, work: &Path, seconds: u64) {
+    let dir = work.join("small");
+    std::fs::create_dir_all(&dir).unwrap();
+    let server = server::start(args, &dir, None).await;
+    fixtures::fill_small(&dir).await;
+    let cookie = server::login(&server, LIST_MASTER).await;
+    println!("pid {}", server.pid());
+    println!("url {}", server.url(""));
+    println!("cookie {cookie}");
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    server::stop(server).await;
 }
 
 /// The page matrix alone: the small database's A001 on SQLite (demo data
