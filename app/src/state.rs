@@ -9,6 +9,7 @@ use crate::infra::crl_entries::CrlEntries;
 use crate::infra::mailer::Mailer;
 use crate::infra::password::PasswordHasher;
 use crate::infra::pki::Pki;
+use crate::infra::render_memo::RenderMemo;
 use crate::infra::throttle::Throttles;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -25,6 +26,8 @@ pub struct AppState {
     pub throttles: Arc<Throttles>,
     /// The contracts' user lists, validated by their version per request.
     pub contract_lists: Arc<ContractLists>,
+    /// 利用者一覧's rendered rows, per contract and variant of the page.
+    pub revoke_list_rows: Arc<RevokeListRows>,
     /// The CRL's entries, read incrementally by revocation number.
     pub crl_entries: Arc<CrlEntries>,
     /// The CRL refresh and mail delivery that requests start, one at a time.
@@ -32,6 +35,13 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
 }
+
+/// 利用者一覧's rows as HTML, kept by (contract name, viewer's role, whether
+/// the rows point at an error message) beside the candidates they show.
+pub type RevokeListRows = RenderMemo<
+    (String, crate::domain::Role, bool),
+    Vec<crate::payloads::revoke_list::RevocationCandidate>,
+>;
 
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {

@@ -72,6 +72,7 @@ pub async fn build_state_with_clock(
         mailer,
         throttles: Arc::new(throttles),
         contract_lists: Default::default(),
+        revoke_list_rows: Default::default(),
         crl_entries: Default::default(),
         background: Default::default(),
         config: Arc::new(config),

@@ -7,6 +7,13 @@ mod common;
 use common::TestApp;
 
 on_both_databases!(a_write_on_one_instance_shows_on_the_next_list_read_of_another);
+on_both_databases!(the_kept_list_follows_the_clock_without_a_write);
+
+/// The table row of `login_id` in a page.
+fn row(body: &str, login_id: &str) -> String {
+    let at = body.find(&format!(">{login_id}<")).unwrap();
+    body[at..at + body[at..].find("</tr>").unwrap()].to_owned()
+}
 
 async fn a_write_on_one_instance_shows_on_the_next_list_read_of_another(app: TestApp) {
     let other = app.other_instance().await;
@@ -16,10 +23,6 @@ async fn a_write_on_one_instance_shows_on_the_next_list_read_of_another(app: Tes
     // The other instance reads (and keeps) the list.
     let status = "/kanri/users/status?sort=login_id";
     let before = on_other.get(status).await.body;
-    let row = |body: &str, login_id: &str| {
-        let at = body.find(&format!(">{login_id}<")).unwrap();
-        body[at..at + body[at..].find("</tr>").unwrap()].to_owned()
-    };
     assert!(row(&before, "sachikodt").contains("発行済み"));
     let main =
         |body: &str| body[body.find("<main").unwrap()..body.find("</main>").unwrap()].to_owned();
@@ -27,6 +30,13 @@ async fn a_write_on_one_instance_shows_on_the_next_list_read_of_another(app: Tes
         main(&on_other.get(status).await.body),
         main(&before),
         "unchanged without a write"
+    );
+    // 利用者一覧 too, whose rendered rows the instance keeps.
+    let list_before = on_other.get("/kanri/users/revoke").await.body;
+    assert!(row(&list_before, "sachikodt").contains("発行済み"));
+    assert_eq!(
+        main(&on_other.get("/kanri/users/revoke").await.body),
+        main(&list_before)
     );
 
     // This instance revokes sachikodt's certificate...
@@ -60,4 +70,33 @@ async fn a_write_on_one_instance_shows_on_the_next_list_read_of_another(app: Tes
     };
     operator::add_user(&app.state, "A001", input).await.unwrap();
     assert!(on_other.get(status).await.body.contains("newuser01"));
+}
+
+/// Nothing is written when a certificate's 有効期限 passes: the kept list
+/// and its rendered rows must still show the status of the request's time.
+async fn the_kept_list_follows_the_clock_without_a_write(app: TestApp) {
+    let mut client = app.logged_in("master01").await;
+    let before = client.get("/kanri/users/revoke").await.body;
+    assert!(row(&before, "sachikodt").contains("発行済み"));
+    assert!(!row(&before, "sachikodt").contains("期限間近"));
+
+    // sachikodt's certificate expires in 300 days (SPEC 6): 261 days on it
+    // is within the 40-day notice, 301 past its 有効期限. The session ends
+    // on the way; each step logs in again.
+    app.state.clock.advance(chrono::Duration::days(261));
+    let mut client = app.logged_in("master01").await;
+    let notice = client.get("/kanri/users/revoke").await.body;
+    assert!(
+        row(&notice, "sachikodt").contains("発行済み（期限間近）"),
+        "{}",
+        row(&notice, "sachikodt")
+    );
+    app.state.clock.advance(chrono::Duration::days(40));
+    let mut client = app.logged_in("master01").await;
+    let after = client.get("/kanri/users/revoke").await.body;
+    assert!(
+        row(&after, "sachikodt").contains("有効期限切れ"),
+        "{}",
+        row(&after, "sachikodt")
+    );
 }

@@ -10,5 +10,6 @@ pub mod crl_entries;
 pub mod mailer;
 pub mod password;
 pub mod pki;
+pub mod render_memo;
 pub mod session_store;
 pub mod throttle;

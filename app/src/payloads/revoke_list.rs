@@ -12,7 +12,7 @@ pub struct CandidateList {
 }
 
 /// One row of 利用者一覧.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RevocationCandidate {
     pub login_id: LoginId,
     pub name: String,
