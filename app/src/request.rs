@@ -186,71 +186,15 @@ pub fn presented_certificate() -> Option<PresentedCertificate> {
         .flatten()
 }
 
-/// The session's record and its user, read for a screen's request before
-/// Leptos renders it (the server's `preload_session` middleware), so that
-/// a screen whose only data is "who is asking" renders at once instead of
-/// suspending on its read. The first [`current_user`] of the request takes
-/// it; it is the very read that would otherwise be made, only earlier, and
-/// every decision about it is still [`authenticate`]'s.
-#[derive(Clone, Debug, Default)]
-pub struct PreloadedSession(std::sync::Arc<std::sync::Mutex<Option<SessionRead>>>);
-
-/// One read of `users::find_by_session`: for which session, at what time.
-#[derive(Debug)]
-struct SessionRead {
-    session_id: String,
-    now: Timestamp,
-    found: Option<(String, UserRecord)>,
-}
-
-impl PreloadedSession {
-    /// Reads the session's record and user, if the request has a session.
-    pub async fn read(state: &AppState, session: &Session) -> Result<Option<Self>, AppError> {
-        let Some(id) = session.id() else {
-            return Ok(None);
-        };
-        let session_id = id.to_string();
-        let now = state.clock.now();
-        let found = users::find_by_session(state.db.pool(), &session_id, now).await?;
-        let read = SessionRead {
-            session_id,
-            now,
-            found,
-        };
-        Ok(Some(Self(std::sync::Arc::new(std::sync::Mutex::new(
-            Some(read),
-        )))))
-    }
-
-    fn take(&self) -> Option<SessionRead> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
-    }
-}
-
 /// The logged-in user; `NotLoggedIn` without a session, `SessionEnded`
 /// when the session's idle or absolute time passed, it was ended on the
 /// server (logout elsewhere, the certificate revoked) or its user is gone.
 pub async fn current_user() -> Result<CurrentUser, AppError> {
-    let preloaded = with_context::<Parts, _>(|parts| {
-        parts
-            .extensions
-            .get::<PreloadedSession>()
-            .and_then(PreloadedSession::take)
-    })
-    .flatten();
-    authenticate_with(&state()?, session().await?, preloaded).await
+    authenticate(&state()?, session().await?).await
 }
 
 /// [`current_user`] for handlers outside Leptos (the CSV download).
 pub async fn authenticate(state: &AppState, session: Session) -> Result<CurrentUser, AppError> {
-    authenticate_with(state, session, None).await
-}
-
-async fn authenticate_with(
-    state: &AppState,
-    session: Session,
-    preloaded: Option<SessionRead>,
-) -> Result<CurrentUser, AppError> {
     // Read before the session loads: tower-sessions forgets an ID whose
     // record is gone, and an ID that came with the request is what tells an
     // ended session from a visitor who never logged in.
@@ -262,17 +206,13 @@ async fn authenticate_with(
             AppError::NotLoggedIn
         }
     };
+    let now = state.clock.now();
     // The session's record and its user in one read (tower-sessions would
     // load the record alone, and the user would be a second query). The
     // session layer still writes the record and the cookie.
-    let (now, found) = match (session.id(), preloaded) {
-        (Some(id), Some(read)) if read.session_id == id.to_string() => (read.now, read.found),
-        (Some(id), _) => {
-            let now = state.clock.now();
-            let found = users::find_by_session(state.db.pool(), &id.to_string(), now).await?;
-            (now, found)
-        }
-        (None, _) => (state.clock.now(), None),
+    let found = match session.id() {
+        Some(id) => users::find_by_session(state.db.pool(), &id.to_string(), now).await?,
+        None => None,
     };
     let live = found.and_then(|(data, user)| {
         let auth = auth_in(&data).filter(|auth| auth.user_id == user.id)?;

@@ -1,15 +1,14 @@
 //! Cross-cutting HTTP concerns, each a small axum middleware:
 //! - server-function errors become the right status and a Japanese page;
 //! - state-changing requests from another origin are refused (CSRF);
-//! - security and cache headers on every response;
-//! - a screen's session read before it renders.
+//! - security and cache headers on every response.
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use kanri_app::error::{AppError, ERROR_HEADER};
-use kanri_app::request::{PreloadedSession, PresentedCertificate};
+use kanri_app::request::PresentedCertificate;
 use kanri_app::state::AppState;
 
 fn accepts_html(req: &Request) -> bool {
@@ -214,24 +213,4 @@ fn percent_decode(value: &[u8]) -> Option<Vec<u8>> {
         }
     }
     Some(out)
-}
-
-/// A screen's request (GET): the session's record and its user are read
-/// before Leptos renders (`request::PreloadedSession`), so that screens
-/// whose data is only "who is asking" (作業内容選択) or is kept in memory
-/// (利用者一覧 on a current list) render without suspending. A failed read
-/// is left to the screen, which reads again and shows the error.
-pub async fn preload_session(
-    State(state): State<AppState>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    if req.method() == Method::GET {
-        if let Some(session) = req.extensions().get::<tower_sessions::Session>().cloned() {
-            if let Ok(Some(read)) = PreloadedSession::read(&state, &session).await {
-                req.extensions_mut().insert(read);
-            }
-        }
-    }
-    next.run(req).await
 }

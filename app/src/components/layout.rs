@@ -142,18 +142,7 @@ where
     V: IntoView + 'static,
 {
     use futures::FutureExt;
-    let mut load = load().boxed();
-    // Data at hand (the session read before rendering, a list kept in
-    // memory) renders at once; `Suspense` only when the loader must wait.
-    // Polling once here and again under `Suspend` is allowed: a future may
-    // be polled with another waker each time.
-    if let Some(data) = (&mut load).now_or_never() {
-        return match data {
-            Ok(data) => body(data).into_any(),
-            Err(error) => view! { <PageError error/> }.into_any(),
-        };
-    }
-    let data = load.shared();
+    let data = load().boxed().shared();
     view! {
         <Suspense fallback=|| ()>
             {move || {
@@ -167,5 +156,4 @@ where
             }}
         </Suspense>
     }
-    .into_any()
 }
