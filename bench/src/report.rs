@@ -446,7 +446,7 @@ fn time_breakdown(md: &mut String, r: &Results) -> fmt::Result {
         ),
         (
             "`/kanri/users/revoke` (利用者一覧)",
-            "the list read, 100 rows rendered",
+            "the list from memory and its 100 rows' kept HTML (33 KB sent)",
             r.pages.list.rps,
         ),
         (
