@@ -25,7 +25,7 @@ pub struct RenderMemo<K, D> {
 
 #[derive(Debug)]
 struct Kept<D> {
-    data: Arc<D>,
+    data: D,
     html: Arc<str>,
 }
 
@@ -42,7 +42,7 @@ impl<K: Eq + Hash, D: PartialEq> RenderMemo<K, D> {
     /// data equal to `data`, else `render(data)`, which is then kept.
     pub fn html(&self, key: K, data: D, render: impl FnOnce(&D) -> String) -> Arc<str> {
         if let Some(kept) = self.lock().get(&key) {
-            if *kept.data == data {
+            if kept.data == data {
                 return kept.html.clone();
             }
         }
@@ -53,7 +53,6 @@ impl<K: Eq + Hash, D: PartialEq> RenderMemo<K, D> {
         if entries.len() >= KEPT && !entries.contains_key(&key) {
             entries.clear();
         }
-        let data = Arc::new(data);
         entries.insert(
             key,
             Kept {
