@@ -2,7 +2,7 @@
 //! state, the session, the logged-in user and the client. Every check of
 //! "who is asking" goes through [`current_user`] / [`current_administrator`].
 
-use crate::db::users::{self, UserRecord};
+use crate::db::users::UserRecord;
 use crate::domain::audit::ClientInfo;
 use crate::domain::Timestamp;
 use crate::error::AppError;
@@ -211,12 +211,15 @@ pub async fn authenticate(state: &AppState, session: Session) -> Result<CurrentU
     // load the record alone, and the user would be a second query). The
     // session layer still writes the record and the cookie.
     let found = match session.id() {
-        Some(id) => users::find_by_session(state.db.pool(), &id.to_string(), now).await?,
+        Some(id) => {
+            let id = id.to_string();
+            state.session_reads.find(&state.db, &id, now).await?
+        }
         None => None,
     };
-    let live = found.and_then(|(data, user)| {
-        let auth = auth_in(&data).filter(|auth| auth.user_id == user.id)?;
-        is_live(&auth, now, &state.config).then_some((auth, user))
+    let live = found.and_then(|row| {
+        let auth = auth_in(&row.data).filter(|auth| auth.user_id == row.user.id)?;
+        is_live(&auth, now, &state.config).then(|| (auth, row.user.clone()))
     });
     let Some((mut auth, user)) = live else {
         session.flush().await?;

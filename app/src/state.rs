@@ -10,6 +10,7 @@ use crate::infra::mailer::Mailer;
 use crate::infra::password::PasswordHasher;
 use crate::infra::pki::Pki;
 use crate::infra::render_memo::RenderMemo;
+use crate::infra::session_reads::SessionReads;
 use crate::infra::throttle::Throttles;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub pki: Arc<Pki>,
     pub mailer: Mailer,
     pub throttles: Arc<Throttles>,
+    /// Sessions and their users, validated by the change counter per request.
+    pub session_reads: Arc<SessionReads>,
     /// The contracts' user lists, validated by their version per request.
     pub contract_lists: Arc<ContractLists>,
     /// 利用者一覧's rendered rows, per contract and variant of the page.

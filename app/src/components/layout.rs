@@ -131,7 +131,10 @@ pub fn PageError(error: AppError) -> impl IntoView {
 /// Runs a screen's data loader once and renders `body` with its result, or
 /// [`PageError`]. The loader's future is shared: the view closure may run
 /// more than once while rendering, the loader (which may write 操作履歴)
-/// must not.
+/// must not. Data at hand at the first poll (the session read on the
+/// request's thread, a list kept in memory) renders at once, without
+/// `Suspense`'s asynchronous rendering; polling once here and again under
+/// `Suspend` is allowed, a future may be polled with another waker each time.
 #[component]
 pub fn Loaded<T, Fut, F, B, V>(load: F, body: B) -> impl IntoView
 where
@@ -142,7 +145,14 @@ where
     V: IntoView + 'static,
 {
     use futures::FutureExt;
-    let data = load().boxed().shared();
+    let mut load = load().boxed();
+    if let Some(data) = (&mut load).now_or_never() {
+        return match data {
+            Ok(data) => body(data).into_any(),
+            Err(error) => view! { <PageError error/> }.into_any(),
+        };
+    }
+    let data = load.shared();
     view! {
         <Suspense fallback=|| ()>
             {move || {
@@ -156,4 +166,5 @@ where
             }}
         </Suspense>
     }
+    .into_any()
 }

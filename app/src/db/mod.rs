@@ -12,11 +12,13 @@ pub mod attempt_windows;
 pub mod audit_log;
 pub mod certificate_authority;
 pub mod certificates;
+pub mod change_counter;
 pub mod contracts;
 pub mod crls;
 pub mod mail_outbox;
 pub mod pending_downloads;
 pub mod sessions;
+pub mod sqlite_reader;
 pub mod users;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -68,6 +70,10 @@ pub fn violation(err: &sqlx::Error) -> Option<Violation> {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite on a file: the per-request read on the request's own thread
+    /// (`sqlite_reader`). None for PostgreSQL, whose read is a round trip
+    /// anyway, and for an in-memory SQLite, which other connections cannot open.
+    reader: Option<std::sync::Arc<sqlite_reader::SqliteReader>>,
 }
 
 pub type Tx = Transaction<'static, Any>;
@@ -111,12 +117,23 @@ impl Db {
             })
             .connect_with(options)
             .await?;
+        let mut reader = None;
         if backend == Backend::Sqlite {
             sqlx::query("PRAGMA journal_mode = WAL")
                 .execute(&pool)
                 .await?;
+            if !url.contains(":memory:") && !url.contains("mode=memory") {
+                let file = sqlx::sqlite::SqliteConnectOptions::from_str(&url)?;
+                reader = Some(std::sync::Arc::new(sqlite_reader::SqliteReader::new(
+                    file.get_filename(),
+                )));
+            }
         }
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            reader,
+        })
     }
 
     pub async fn migrate(&self) -> Result<(), DbError> {
@@ -133,6 +150,16 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// `read` on the request's own thread when the database is an SQLite
+    /// file and SQLite answers without waiting; `None` means: read through
+    /// the pool.
+    pub(crate) fn read_here<T>(
+        &self,
+        read: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> Option<T> {
+        self.reader.as_ref()?.read(read)
     }
 
     /// Starts a transaction that will write. On SQLite it takes the write
@@ -153,6 +180,50 @@ impl Db {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// A result row's columns by name, whichever driver read it: one mapping
+/// of a table's columns serves the pool's rows and the request-thread
+/// reader's (`sqlite_reader`).
+pub(crate) trait Columns {
+    fn int(&self, name: &str) -> Result<i64, sqlx::Error>;
+    fn opt_int(&self, name: &str) -> Result<Option<i64>, sqlx::Error>;
+    fn text(&self, name: &str) -> Result<String, sqlx::Error>;
+    fn opt_text(&self, name: &str) -> Result<Option<String>, sqlx::Error>;
+}
+
+impl Columns for sqlx::any::AnyRow {
+    fn int(&self, name: &str) -> Result<i64, sqlx::Error> {
+        sqlx::Row::try_get(self, name)
+    }
+    fn opt_int(&self, name: &str) -> Result<Option<i64>, sqlx::Error> {
+        sqlx::Row::try_get(self, name)
+    }
+    fn text(&self, name: &str) -> Result<String, sqlx::Error> {
+        sqlx::Row::try_get(self, name)
+    }
+    fn opt_text(&self, name: &str) -> Result<Option<String>, sqlx::Error> {
+        sqlx::Row::try_get(self, name)
+    }
+}
+
+impl Columns for rusqlite::Row<'_> {
+    fn int(&self, name: &str) -> Result<i64, sqlx::Error> {
+        self.get(name).map_err(column_error)
+    }
+    fn opt_int(&self, name: &str) -> Result<Option<i64>, sqlx::Error> {
+        self.get(name).map_err(column_error)
+    }
+    fn text(&self, name: &str) -> Result<String, sqlx::Error> {
+        self.get(name).map_err(column_error)
+    }
+    fn opt_text(&self, name: &str) -> Result<Option<String>, sqlx::Error> {
+        self.get(name).map_err(column_error)
+    }
+}
+
+fn column_error(err: rusqlite::Error) -> sqlx::Error {
+    sqlx::Error::Decode(Box::new(err))
 }
 
 /// Reads an integer flag column (0/1) as a bool.

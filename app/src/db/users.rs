@@ -1,6 +1,6 @@
 //! Users (利用者) and their two passwords' failure counters.
 
-use super::{decode_error, flag, Backend, Db, Tx};
+use super::{decode_error, flag, Backend, Columns, Db, Tx};
 use crate::domain::{
     CertificateRecord, CertificateSerial, CertificateState, LoginId, PasswordKind,
     RevocationReason, Role, Timestamp, MAX_PASSWORD_FAILURES,
@@ -10,7 +10,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
 
 /// A user as the login and revocation checks need them, hashes included.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct UserRecord {
     pub id: i64,
     pub contract_id: i64,
@@ -77,41 +77,44 @@ const SESSION_USER_FROM: &str = "sessions s JOIN users u ON u.id = s.user_id \
      JOIN contracts c ON c.id = u.contract_id \
      LEFT JOIN certificates ic ON ic.user_id = u.id AND ic.state = 'issued'";
 
-fn user_from_row(r: &AnyRow) -> Result<UserRecord, sqlx::Error> {
-    let login_id: String = r.try_get("login_id")?;
-    let role: String = r.try_get("role")?;
-    let last_login_at: Option<String> = r.try_get("last_login_at")?;
+fn user_from_row(r: &impl Columns) -> Result<UserRecord, sqlx::Error> {
+    let login_id = r.text("login_id")?;
+    let role = r.text("role")?;
     Ok(UserRecord {
-        id: r.try_get("id")?,
-        contract_id: r.try_get("contract_id")?,
-        contract_code: r.try_get("contract_code")?,
-        contract_name: r.try_get("contract_name")?,
+        id: r.int("id")?,
+        contract_id: r.int("contract_id")?,
+        contract_code: r.text("contract_code")?,
+        contract_name: r.text("contract_name")?,
         login_id: LoginId::parse(&login_id).map_err(|_| decode_error("login_id"))?,
-        name: r.try_get("name")?,
+        name: r.text("name")?,
         role: Role::from_db(&role).ok_or_else(|| decode_error("role"))?,
-        login_password_hash: PasswordHash::from_db(r.try_get("login_password_hash")?),
-        confirmation_password_hash: PasswordHash::from_db(r.try_get("confirmation_password_hash")?),
-        login_failures: r.try_get("login_failures")?,
-        login_stopped: flag(r.try_get("login_stopped")?),
-        confirmation_failures: r.try_get("confirmation_failures")?,
-        confirmation_stopped: flag(r.try_get("confirmation_stopped")?),
-        last_login_at: last_login_at.as_deref().and_then(Timestamp::from_db),
-        otp_secret: r
-            .try_get::<Option<String>, _>("otp_secret")?
-            .map(OtpSecretText::new),
-        otp_last_step: r.try_get("otp_last_step")?,
-        otp_failures: r.try_get("otp_failures")?,
-        otp_stopped: flag(r.try_get("otp_stopped")?),
-        certificate_login: flag(r.try_get("certificate_login")?),
-        contract_version: r.try_get("version")?,
+        login_password_hash: PasswordHash::from_db(r.text("login_password_hash")?),
+        confirmation_password_hash: PasswordHash::from_db(r.text("confirmation_password_hash")?),
+        login_failures: r.int("login_failures")?,
+        login_stopped: flag(r.int("login_stopped")?),
+        confirmation_failures: r.int("confirmation_failures")?,
+        confirmation_stopped: flag(r.int("confirmation_stopped")?),
+        last_login_at: r
+            .opt_text("last_login_at")?
+            .as_deref()
+            .and_then(Timestamp::from_db),
+        otp_secret: r.opt_text("otp_secret")?.map(OtpSecretText::new),
+        otp_last_step: r.opt_int("otp_last_step")?,
+        otp_failures: r.int("otp_failures")?,
+        otp_stopped: flag(r.int("otp_stopped")?),
+        certificate_login: flag(r.int("certificate_login")?),
+        contract_version: r.int("version")?,
         current_certificate: current_certificate(r)?,
     })
 }
 
-fn current_certificate(r: &AnyRow) -> Result<Option<(CertificateSerial, Timestamp)>, sqlx::Error> {
-    let serial: Option<String> = r.try_get("current_serial")?;
-    let not_after: Option<String> = r.try_get("current_not_after")?;
-    match (serial, not_after) {
+fn current_certificate(
+    r: &impl Columns,
+) -> Result<Option<(CertificateSerial, Timestamp)>, sqlx::Error> {
+    match (
+        r.opt_text("current_serial")?,
+        r.opt_text("current_not_after")?,
+    ) {
         (Some(serial), Some(not_after)) => Ok(Some((
             CertificateSerial::parse(&serial).map_err(|_| decode_error("serial"))?,
             Timestamp::from_db(&not_after).ok_or_else(|| decode_error("not_after"))?,
@@ -144,25 +147,59 @@ where
     row.as_ref().map(user_from_row).transpose()
 }
 
+/// A session's record and its user, as one read returns them.
+#[derive(Clone, Debug)]
+pub struct SessionRow {
+    /// The record's data (tower-sessions' JSON).
+    pub data: String,
+    /// When the record expires, as stored (compared as the query does).
+    pub expires_at: String,
+    /// The change counter in the read's own snapshot: the row is what the
+    /// database held while the counter had this value.
+    pub changes: i64,
+    pub user: UserRecord,
+}
+
 /// A session's record and its user, read together: what every request of
 /// a logged-in user needs, in one query. `None` when the session is gone,
-/// expired at `now`, or has no user.
+/// expired at `now`, or has no user. On an SQLite file it is read on the
+/// request's own thread when SQLite answers at once (`sqlite_reader`).
 pub async fn find_by_session(
-    pool: &sqlx::AnyPool,
+    db: &Db,
     session_id: &str,
     now: Timestamp,
-) -> Result<Option<(String, UserRecord)>, sqlx::Error> {
-    let sql = format!(
-        "SELECT s.data AS session_data, {USER_COLUMNS} FROM {SESSION_USER_FROM} \
-         WHERE s.id = $1 AND s.expires_at > $2"
-    );
-    let row = sqlx::query(&sql)
+) -> Result<Option<SessionRow>, sqlx::Error> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "SELECT s.data AS session_data, s.expires_at AS session_expires_at, {changes}, \
+             {USER_COLUMNS} FROM {SESSION_USER_FROM} WHERE s.id = $1 AND s.expires_at > $2",
+            changes = super::change_counter::IN_STATEMENT,
+        )
+    });
+    let here = db.read_here(|conn| {
+        use rusqlite::OptionalExtension;
+        conn.prepare_cached(&SQL)?
+            .query_row((session_id, now.to_db()), |r| Ok(session_row(r)))
+            .optional()
+    });
+    if let Some(found) = here {
+        return found.transpose();
+    }
+    let row = sqlx::query(&SQL)
         .bind(session_id)
         .bind(now.to_db())
-        .fetch_optional(pool)
+        .fetch_optional(db.pool())
         .await?;
-    row.map(|r| Ok((r.try_get("session_data")?, user_from_row(&r)?)))
-        .transpose()
+    row.as_ref().map(session_row).transpose()
+}
+
+fn session_row(r: &impl Columns) -> Result<SessionRow, sqlx::Error> {
+    Ok(SessionRow {
+        data: r.text("session_data")?,
+        expires_at: r.text("session_expires_at")?,
+        changes: r.int("changes")?,
+        user: user_from_row(r)?,
+    })
 }
 
 pub struct NewUser<'a> {
@@ -465,4 +502,32 @@ where
     row.as_ref()
         .map(|r| ListedColumns::from_row(r)?.into_listed())
         .transpose()
+}
+
+/// A user for the unit tests of what keeps [`UserRecord`]s.
+#[cfg(test)]
+pub(crate) fn test_user() -> UserRecord {
+    UserRecord {
+        id: 1,
+        contract_id: 1,
+        contract_code: "A001".into(),
+        contract_name: "テスト".into(),
+        login_id: LoginId::parse("master01").unwrap(),
+        name: "テスト".into(),
+        role: Role::Master,
+        login_password_hash: PasswordHash::from_db(String::new()),
+        confirmation_password_hash: PasswordHash::from_db(String::new()),
+        login_failures: 0,
+        login_stopped: false,
+        confirmation_failures: 0,
+        confirmation_stopped: false,
+        last_login_at: None,
+        otp_secret: None,
+        otp_last_step: None,
+        otp_failures: 0,
+        otp_stopped: false,
+        certificate_login: false,
+        contract_version: 0,
+        current_certificate: None,
+    }
 }

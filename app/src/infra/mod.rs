@@ -11,5 +11,6 @@ pub mod mailer;
 pub mod password;
 pub mod pki;
 pub mod render_memo;
+pub mod session_reads;
 pub mod session_store;
 pub mod throttle;

@@ -1,0 +1,64 @@
+//! The sessions an instance keeps in memory (issue 14) are never older than
+//! the database: whatever ends or changes a session, its user or their
+//! contract on one instance applies to the very next request of that
+//! session on another that had kept it, on both databases.
+
+mod common;
+
+use common::TestApp;
+use http::StatusCode;
+
+on_both_databases!(a_logout_on_one_instance_ends_the_session_at_the_next_request_of_another);
+on_both_databases!(a_kept_session_follows_its_user_and_contract_written_elsewhere);
+
+/// Two requests of the session on the other instance: the second is
+/// answered from what the first kept.
+async fn kept_on(client: &mut common::Client, path: &str) {
+    for _ in 0..2 {
+        assert_eq!(client.get(path).await.status, StatusCode::OK);
+    }
+}
+
+async fn a_logout_on_one_instance_ends_the_session_at_the_next_request_of_another(app: TestApp) {
+    let other = app.other_instance().await;
+    let mut here = app.logged_in("master01").await;
+    let mut there = other.client();
+    there.cookie = here.cookie.clone();
+    kept_on(&mut there, "/kanri/users").await;
+
+    let res = here.post_form("/api/logout", &[]).await;
+    assert_eq!(res.location(), Some("/login?notice=logged_out"));
+    assert_eq!(
+        there.get("/kanri/users").await.location(),
+        Some("/login?notice=session_ended")
+    );
+}
+
+async fn a_kept_session_follows_its_user_and_contract_written_elsewhere(app: TestApp) {
+    let other = app.other_instance().await;
+    let mut there = other.client();
+    there.cookie = app.logged_in("sachikodt").await.cookie;
+    assert!(
+        there.get("/").await.body.contains("データ専子"),
+        "the demo user's name"
+    );
+    kept_on(&mut there, "/").await;
+
+    // The user's name, changed by another writer than the instance that
+    // kept the session: its next page says the new one.
+    sqlx::query("UPDATE users SET name = $1 WHERE login_id = $2")
+        .bind("データ専子（改名）")
+        .bind("sachikodt")
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
+    assert!(there.get("/").await.body.contains("データ専子（改名）"));
+
+    // The bank turns on 電子証明書方式 for the contract through this
+    // instance: the session on the other, without a certificate, is
+    // refused at its next request.
+    kanri_app::use_cases::operator::set_certificate_login(&app.state, "A001", true)
+        .await
+        .unwrap();
+    assert_eq!(there.get("/").await.status, StatusCode::FORBIDDEN);
+}
