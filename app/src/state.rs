@@ -16,8 +16,29 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
 
+/// Everything a request may need, behind one `Arc`: Leptos hands the state
+/// to each request and `use_context` clones it at every use, a dozen times
+/// per page; cloning the fields themselves (the Leptos options' strings,
+/// the pool, the mailer) was ~8 % of a page's CPU time (bench/NOTES.md).
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl AppState {
+    pub fn new(services: Services) -> Self {
+        Self(Arc::new(services))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+#[derive(Debug)]
+pub struct Services {
     pub db: Db,
     pub clock: Clock,
     pub hasher: PasswordHasher,

@@ -7,7 +7,7 @@ use kanri_app::infra::config::Config;
 use kanri_app::infra::mailer::{MailError, Mailer};
 use kanri_app::infra::password::{HashError, PasswordHasher};
 use kanri_app::infra::throttle::Throttles;
-use kanri_app::state::AppState;
+use kanri_app::state::{AppState, Services};
 use kanri_app::use_cases::certificate_authority::{self, CaSetupError};
 use kanri_app::use_cases::demo;
 use kanri_app::use_cases::operator::OperatorError;
@@ -64,7 +64,7 @@ pub async fn build_state_with_clock(
         config.attempts_per_client_per_minute,
         config.attempts_per_account_per_minute,
     );
-    let state = AppState {
+    let state = AppState::new(Services {
         db,
         clock,
         pki: Arc::new(pki),
@@ -78,7 +78,7 @@ pub async fn build_state_with_clock(
         background: Default::default(),
         config: Arc::new(config),
         leptos_options,
-    };
+    });
     if state.config.demo && demo::load(&state).await? {
         tracing::info!("demo data loaded (SPEC section 6)");
     }
