@@ -2,7 +2,7 @@
 //! state, the session, the logged-in user and the client. Every check of
 //! "who is asking" goes through [`current_user`] / [`current_administrator`].
 
-use crate::db::users::UserRecord;
+use crate::db::users::{SessionRow, UserRecord};
 use crate::domain::audit::ClientInfo;
 use crate::domain::Timestamp;
 use crate::error::AppError;
@@ -213,13 +213,20 @@ pub async fn authenticate(state: &AppState, session: Session) -> Result<CurrentU
     let found = match session.id() {
         Some(id) => {
             let id = id.to_string();
-            state.session_reads.find(&state.db, &id, now).await?
+            let decode = |row: &SessionRow| auth_in(&row.data);
+            state
+                .session_reads
+                .find(&state.db, &id, now, decode)
+                .await?
         }
         None => None,
     };
-    let live = found.and_then(|row| {
-        let auth = auth_in(&row.data).filter(|auth| auth.user_id == row.user.id)?;
-        is_live(&auth, now, &state.config).then(|| (auth, row.user.clone()))
+    let live = found.and_then(|kept| {
+        let auth = kept
+            .decoded
+            .clone()
+            .filter(|auth| auth.user_id == kept.row.user.id)?;
+        is_live(&auth, now, &state.config).then(|| (auth, kept.row.user.clone()))
     });
     let Some((mut auth, user)) = live else {
         session.flush().await?;

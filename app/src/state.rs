@@ -46,8 +46,9 @@ pub struct Services {
     pub pki: Arc<Pki>,
     pub mailer: Mailer,
     pub throttles: Arc<Throttles>,
-    /// Sessions and their users, validated by the change counter per request.
-    pub session_reads: Arc<SessionReads>,
+    /// Sessions and their users, validated by the change counter per request,
+    /// kept with their record's [`SessionAuth`](crate::request::SessionAuth).
+    pub session_reads: Arc<SessionReads<Option<crate::request::SessionAuth>>>,
     /// The contracts' user lists, validated by their version per request.
     pub contract_lists: Arc<ContractLists>,
     /// 利用者一覧's rendered rows, per contract and variant of the page.

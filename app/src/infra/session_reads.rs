@@ -13,6 +13,9 @@
 //! beside its page reads, and the first request after one reads its row as
 //! before.
 //!
+//! What the request makes of the row (the session's JSON, parsed) is kept
+//! with it.
+//!
 //! Reading the counter is the cheap part: on an SQLite file on the request's
 //! own thread; on PostgreSQL once for all requests waiting at that moment
 //! ([`ChangeReads`]): one round trip serves a burst, where each request
@@ -31,45 +34,69 @@ use tokio::sync::oneshot;
 /// is read as before).
 const KEPT: usize = 10_000;
 
-#[derive(Debug, Default)]
-pub struct SessionReads {
-    kept: Mutex<Kept>,
+/// Sessions kept with `T`, what the request makes of their row.
+#[derive(Debug)]
+pub struct SessionReads<T> {
+    kept: Mutex<Kept<T>>,
     changes: Arc<ChangeReads>,
 }
 
-#[derive(Debug, Default)]
-struct Kept {
-    /// The counter value every kept row was read beside.
-    changes: i64,
-    rows: HashMap<String, Arc<SessionRow>>,
+impl<T> Default for SessionReads<T> {
+    fn default() -> Self {
+        Self {
+            kept: Mutex::new(Kept {
+                changes: 0,
+                rows: HashMap::new(),
+            }),
+            changes: Arc::default(),
+        }
+    }
 }
 
-impl SessionReads {
-    /// The session `id`'s row if it exists and has not expired at `now`.
+/// A session's row and what the request made of it.
+#[derive(Debug)]
+pub struct KeptSession<T> {
+    pub row: SessionRow,
+    pub decoded: T,
+}
+
+#[derive(Debug)]
+struct Kept<T> {
+    /// The counter value every kept row was read beside.
+    changes: i64,
+    rows: HashMap<String, Arc<KeptSession<T>>>,
+}
+
+impl<T> SessionReads<T> {
+    /// The session `id`'s row if it exists and has not expired at `now`,
+    /// with `decode`'s result (run once per row read).
     pub async fn find(
         &self,
         db: &Db,
         id: &str,
         now: Timestamp,
-    ) -> Result<Option<Arc<SessionRow>>, sqlx::Error> {
+        decode: impl FnOnce(&SessionRow) -> T,
+    ) -> Result<Option<Arc<KeptSession<T>>>, sqlx::Error> {
         // A failed counter read is not the request's answer: the row's own
         // read below reports a real fault.
         if let Some(changes) = self.changes.read(db).await {
-            if let Some(row) = self.kept(id, changes) {
-                return Ok((row.expires_at.as_str() > now.to_db().as_str()).then_some(row));
+            if let Some(kept) = self.kept(id, changes) {
+                let live = kept.row.expires_at.as_str() > now.to_db().as_str();
+                return Ok(live.then_some(kept));
             }
         }
         let Some(row) = users::find_by_session(db, id, now).await? else {
             return Ok(None);
         };
-        let row = Arc::new(row);
-        self.keep(id, &row);
-        Ok(Some(row))
+        let decoded = decode(&row);
+        let kept = Arc::new(KeptSession { row, decoded });
+        self.keep(id, &kept);
+        Ok(Some(kept))
     }
 
     /// The row kept for `id`, if the counter still is `changes`. A newer
     /// counter clears every row: each was read before the write it moved for.
-    fn kept(&self, id: &str, changes: i64) -> Option<Arc<SessionRow>> {
+    fn kept(&self, id: &str, changes: i64) -> Option<Arc<KeptSession<T>>> {
         let mut kept = self.kept.lock().ok()?;
         if changes > kept.changes {
             kept.rows.clear();
@@ -85,19 +112,20 @@ impl SessionReads {
     /// Keeps a row read beside the counter value `row.changes`, unless the
     /// memory already moved past it (a row read before a write must not
     /// join rows read after it).
-    fn keep(&self, id: &str, row: &Arc<SessionRow>) {
+    fn keep(&self, id: &str, session: &Arc<KeptSession<T>>) {
         let Ok(mut kept) = self.kept.lock() else {
             return;
         };
-        if row.changes > kept.changes {
+        let changes = session.row.changes;
+        if changes > kept.changes {
             kept.rows.clear();
-            kept.changes = row.changes;
+            kept.changes = changes;
         }
-        if row.changes == kept.changes {
+        if changes == kept.changes {
             if kept.rows.len() >= KEPT {
                 kept.rows.clear();
             }
-            kept.rows.insert(id.to_owned(), Arc::clone(row));
+            kept.rows.insert(id.to_owned(), Arc::clone(session));
         }
     }
 }
@@ -160,19 +188,20 @@ mod tests {
     use super::*;
     use crate::db::users::UserRecord;
 
-    fn row(changes: i64, expires_at: &str) -> Arc<SessionRow> {
+    fn row(changes: i64, expires_at: &str) -> Arc<KeptSession<()>> {
         let user: UserRecord = crate::db::users::test_user();
-        Arc::new(SessionRow {
+        let row = SessionRow {
             data: "{}".into(),
             expires_at: expires_at.into(),
             changes,
             user,
-        })
+        };
+        Arc::new(KeptSession { row, decoded: () })
     }
 
     #[test]
     fn a_row_is_used_only_while_the_counter_has_not_moved() {
-        let reads = SessionReads::default();
+        let reads = SessionReads::<()>::default();
         reads.keep("a", &row(5, "9999"));
         assert!(reads.kept("a", 5).is_some());
         assert!(reads.kept("b", 5).is_none(), "another session is not kept");
@@ -182,7 +211,7 @@ mod tests {
 
     #[test]
     fn a_row_read_before_the_last_write_seen_is_not_kept() {
-        let reads = SessionReads::default();
+        let reads = SessionReads::<()>::default();
         assert!(reads.kept("x", 7).is_none());
         reads.keep("a", &row(6, "9999"));
         assert!(reads.kept("a", 7).is_none());
@@ -196,7 +225,7 @@ mod tests {
 
     #[test]
     fn a_newer_row_clears_the_older_ones() {
-        let reads = SessionReads::default();
+        let reads = SessionReads::<()>::default();
         reads.keep("a", &row(1, "9999"));
         reads.keep("b", &row(2, "9999"));
         assert!(reads.kept("b", 2).is_some());
