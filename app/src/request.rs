@@ -186,6 +186,16 @@ pub fn presented_certificate() -> Option<PresentedCertificate> {
         .flatten()
 }
 
+/// The change counter (`db::change_counter`) as read when a screen's GET
+/// request arrived, before Leptos began to render it (the server's
+/// `changes_at_arrival` middleware): the screen's session read then finds
+/// its kept row at the first poll and the screen renders without
+/// suspending, where on PostgreSQL it would wait for the counter's round
+/// trip inside the render. Read after the request arrived, it is as fresh
+/// as anything the request could have seen.
+#[derive(Clone, Copy, Debug)]
+pub struct ChangesAtArrival(pub i64);
+
 /// The logged-in user; `NotLoggedIn` without a session, `SessionEnded`
 /// when the session's idle or absolute time passed, it was ended on the
 /// server (logout elsewhere, the certificate revoked) or its user is gone.
@@ -214,10 +224,12 @@ pub async fn authenticate(state: &AppState, session: Session) -> Result<CurrentU
         Some(id) => {
             let id = id.to_string();
             let decode = |row: &SessionRow| auth_in(&row.data);
-            state
-                .session_reads
-                .find(&state.db, &id, now, decode)
-                .await?
+            let arrival = with_context::<Parts, _>(|parts| {
+                parts.extensions.get::<ChangesAtArrival>().map(|c| c.0)
+            })
+            .flatten();
+            let reads = &state.session_reads;
+            reads.find(&state.db, &id, now, arrival, decode).await?
         }
         None => None,
     };

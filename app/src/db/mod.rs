@@ -152,6 +152,11 @@ impl Db {
         self.backend
     }
 
+    /// Whether reads may run on the request's own thread (an SQLite file).
+    pub fn reads_here(&self) -> bool {
+        self.reader.is_some()
+    }
+
     /// `read` on the request's own thread when the database is an SQLite
     /// file and SQLite answers without waiting; `None` means: read through
     /// the pool.

@@ -69,17 +69,23 @@ struct Kept<T> {
 
 impl<T> SessionReads<T> {
     /// The session `id`'s row if it exists and has not expired at `now`,
-    /// with `decode`'s result (run once per row read).
+    /// with `decode`'s result (run once per row read). `changes_at_arrival`:
+    /// the counter as read after the request arrived, if it was.
     pub async fn find(
         &self,
         db: &Db,
         id: &str,
         now: Timestamp,
+        changes_at_arrival: Option<i64>,
         decode: impl FnOnce(&SessionRow) -> T,
     ) -> Result<Option<Arc<KeptSession<T>>>, sqlx::Error> {
         // A failed counter read is not the request's answer: the row's own
         // read below reports a real fault.
-        if let Some(changes) = self.changes.read(db).await {
+        let changes = match changes_at_arrival {
+            Some(changes) => Some(changes),
+            None => self.changes_now(db).await,
+        };
+        if let Some(changes) = changes {
             if let Some(kept) = self.kept(id, changes) {
                 let live = kept.row.expires_at.as_str() > now.to_db().as_str();
                 return Ok(live.then_some(kept));
@@ -92,6 +98,13 @@ impl<T> SessionReads<T> {
         let kept = Arc::new(KeptSession { row, decoded });
         self.keep(id, &kept);
         Ok(Some(kept))
+    }
+
+    /// The change counter, read after this call began (`None` when it
+    /// could not be read). A request that read it on arrival passes it to
+    /// [`find`](Self::find) instead of waiting for it there.
+    pub async fn changes_now(&self, db: &Db) -> Option<i64> {
+        self.changes.read(db).await
     }
 
     /// The row kept for `id`, if the counter still is `changes`. A newer
