@@ -48,6 +48,11 @@ pub struct Args {
     #[arg(long)]
     pub crl_only: bool,
 
+    /// Only 利用者一覧 on the small database and then on the scale one (the
+    /// scale budget's two figures), printed and not written to the report.
+    #[arg(long)]
+    pub scale_only: bool,
+
     /// No measure: the small database on SQLite, the server started on it
     /// and master01 logged in; prints the server's pid, address and session
     /// cookie, then keeps the server running this many seconds. For

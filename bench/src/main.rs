@@ -40,6 +40,11 @@ async fn main() {
         let _ = std::fs::remove_dir_all(&work);
         return;
     }
+    if args.scale_only {
+        scale_only(&args, &work).await;
+        let _ = std::fs::remove_dir_all(&work);
+        return;
+    }
     if let Some(seconds) = args.hold {
         hold(&args, &work, seconds).await;
         let _ = std::fs::remove_dir_all(&work);
@@ -62,6 +67,34 @@ async fn main() {
     std::fs::write(&args.out, report::markdown(&results, &notes)).unwrap();
     let _ = std::fs::remove_dir_all(&work);
     println!("{}", std::fs::read_to_string(&args.out).unwrap());
+}
+
+/// `--scale-only`: the list on the small database, then on the scale one.
+async fn scale_only(args: &Args, work: &Path) {
+    let small = work.join("small");
+    std::fs::create_dir_all(&small).unwrap();
+    server::stop(server::start(args, &small, None).await).await;
+    fixtures::fill_small(&small).await;
+    let server = server::start(args, &small, None).await;
+    let cookie = server::login(&server, LIST_MASTER).await;
+    let on_small = kanri_bench::measures::wrk::run(
+        &server.url(kanri_bench::measures::pages::LIST_PAGE),
+        Some(&cookie),
+        args.seconds,
+    );
+    server::stop(server).await;
+    let scale = scale::measure(args, &work.join("big")).await;
+    for (name, load) in [("small", on_small), ("scale", scale.list)] {
+        println!(
+            "{name}: {:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms",
+            load.rps, load.p50_ms, load.p99_ms
+        );
+    }
+    println!(
+        "scale / small p50: {:.2}x (built in {:.1} s)",
+        scale.list.p50_ms / on_small.p50_ms,
+        scale.build_seconds
+    );
 }
 
 async fn measure(args: &Args, work: &Path) -> Results {

@@ -17,6 +17,9 @@ pub struct Scale {
     /// How long writing the scale data took.
     pub build_seconds: f64,
     pub expiry: ExpiryScan,
+    /// How long the server took to deliver the expiry notices the scan
+    /// queued (before the list is measured), if it finished in time.
+    pub delivery_seconds: Option<f64>,
     /// 利用者一覧 (A001's same 100 users) on the scale database.
     pub list: Load,
 }
@@ -32,6 +35,11 @@ pub async fn measure(args: &Args, dir: &Path) -> Scale {
     let (users, certificates) = fixtures::count_rows(dir).await;
     let expiry = expiry::measure(dir).await;
     let server = server::start(args, dir, None).await;
+    // The scan just queued 10,000 notices, which the server starts to
+    // deliver at once (a commit per notice). The budget compares the list on
+    // a large database with the small one, not with a mail burst beside it:
+    // the list is measured once they are out (a 40-day scan runs daily).
+    let delivery_seconds = delivered_within(dir, 300).await;
     let cookie = server::login(&server, LIST_MASTER).await;
     let list = wrk::run(&server.url(LIST_PAGE), Some(&cookie), args.seconds);
     server::stop(server).await;
@@ -40,6 +48,27 @@ pub async fn measure(args: &Args, dir: &Path) -> Scale {
         certificates,
         build_seconds,
         expiry,
+        delivery_seconds,
         list,
     }
+}
+
+/// Seconds until no notice is left unsent in the database in `dir`, or
+/// `None` after `limit` seconds.
+async fn delivered_within(dir: &Path, limit: u64) -> Option<f64> {
+    use sqlx::Row;
+    let started = Instant::now();
+    let mut db = fixtures::open(dir).await;
+    while started.elapsed().as_secs() < limit {
+        let unsent: i64 = sqlx::query("SELECT COUNT(*) FROM mail_outbox WHERE sent_at IS NULL")
+            .fetch_one(&mut db)
+            .await
+            .unwrap()
+            .get(0);
+        if unsent == 0 {
+            return Some(started.elapsed().as_secs_f64());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    None
 }
