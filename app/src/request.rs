@@ -236,9 +236,9 @@ pub async fn authenticate(state: &AppState, session: Session) -> Result<CurrentU
     let live = found.and_then(|kept| {
         let auth = kept
             .decoded
-            .clone()
+            .as_ref()
             .filter(|auth| auth.user_id == kept.row.user.id)?;
-        is_live(&auth, now, &state.config).then(|| (auth, kept.row.user.clone()))
+        is_live(auth, now, &state.config).then(|| (auth.clone(), kept.row.user.clone()))
     });
     let Some((mut auth, user)) = live else {
         session.flush().await?;

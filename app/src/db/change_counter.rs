@@ -6,7 +6,14 @@
 use super::Db;
 use sqlx::Row;
 
-const SQL: &str = "SELECT changes FROM change_counter WHERE id = 1";
+/// The counter's one read, written once for both uses below.
+macro_rules! counter_query {
+    () => {
+        "SELECT changes FROM change_counter WHERE id = 1"
+    };
+}
+
+const SQL: &str = counter_query!();
 
 /// The counter now, on an SQLite file on the request's own thread; `None`
 /// when that is not possible now (PostgreSQL, or SQLite would have to wait).
@@ -21,5 +28,4 @@ pub async fn read_through_pool(db: &Db) -> Result<i64, sqlx::Error> {
 
 /// The counter's value in a statement's own snapshot, as a column of it:
 /// what a row read beside it is as of.
-pub(crate) const IN_STATEMENT: &str =
-    "(SELECT changes FROM change_counter WHERE id = 1) AS changes";
+pub(crate) const IN_STATEMENT: &str = concat!("(", counter_query!(), ") AS changes");
