@@ -7,7 +7,7 @@ use kanri_bench::fixtures::{self, Database, PostgresDatabase, LIST_MASTER};
 use kanri_bench::measures::load::Target;
 use kanri_bench::measures::{
     argon2, behind_nginx, bytes, certificate_check, crl, flood, issuance, issuance_cpu, machine,
-    matrix, ocsp, pages, reads, revocations, scale, IdleRss, Results,
+    matrix, ocsp, pages, reads, revocations, scale, wrk, IdleRss, Results,
 };
 use kanri_bench::pki_files::{self, PkiFiles};
 use kanri_bench::{report, server};
@@ -52,10 +52,7 @@ async fn main() {
     }
     if args.nginx_only {
         let dir = work.join("small");
-        std::fs::create_dir_all(&dir).unwrap();
-        let server = server::start(&args, &dir, None).await;
-        fixtures::fill_small(&dir).await;
-        server::stop(server).await;
+        filled_small(&args, &dir).await;
         let rows = nginx_rows(&args, &dir, &work.join("nginx")).await;
         println!("{}", report::nginx_table(&rows, args.seconds));
         let _ = std::fs::remove_dir_all(&work);
@@ -69,19 +66,22 @@ async fn main() {
     println!("{}", std::fs::read_to_string(&args.out).unwrap());
 }
 
+/// The small database in `dir`: schema and demo data from a first start of
+/// the server, then the bench's users and certificates.
+async fn filled_small(args: &Args, dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let server = server::start(args, dir, None).await;
+    fixtures::fill_small(dir).await;
+    server::stop(server).await;
+}
+
 /// `--scale-only`: the list on the small database, then on the scale one.
 async fn scale_only(args: &Args, work: &Path) {
     let small = work.join("small");
-    std::fs::create_dir_all(&small).unwrap();
-    server::stop(server::start(args, &small, None).await).await;
-    fixtures::fill_small(&small).await;
+    filled_small(args, &small).await;
     let server = server::start(args, &small, None).await;
     let cookie = server::login(&server, LIST_MASTER).await;
-    let on_small = kanri_bench::measures::wrk::run(
-        &server.url(kanri_bench::measures::pages::LIST_PAGE),
-        Some(&cookie),
-        args.seconds,
-    );
+    let on_small = wrk::run(&server.url(pages::LIST_PAGE), Some(&cookie), args.seconds);
     server::stop(server).await;
     let scale = scale::measure(args, &work.join("big")).await;
     for (name, load) in [("small", on_small), ("scale", scale.list)] {

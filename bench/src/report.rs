@@ -529,7 +529,7 @@ fn scale(md: &mut String, r: &Results) -> fmt::Result {
     )?;
     writeln!(md, "40-day expiry scan (`mail::scan_expiring`: the candidate query and queueing every notice in one transaction) on the scale database: {:.3} s for {} notices.\n", s.expiry.seconds, s.expiry.queued)?;
     match s.delivery_seconds {
-        Some(seconds) => writeln!(md, "The server then delivered those notices (to files) in {seconds:.1} s; the scale row was measured after that, as the small one is measured without a burst of mail beside it.\n"),
+        Some(seconds) => writeln!(md, "The server then delivered those notices (to files) in {seconds:.1} s; the scale row was measured after that, so that it compares the databases' size and not a burst of mail.\n"),
         None => writeln!(md, "The server had not delivered those notices after 300 s; the scale row was measured with the rest still going out.\n"),
     }
 }
