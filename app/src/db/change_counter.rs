@@ -15,10 +15,11 @@ macro_rules! counter_query {
 
 const SQL: &str = counter_query!();
 
-/// The counter now, on an SQLite file on the request's own thread; `None`
+/// The counter now, on an SQLite file on the request's own thread (without
+/// a statement while nothing was committed since the last read); `None`
 /// when that is not possible now (PostgreSQL, or SQLite would have to wait).
 pub fn read_here(db: &Db) -> Option<i64> {
-    db.read_here(|conn| conn.prepare_cached(SQL)?.query_row([], |r| r.get(0)))
+    db.counter_here(|conn| conn.prepare_cached(SQL)?.query_row([], |r| r.get(0)))
 }
 
 /// The counter now, through the pool.

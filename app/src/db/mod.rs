@@ -20,6 +20,7 @@ pub mod pending_downloads;
 pub mod sessions;
 pub mod sqlite_reader;
 pub mod users;
+pub mod wal_index;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, ConnectOptions, Transaction};
@@ -74,6 +75,8 @@ pub struct Db {
     /// (`sqlite_reader`). None for PostgreSQL, whose read is a round trip
     /// anyway, and for an in-memory SQLite, which other connections cannot open.
     reader: Option<std::sync::Arc<sqlite_reader::SqliteReader>>,
+    /// The change counter as last read here, while nothing was committed.
+    counter_here: std::sync::Arc<wal_index::KeptRead<i64>>,
 }
 
 pub type Tx = Transaction<'static, Any>;
@@ -133,6 +136,7 @@ impl Db {
             pool,
             backend,
             reader,
+            counter_here: Default::default(),
         })
     }
 
@@ -165,6 +169,15 @@ impl Db {
         read: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
     ) -> Option<T> {
         self.reader.as_ref()?.read(read)
+    }
+
+    /// The change counter read on the request's own thread, or kept from
+    /// a moment since which nothing was committed (`wal_index`).
+    pub(crate) fn counter_here(
+        &self,
+        read: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<i64>,
+    ) -> Option<i64> {
+        self.reader.as_ref()?.read_kept(&self.counter_here, read)
     }
 
     /// Starts a transaction that will write. On SQLite it takes the write

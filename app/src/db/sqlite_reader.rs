@@ -15,9 +15,10 @@
 //! other statement does. Each statement is its own read transaction, so it
 //! sees every write committed before it began, as the pool's reads do.
 
+use super::wal_index::{KeptRead, WalIndex};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 /// Idle connections kept: one per thread that reads at the same moment is
@@ -27,6 +28,8 @@ const KEPT: usize = 16;
 pub struct SqliteReader {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// Mapped on first use; `None` when the file has no WAL-index to watch.
+    wal_index: OnceLock<Option<WalIndex>>,
 }
 
 impl std::fmt::Debug for SqliteReader {
@@ -43,7 +46,33 @@ impl SqliteReader {
         Self {
             path: path.to_owned(),
             idle: Mutex::new(Vec::new()),
+            wal_index: OnceLock::new(),
         }
+    }
+
+    /// `read`, or the answer `kept` holds from a moment since which nothing
+    /// was committed to the file (`wal_index`): for a read whose answer
+    /// depends on the database alone, made on every request.
+    pub fn read_kept<T: Clone>(
+        &self,
+        kept: &KeptRead<T>,
+        read: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Option<T> {
+        let header = || {
+            self.wal_index
+                .get_or_init(|| WalIndex::open(&self.path))
+                .as_ref()
+                .and_then(WalIndex::header)
+        };
+        let before = header();
+        if let Some(value) = before.and_then(|now| kept.get(now)) {
+            return Some(value);
+        }
+        let value = self.read(read)?;
+        if let Some(before) = before {
+            kept.keep(before, header(), &value);
+        }
+        Some(value)
     }
 
     /// Runs `read` on a read-only connection of this thread's moment, or
