@@ -59,4 +59,9 @@ pub struct Args {
     /// profiling a page with `perf` and `wrk` on the data the measures use.
     #[arg(long, value_name = "SECONDS")]
     pub hold: Option<u64>,
+
+    /// With `--hold`: A001's 100 users on a PostgreSQL database of the
+    /// bench's own (`--postgres-url`) instead of SQLite, as in the matrix.
+    #[arg(long, requires = "hold")]
+    pub on_postgres: bool,
 }

@@ -145,18 +145,32 @@ async fn measure(args: &Args, work: &Path) -> Results {
     }
 }
 
-/// `--hold`: the server on the small database, for a profiler to attach to.
+/// `--hold`: the server on the small database (or A001's users on
+/// PostgreSQL), for a profiler to attach to.
 async fn hold(args: &Args, work: &Path, seconds: u64) {
     let dir = work.join("small");
     std::fs::create_dir_all(&dir).unwrap();
-    let server = server::start(args, &dir, None).await;
-    fixtures::fill_small(&dir).await;
+    let mut postgres = None;
+    let server = if args.on_postgres {
+        let database = PostgresDatabase::create(&args.postgres_url).await;
+        let server = server::start_on_postgres(args, &dir, &database.url).await;
+        fixtures::fill_list_postgres(&database.url).await;
+        postgres = Some(database);
+        server
+    } else {
+        let server = server::start(args, &dir, None).await;
+        fixtures::fill_small(&dir).await;
+        server
+    };
     let cookie = server::login(&server, LIST_MASTER).await;
     println!("pid {}", server.pid());
     println!("url {}", server.url(""));
     println!("cookie {cookie}");
     tokio::time::sleep(Duration::from_secs(seconds)).await;
     server::stop(server).await;
+    if let Some(database) = postgres {
+        database.drop_now().await;
+    }
 }
 
 /// The page matrix alone: the small database's A001 on SQLite (demo data

@@ -4,7 +4,8 @@
 //! keeps sessions in memory under it.
 
 use super::Db;
-use sqlx::Row;
+use sqlx::{AnyConnection, ConnectOptions, Row};
+use std::sync::Mutex;
 
 /// The counter's one read, written once for both uses below.
 macro_rules! counter_query {
@@ -25,6 +26,35 @@ pub fn read_here(db: &Db) -> Option<i64> {
 /// The counter now, through the pool.
 pub async fn read_through_pool(db: &Db) -> Result<i64, sqlx::Error> {
     sqlx::query(SQL).fetch_one(db.pool()).await?.try_get(0)
+}
+
+/// A connection of its own for the counter's reads on PostgreSQL, made one
+/// at a time (`infra::session_reads`). Through the pool each read was two
+/// round trips: sqlx pings an idle connection before handing it out
+/// (`test_before_acquire`), and the counter is read for nearly every
+/// request. A connection that fails is dropped; the next read connects anew.
+#[derive(Debug, Default)]
+pub struct CounterConnection {
+    kept: Mutex<Option<AnyConnection>>,
+}
+
+impl CounterConnection {
+    /// The counter now, on the kept connection or a new one.
+    pub async fn read(&self, db: &Db) -> Result<i64, sqlx::Error> {
+        let kept = self.kept.lock().ok().and_then(|mut kept| kept.take());
+        let mut connection = match kept {
+            Some(connection) => connection,
+            None => db.pool().connect_options().connect().await?,
+        };
+        let changes = sqlx::query(SQL)
+            .fetch_one(&mut connection)
+            .await?
+            .try_get(0)?;
+        if let Ok(mut kept) = self.kept.lock() {
+            *kept = Some(connection);
+        }
+        Ok(changes)
+    }
 }
 
 /// The counter's value in a statement's own snapshot, as a column of it:

@@ -23,7 +23,7 @@
 
 use crate::db::change_counter;
 use crate::db::users::{self, SessionRow};
-use crate::db::Db;
+use crate::db::{Backend, Db};
 use crate::domain::Timestamp;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -151,6 +151,7 @@ struct ChangeReads {
     waiting: Mutex<Vec<oneshot::Sender<Option<i64>>>>,
     /// A task is sending reads for the waiting requests.
     reading: AtomicBool,
+    connection: change_counter::CounterConnection,
 }
 
 impl ChangeReads {
@@ -187,8 +188,18 @@ impl ChangeReads {
                 }
                 continue;
             }
-            // Sent after every request of the batch arrived.
-            let changes = change_counter::read_through_pool(db).await.ok();
+            // Sent after every request of the batch arrived. A connection
+            // that failed is replaced by the pool's, which reconnects.
+            // (SQLite comes here only when its reader could not answer
+            // at once: the pool's connections wait for the writer.)
+            let own = match db.backend() {
+                Backend::Postgres => self.connection.read(db).await.ok(),
+                Backend::Sqlite => None,
+            };
+            let changes = match own {
+                Some(changes) => Some(changes),
+                None => change_counter::read_through_pool(db).await.ok(),
+            };
             for sender in batch {
                 let _ = sender.send(changes);
             }
