@@ -30,6 +30,25 @@ pub async fn open(dir: &Path) -> SqliteConnection {
         .unwrap()
 }
 
+/// Seconds until no notice is left unsent in the database in `dir`, or
+/// `None` after `limit` seconds.
+pub async fn mail_delivered_within(dir: &Path, limit: u64) -> Option<f64> {
+    let started = std::time::Instant::now();
+    let mut db = open(dir).await;
+    while started.elapsed().as_secs() < limit {
+        let unsent: i64 = sqlx::query("SELECT COUNT(*) FROM mail_outbox WHERE sent_at IS NULL")
+            .fetch_one(&mut db)
+            .await
+            .unwrap()
+            .get(0);
+        if unsent == 0 {
+            return Some(started.elapsed().as_secs_f64());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    None
+}
+
 /// The small database, on top of the demo data in `dir`: 10 contracts of 100
 /// users (1,000 users), plus R001 with 8,000 revocation targets.
 pub async fn fill_small(dir: &Path) {

@@ -39,7 +39,7 @@ pub async fn measure(args: &Args, dir: &Path) -> Scale {
     // deliver at once (a commit per notice). The budget compares the list on
     // a large database with the small one, not with a mail burst beside it:
     // the list is measured once they are out (a 40-day scan runs daily).
-    let delivery_seconds = delivered_within(dir, 300).await;
+    let delivery_seconds = fixtures::mail_delivered_within(dir, 300).await;
     let cookie = server::login(&server, LIST_MASTER).await;
     let list = wrk::run(&server.url(LIST_PAGE), Some(&cookie), args.seconds);
     server::stop(server).await;
@@ -51,24 +51,4 @@ pub async fn measure(args: &Args, dir: &Path) -> Scale {
         delivery_seconds,
         list,
     }
-}
-
-/// Seconds until no notice is left unsent in the database in `dir`, or
-/// `None` after `limit` seconds.
-async fn delivered_within(dir: &Path, limit: u64) -> Option<f64> {
-    use sqlx::Row;
-    let started = Instant::now();
-    let mut db = fixtures::open(dir).await;
-    while started.elapsed().as_secs() < limit {
-        let unsent: i64 = sqlx::query("SELECT COUNT(*) FROM mail_outbox WHERE sent_at IS NULL")
-            .fetch_one(&mut db)
-            .await
-            .unwrap()
-            .get(0);
-        if unsent == 0 {
-            return Some(started.elapsed().as_secs_f64());
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-    }
-    None
 }
