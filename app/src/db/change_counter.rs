@@ -6,6 +6,7 @@
 use super::Db;
 use sqlx::{AnyConnection, ConnectOptions, Row};
 use std::sync::Mutex;
+use std::time::Duration;
 
 /// The counter's one read, written once for both uses below.
 macro_rules! counter_query {
@@ -38,18 +39,30 @@ pub struct CounterConnection {
     kept: Mutex<Option<AnyConnection>>,
 }
 
+/// How long the counter's own connection may take to answer: every request
+/// that waits for the counter waits for it. Past that it is dropped and the
+/// pool reads (whose acquire has its own limit).
+const COUNTER_TIMEOUT: Duration = Duration::from_secs(2);
+
 impl CounterConnection {
-    /// The counter now, on the kept connection or a new one.
+    /// The counter now, on the kept connection or a new one; an error when
+    /// either fails or takes longer than [`COUNTER_TIMEOUT`].
     pub async fn read(&self, db: &Db) -> Result<i64, sqlx::Error> {
         let kept = self.kept.lock().ok().and_then(|mut kept| kept.take());
-        let mut connection = match kept {
-            Some(connection) => connection,
-            None => db.pool().connect_options().connect().await?,
+        let read = async {
+            let mut connection = match kept {
+                Some(connection) => connection,
+                None => db.pool().connect_options().connect().await?,
+            };
+            let changes = sqlx::query(SQL)
+                .fetch_one(&mut connection)
+                .await?
+                .try_get(0)?;
+            Ok::<_, sqlx::Error>((changes, connection))
         };
-        let changes = sqlx::query(SQL)
-            .fetch_one(&mut connection)
-            .await?
-            .try_get(0)?;
+        let (changes, connection) = tokio::time::timeout(COUNTER_TIMEOUT, read)
+            .await
+            .map_err(|_| sqlx::Error::Io(std::io::ErrorKind::TimedOut.into()))??;
         if let Ok(mut kept) = self.kept.lock() {
             *kept = Some(connection);
         }
