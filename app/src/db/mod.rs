@@ -200,6 +200,18 @@ impl Db {
     }
 }
 
+/// A fresh SQLite file path in a directory of its own, for the tests of the
+/// request-thread reads (`sqlite_reader`, `wal_index`); the test removes
+/// the directory.
+#[cfg(test)]
+pub(crate) fn scratch_database(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("kanri-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("t.db");
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
 /// A result row's columns by name, whichever driver read it: one mapping
 /// of a table's columns serves the pool's rows and the request-thread
 /// reader's (`sqlite_reader`).

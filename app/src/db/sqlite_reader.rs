@@ -130,10 +130,7 @@ mod tests {
 
     #[test]
     fn reads_see_what_another_connection_committed_and_reuse_their_connection() {
-        let dir = std::env::temp_dir().join(format!("kanri-reader-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("t.db");
-        let _ = std::fs::remove_file(&path);
+        let path = crate::db::scratch_database("reader");
         let writer = rusqlite::Connection::open(&path).unwrap();
         writer
             .execute_batch(
@@ -157,6 +154,6 @@ mod tests {
             "the reader cannot write"
         );
         drop(writer);
-        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
     }
 }

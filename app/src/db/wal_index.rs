@@ -167,10 +167,7 @@ mod tests {
     use super::*;
 
     fn database(name: &str) -> (std::path::PathBuf, Connection) {
-        let dir = std::env::temp_dir().join(format!("kanri-wal-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("t.db");
-        let _ = std::fs::remove_file(&path);
+        let path = crate::db::scratch_database(&format!("wal-{name}"));
         let writer = Connection::open(&path).unwrap();
         writer
             .execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (v INTEGER);")
@@ -206,16 +203,13 @@ mod tests {
 
     #[test]
     fn a_file_not_in_wal_mode_has_no_index_to_watch() {
-        let dir = std::env::temp_dir().join(format!("kanri-wal-none-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("t.db");
-        let _ = std::fs::remove_file(&path);
+        let path = crate::db::scratch_database("wal-none");
         Connection::open(&path)
             .unwrap()
             .execute_batch("CREATE TABLE t (v INTEGER);")
             .unwrap();
         assert!(WalIndex::open(&path).is_none());
-        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
     }
 
     #[test]
