@@ -3,9 +3,12 @@
 
 mod common;
 
+use chrono::Duration;
 use common::{smtp, Backend, TestApp};
+use kanri_app::domain::Timestamp;
 use kanri_app::infra::config::MailTransport;
 use kanri_app::use_cases::mail_notices as mail;
+use sqlx::Row;
 use std::path::PathBuf;
 
 on_both_databases!(
@@ -13,6 +16,7 @@ on_both_databases!(
     concurrent_expiry_jobs_send_one_notice,
     a_resend_after_a_crash_replaces_the_message,
     revocation_sends_the_target_a_notice,
+    a_scan_queues_more_notices_than_one_statement_holds,
 );
 
 fn mail_dir(app: &TestApp) -> PathBuf {
@@ -56,6 +60,87 @@ async fn expiry_job_sends_one_notice_per_certificate_across_runs(app: TestApp) {
         )
         .await,
         1
+    );
+}
+
+/// The scan queues a few hundred notices per statement: with more
+/// candidates than two statements hold, and one of them already queued in
+/// the middle of the second, each certificate gets exactly one notice.
+async fn a_scan_queues_more_notices_than_one_statement_holds(app: TestApp) {
+    const BULK: i64 = 1_100;
+    let now = app.state.clock.now();
+    let mut tx = app.state.db.begin_write().await.unwrap();
+    let contract_id: i64 = sqlx::query("SELECT contract_id FROM users WHERE login_id = 'master01'")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap()
+        .get(0);
+    let mut middle_certificate = 0;
+    for i in 0..BULK {
+        let login_id = format!("bulk{i:04}");
+        let user_id: i64 = sqlx::query(
+            "INSERT INTO users (contract_id, login_id, name, role, email, login_password_hash, confirmation_password_hash, created_at) \
+             VALUES ($1, $2, $3, 'general', $4, 'x', 'y', $5) RETURNING id",
+        )
+        .bind(contract_id)
+        .bind(&login_id)
+        .bind(format!("一括 {i}"))
+        .bind(format!("{login_id}@example.jp"))
+        .bind(now.to_db())
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap()
+        .get(0);
+        let not_before = Timestamp(now.0 - Duration::days(300));
+        let not_after = Timestamp(now.0 + Duration::days(10) + Duration::seconds(i));
+        let certificate_id: i64 = sqlx::query(
+            "INSERT INTO certificates (user_id, serial, subject_o, subject_ou, subject_cn, not_before, not_after, state) \
+             VALUES ($1, $2, 'o', 'ou', 'cn', $3, $4, 'issued') RETURNING id",
+        )
+        .bind(user_id)
+        .bind(format!("{:032x}", 0xb01c_0000 + i))
+        .bind(not_before.to_db())
+        .bind(not_after.to_db())
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap()
+        .get(0);
+        if i == 700 {
+            middle_certificate = certificate_id;
+        }
+    }
+    tx.commit().await.unwrap();
+    sqlx::query(
+        "INSERT INTO mail_outbox (kind, certificate_id, recipient, subject, body, created_at) \
+         VALUES ('expiry_notice', $1, 'bulk0700@example.jp', 's', 'b', $2)",
+    )
+    .bind(middle_certificate)
+    .bind(now.to_db())
+    .execute(app.state.db.pool())
+    .await
+    .unwrap();
+
+    // The bulk users' notices but the one already queued, and admin01's (demo).
+    let queued = mail::scan_expiring(&app.state, now).await.unwrap();
+    assert_eq!(queued as i64, BULK - 1 + 1);
+    let count = |sql: &'static str| app.scalar_i64(sql, "expiry_notice");
+    assert_eq!(
+        count("SELECT COUNT(*) FROM mail_outbox WHERE kind = $1").await,
+        BULK + 1
+    );
+    assert_eq!(
+        count("SELECT COUNT(DISTINCT certificate_id) FROM mail_outbox WHERE kind = $1").await,
+        BULK + 1
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM mail_outbox WHERE kind = $1 AND recipient = 'bulk1099@example.jp'").await,
+        1,
+        "the last chunk's last row is queued"
+    );
+    assert_eq!(
+        mail::scan_expiring(&app.state, now).await.unwrap(),
+        0,
+        "the second scan queues nothing"
     );
 }
 

@@ -77,24 +77,23 @@ pub async fn scan_expiring(state: &AppState, now: Timestamp) -> Result<usize, Ma
     if candidates.is_empty() {
         return Ok(0);
     }
-    let mut queued = 0;
-    let mut tx = state.db.begin_write().await?;
-    for candidate in &candidates {
-        let (subject, body) = expiry_notice_text(candidate);
-        let new = NewMail {
+    let texts: Vec<(String, String)> = candidates.iter().map(expiry_notice_text).collect();
+    let mails: Vec<NewMail<'_>> = candidates
+        .iter()
+        .zip(&texts)
+        .map(|(candidate, (subject, body))| NewMail {
             kind: MailKind::ExpiryNotice,
             certificate_id: candidate.certificate_id,
             recipient: &candidate.email,
-            subject: &subject,
-            body: &body,
-        };
-        // A concurrent run may have queued it a moment ago: then nothing happens.
-        if outbox::enqueue_tx(&mut tx, &new, now).await? {
-            queued += 1;
-        }
-    }
+            subject,
+            body,
+        })
+        .collect();
+    let mut tx = state.db.begin_write().await?;
+    // A concurrent run may have queued some a moment ago: those are skipped.
+    let queued = outbox::enqueue_many_tx(&mut tx, state.db.backend(), &mails, now).await?;
     tx.commit().await?;
-    Ok(queued)
+    Ok(queued as usize)
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
