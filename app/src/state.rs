@@ -53,6 +53,8 @@ pub struct Services {
     pub contract_lists: Arc<ContractLists>,
     /// 利用者一覧's rendered rows, per contract and variant of the page.
     pub revoke_list_rows: Arc<RevokeListRows>,
+    /// Screens that are a function of their viewer alone, as HTML.
+    pub viewer_screens: Arc<ViewerScreens>,
     /// The CRL's entries, read incrementally by revocation number.
     pub crl_entries: Arc<CrlEntries>,
     /// The CRL refresh and mail delivery that requests start, one at a time.
@@ -67,6 +69,12 @@ pub type RevokeListRows = RenderMemo<
     (String, crate::domain::Role, bool),
     Vec<crate::payloads::revoke_list::RevocationCandidate>,
 >;
+
+/// The HTML of screens that show nothing but their viewer (作業内容選択,
+/// 業務選択), kept by (screen, ログインID) beside the viewer it shows
+/// (`components::kept_for_viewer`).
+pub type ViewerScreens =
+    RenderMemo<(&'static str, crate::domain::LoginId), crate::payloads::Viewer>;
 
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {

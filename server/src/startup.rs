@@ -73,6 +73,7 @@ pub async fn build_state_with_clock(
         throttles: Arc::new(throttles),
         contract_lists: Default::default(),
         revoke_list_rows: Default::default(),
+        viewer_screens: Default::default(),
         session_reads: Default::default(),
         crl_entries: Default::default(),
         background: Default::default(),

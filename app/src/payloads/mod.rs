@@ -17,7 +17,7 @@ use crate::domain::{LoginId, Role};
 use serde::{Deserialize, Serialize};
 
 /// The logged-in user as the layout shows them on every screen.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Viewer {
     pub login_id: LoginId,
     pub name: String,
