@@ -71,8 +71,8 @@ pub type RevokeListRows = RenderMemo<
 >;
 
 /// The HTML of screens that show nothing but their viewer (作業内容選択,
-/// 業務選択), kept by (screen, ログインID) beside the viewer it shows
-/// (`components::kept_for_viewer`).
+/// 業務選択), kept by (the screen's address in `routes`, ログインID) beside
+/// the viewer it shows (`components::kept_for_viewer`).
 pub type ViewerScreens =
     RenderMemo<(&'static str, crate::domain::LoginId), crate::payloads::Viewer>;
 

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 #[component]
 pub fn BusinessSelectPage() -> impl IntoView {
-    view! { <Loaded load=load_administrator body=|viewer| kept_for_viewer("business_select", viewer, page)/> }
+    view! { <Loaded load=load_administrator body=|viewer| kept_for_viewer(routes::BUSINESS_SELECT, viewer, page)/> }
 }
 
 fn page(viewer: Viewer) -> impl IntoView {

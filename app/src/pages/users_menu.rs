@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 #[component]
 pub fn UserAdminMenuPage() -> impl IntoView {
-    view! { <Loaded load=load_administrator body=|viewer| kept_for_viewer("users_menu", viewer, page)/> }
+    view! { <Loaded load=load_administrator body=|viewer| kept_for_viewer(routes::USERS_MENU, viewer, page)/> }
 }
 
 fn page(viewer: Viewer) -> impl IntoView {
