@@ -68,8 +68,12 @@ screens! {
     RENEWAL_RESULT = "/certificate/renew/result" => RenewalResultPage,
     /// ワンタイムパスワード登録 (from ホーム).
     OTP_REGISTER = "/otp/register" => OtpRegistrationPage,
-    /// ワンタイムパスワード利用停止解除 (利用者管理, master user).
+    /// ワンタイムパスワード管理: 利用停止解除 and 登録解除 (利用者管理, master user).
     OTP_RELEASE = "/kanri/users/otp" => OtpReleasePage,
+    /// 発行用コード発行 (利用者管理, master user).
+    CODE_GRANT = "/kanri/users/code" => IssuanceCodeGrantPage,
+    /// 発行用コード発行結果: the code, shown once.
+    CODE_GRANTED = "/kanri/users/code/result" => IssuanceCodeResultPage,
     /// The minimal page `bench/` compares with (404 unless enabled).
     BENCH_MINIMAL = "/bench/minimal" => BenchMinimalPage,
     /// The minimal page after one database round trip, awaited as every
@@ -95,12 +99,10 @@ pub const CA_CERTIFICATE: &str = "/pki/ca.crt";
 pub const CRL: &str = "/pki/crl";
 /// The OCSP responder (POST, or GET `/pki/ocsp/<base64>`), written into every certificate.
 pub const OCSP: &str = "/pki/ocsp";
-/// Certificates kanri issued, by serial: `/pki/certificates/<serial>.cer`.
-pub const ISSUED_CERTIFICATES: &str = "/pki/certificates";
-
-pub fn issued_certificate_der(serial: &crate::domain::CertificateSerial) -> String {
-    format!("{ISSUED_CERTIFICATES}/{serial}.cer")
-}
+/// The certificate just issued (DER, for `certreq -accept`), only to the
+/// session it was issued in: no address serves certificates by serial,
+/// whose subjects name login IDs (SPEC 9.1).
+pub const CERTIFICATE_DER: &str = "/certificate/download.cer";
 
 /// A screen of 取得 or 更新 with a refusal to explain (`?error=<code>`).
 pub fn with_error(screen: &str, code: &str) -> String {
@@ -123,8 +125,10 @@ pub fn revoke_confirm(login_id: &str, refusal: Option<RevokeRefusal>) -> String 
     format!("{REVOKE_CONFIRM}?login_id={}{error}", q(login_id))
 }
 
-pub fn revoke_result(login_id: &LoginId) -> String {
-    format!("{REVOKE_RESULT}?login_id={}", q(login_id.as_str()))
+/// 証明書失効結果; `reobtain_granted` says that a 発行用コード was mailed.
+pub fn revoke_result(login_id: &LoginId, reobtain_granted: bool) -> String {
+    let granted = if reobtain_granted { "&reobtain=1" } else { "" };
+    format!("{REVOKE_RESULT}?login_id={}{granted}", q(login_id.as_str()))
 }
 
 pub fn certificate_status(sort_code: &str, descending: bool, page: Option<usize>) -> String {

@@ -7,6 +7,7 @@ import {
   jsEnabled,
   login,
   LOGIN_PASSWORD,
+  mailBodies,
   ready,
   shot,
   totp,
@@ -59,6 +60,8 @@ async function registerOtp(page: Page, testInfo, loginId: string): Promise<strin
   const secret = (await page.locator("#otp-secret").textContent())!.replace(/\s/g, "");
   await shot(page, testInfo, "33-otp-registration");
   await page.getByLabel("ワンタイムパスワード", { exact: true }).fill(totp(secret));
+  // Registering asks for the ログインパスワード again (issue 22).
+  await page.getByLabel("ログインパスワード").fill(LOGIN_PASSWORD);
   await page.getByRole("button", { name: "登録" }).click();
   await expect(page.getByText("ワンタイムパスワードを登録しました。")).toBeVisible();
   return secret;
@@ -127,11 +130,72 @@ test("電子証明書方式: user02 logs in with its certificate, master02 revok
   await master02.getByRole("button", { name: "失効" }).click();
   await ready(master02, testInfo);
   await master02.getByLabel("確認用パスワード").fill(CONFIRMATION_PASSWORD);
+  // The manual's PC change: 失効, and 再取得 allowed in the same step.
+  await master02.getByLabel("再取得を許可する（発行用コードを発行する）").check();
   await master02.getByRole("button", { name: "実行" }).click();
   await expect(master02.locator("#certificate-status")).toHaveText("失効済み");
+  await expect(master02.locator("#reobtain-granted")).toContainText("発行用コード");
 
   await user02.getByRole("link", { name: "ホーム" }).click();
   await expect(user02.getByRole("heading", { name: "電子証明書を確認できません" })).toBeVisible();
   await expect(user02.getByText("失効しています")).toBeVisible();
   await shot(user02, testInfo, "39-user02-refused");
+
+  // With user02's ID and password alone the key step is never reached.
+  const obtain = await (await contextFor()).newPage();
+  await obtain.goto("/certificate/issue");
+  await ready(obtain, testInfo);
+  await obtain.getByLabel("ログインID").fill("user02");
+  await obtain.getByLabel("ログインパスワード").fill(LOGIN_PASSWORD);
+  await obtain.getByRole("button", { name: "認証して発行" }).click();
+  await expect(obtain.getByRole("alert")).toContainText("発行用コードが必要です");
+  await obtain.goto("/certificate/issue/method");
+  await expect(obtain.getByRole("link", { name: "最初からやり直す" })).toBeVisible();
+  await shot(obtain, testInfo, "40-user02-password-only");
+
+  // user02 reads the code from the mail master02's 実行 sent, and obtains a new certificate.
+  let code = "";
+  await expect
+    .poll(() => {
+      const body = mailBodies(testInfo, "user02@example.jp").find((b) => b.includes("発行用コード："));
+      code = /発行用コード：([0-9A-Z-]+)/.exec(body ?? "")?.[1] ?? "";
+      return code;
+    })
+    .not.toBe("");
+  expect(mailBodies(testInfo, "master02@example.jp").join("\n")).not.toContain(code);
+  await obtain.goto("/certificate/issue");
+  await ready(obtain, testInfo);
+  await obtain.getByLabel("ログインID").fill("user02");
+  await obtain.getByLabel("ログインパスワード").fill(LOGIN_PASSWORD);
+  await obtain.getByLabel("発行用コード").fill(code);
+  await obtain.getByRole("button", { name: "認証して発行" }).click();
+  await expect(obtain.getByRole("heading", { name: "証明書取得 発行方法の選択" })).toBeVisible();
+  await obtain.getByLabel("証明書ファイルのパスワード（8文字以上）").fill(IMPORT_PASSWORD);
+  await obtain.getByLabel("証明書ファイルのパスワード（確認用）").fill(IMPORT_PASSWORD);
+  await obtain.getByRole("button", { name: "発行" }).click();
+  await expect(obtain.getByRole("heading", { name: "証明書発行結果" })).toBeVisible();
+  await expect(obtain.locator("#issued-cn")).toContainText("user02.B002.");
+  await shot(obtain, testInfo, "41-user02-reobtained");
+  const [download] = await Promise.all([
+    obtain.waitForEvent("download"),
+    obtain.getByRole("link", { name: "証明書ファイル（.p12）をダウンロード" }).click(),
+  ]);
+  const p12 = await download.path();
+
+  // And logs in with it: the new certificate is user02's own current one.
+  const withNew = await browser.newContext({
+    clientCertificates: [{ origin, pfxPath: p12!, passphrase: IMPORT_PASSWORD }],
+    ignoreHTTPSErrors: true,
+    javaScriptEnabled: jsEnabled(testInfo),
+    baseURL: origin,
+  });
+  const again = await withNew.newPage();
+  await login(again, testInfo, "user02");
+  await expect(again.getByRole("heading", { name: "ホーム" })).toBeVisible();
+  // Both heard of it: the code grant and the new certificate.
+  for (const address of ["user02@example.jp", "master02@example.jp"]) {
+    await expect
+      .poll(() => mailBodies(testInfo, address).filter((b) => b.includes("電子証明書の取得")).length)
+      .toBe(1);
+  }
 });

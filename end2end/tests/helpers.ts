@@ -70,3 +70,31 @@ export function totp(secretBase32: string, stepOffset = 0): string {
   const code = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
   return code.toString().padStart(6, "0");
 }
+
+/** The decoded bodies of the e-mails this project's server wrote to its
+ * mail folder (the demo's files transport) for `address`, oldest first. */
+export function mailBodies(testInfo: TestInfo, address: string): string[] {
+  const dir = path.join(require("os").tmpdir(), `kanri-e2e-${serverPort(testInfo)}`, "mail");
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((name) => name.endsWith(".eml"))
+    .map((name) => path.join(dir, name))
+    .sort((a, b) => fs.statSync(a).mtimeMs - fs.statSync(b).mtimeMs)
+    .map((file) => fs.readFileSync(file, "utf8"))
+    .filter((eml) => new RegExp(`^To: .*${address.replace(/\./g, "\\.")}`, "mi").test(eml))
+    .map((eml) => {
+      const split = eml.indexOf("\r\n\r\n");
+      const headers = eml.slice(0, split);
+      const body = eml.slice(split + 4);
+      const encoding = /^Content-Transfer-Encoding:\s*(\S+)/im.exec(headers)?.[1]?.toLowerCase();
+      if (encoding === "base64") return Buffer.from(body.replace(/\s/g, ""), "base64").toString("utf8");
+      if (encoding === "quoted-printable") {
+        const bytes = body
+          .replace(/=\r?\n/g, "")
+          .replace(/=([0-9A-F]{2})/gi, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+        return Buffer.from(bytes, "latin1").toString("utf8");
+      }
+      return body;
+    });
+}

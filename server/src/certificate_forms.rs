@@ -103,7 +103,14 @@ fn result_screen(flow: Flow) -> &'static str {
 fn back_with(flow: Flow, refusal: Refusal) -> Response {
     let form_can_fix = matches!(
         refusal,
-        Refusal::Issue(r) if !matches!(r, IssueRefusal::NotAuthenticated | IssueRefusal::AlreadyIssued)
+        Refusal::Issue(r) if !matches!(
+            r,
+            IssueRefusal::NotAuthenticated
+                | IssueRefusal::AlreadyIssued
+                | IssueRefusal::CodeRequired
+                | IssueRefusal::CodeInvalid
+                | IssueRefusal::CodeExpired
+        )
     );
     let screen = if form_can_fix {
         method_screen(flow)
@@ -144,12 +151,19 @@ async fn submit_inner(
     let client = request::client_info_of(parts, &state.config.trusted_proxies);
     let input = form.input();
     let outcome = match flow {
-        Flow::Issuance => issuance::issue(state, pending.user_id, &input, &client)
-            .await
-            .map_err(|f| match f {
-                Failure::Refused(r) => Failure::Refused(Refusal::from(r)),
-                Failure::Error(e) => Failure::Error(e),
-            }),
+        Flow::Issuance => {
+            let authenticated = issuance::Authenticated {
+                user_id: pending.user_id,
+                needs_otp: false,
+                code_id: pending.code_id,
+            };
+            issuance::issue(state, &authenticated, &input, &client)
+                .await
+                .map_err(|f| match f {
+                    Failure::Refused(r) => Failure::Refused(Refusal::from(r)),
+                    Failure::Error(e) => Failure::Error(e),
+                })
+        }
         Flow::Renewal => {
             let authenticated = renewal::Authenticated {
                 user_id: pending.user_id,
@@ -248,4 +262,36 @@ async fn download_inner(
         bytes,
     )
         .into_response())
+}
+
+/// GET of the certificate just issued (DER), for the CSR route's
+/// `certreq -accept`: only to the session it was issued in, as long as the
+/// result screen can show it. Nobody else is told which certificate (and so
+/// which login ID) a serial stands for.
+pub async fn certificate_der(State(state): State<AppState>, session: Session) -> Response {
+    let pending = match request::pending_certificate(&session).await {
+        Ok(pending) => pending,
+        Err(err) => return error_response(err),
+    };
+    let Some(issued) = pending.and_then(|p| p.issued) else {
+        return error_page(
+            StatusCode::NOT_FOUND,
+            "証明書",
+            "この画面で発行された証明書はありません。",
+        );
+    };
+    match kanri_app::db::certificates::der_by_serial(state.db.pool(), &issued.certificate.serial)
+        .await
+    {
+        Ok(Some(der)) => (
+            [
+                (header::CONTENT_TYPE, "application/pkix-cert"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            der,
+        )
+            .into_response(),
+        Ok(None) => error_page(StatusCode::NOT_FOUND, "証明書", "証明書が見つかりません。"),
+        Err(err) => error_response(err.into()),
+    }
 }

@@ -3,6 +3,7 @@
 //! the arguments, which other users of the machine can see.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use kanri_app::db::contracts::ContractSetting;
 use kanri_app::domain::{PasswordKind, RevocationReason, Role};
 use kanri_app::infra::password::Password;
 use kanri_app::state::AppState;
@@ -94,11 +95,28 @@ pub enum Command {
     ContractSet {
         #[arg(long)]
         code: String,
+        #[arg(long, value_enum, required_unless_present = "issuance_code")]
+        certificate_login: Option<OnOff>,
+        /// Whether 取得 needs a 発行用コード (or a registered
+        /// ワンタイムパスワード) on a contract without 電子証明書方式; with
+        /// 電子証明書方式 it always does.
         #[arg(long, value_enum)]
-        certificate_login: OnOff,
+        issuance_code: Option<OnOff>,
     },
     /// Release a stopped ワンタイムパスワード (利用停止の解除).
     OtpRelease {
+        #[arg(long)]
+        login_id: String,
+    },
+    /// Remove a user's ワンタイムパスワード (登録解除: a lost phone); the
+    /// user may register a new one. The bank does this for master users.
+    OtpReset {
+        #[arg(long)]
+        login_id: String,
+    },
+    /// Grant a user a 発行用コード for 取得 (the 申込書 route; the only one
+    /// for a master user). Prints the code once and mails it to the user.
+    IssuanceCode {
         #[arg(long)]
         login_id: String,
     },
@@ -236,8 +254,38 @@ pub async fn run_operator(state: &AppState, command: Command) -> Result<String, 
         Command::ContractSet {
             code,
             certificate_login,
-        } => contract_set(state, &code, certificate_login == OnOff::On).await,
+            issuance_code,
+        } => {
+            let mut said = Vec::new();
+            if let Some(on) = certificate_login {
+                said.push(contract_set(state, &code, on == OnOff::On).await?);
+            }
+            if let Some(on) = issuance_code {
+                let setting = ContractSetting::IssuanceCodeRequired;
+                operator::set_contract(state, &code, setting, on == OnOff::On).await?;
+                said.push(format!(
+                    "契約 {code} を設定しました: {}",
+                    setting.describe(on == OnOff::On)
+                ));
+            }
+            Ok(said.join("\n"))
+        }
         Command::OtpRelease { login_id } => release(state, &login_id, PasswordKind::Otp).await,
+        Command::OtpReset { login_id } => {
+            operator::reset_otp(state, &login_id).await?;
+            Ok(format!(
+                "利用者 {login_id} のワンタイムパスワードの登録を解除しました"
+            ))
+        }
+        Command::IssuanceCode { login_id } => {
+            let granted = operator::grant_issuance_code(state, &login_id).await?;
+            Ok(format!(
+                "利用者 {} の発行用コード: {}（有効期限 {}、利用者にメールで送信します）",
+                granted.login_id,
+                granted.code.display(),
+                granted.expires_at.jst()
+            ))
+        }
         Command::PasswordRelease { login_id, kind } => {
             let kind = match kind {
                 CliPasswordKind::Login => PasswordKind::Login,

@@ -1,12 +1,11 @@
-//! What kanri's CA publishes to anyone: its certificate, and the
-//! certificates it issued (by their unguessable serial, for the CSR route's
-//! `certreq -accept`). The CRL and OCSP live here too (SPEC 7.6).
+//! What kanri's CA publishes to anyone: its certificate, the CRL and OCSP
+//! (SPEC 7.6). Not the certificates it issued: their subjects name login
+//! IDs, so each is served only to the session it was issued in
+//! (`certificate_forms::certificate_der`).
 
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use kanri_app::db::certificates;
-use kanri_app::domain::CertificateSerial;
 use kanri_app::state::AppState;
 use kanri_app::use_cases::publication;
 
@@ -21,24 +20,6 @@ pub async fn ca_certificate(State(state): State<AppState>) -> Response {
         state.pki.ca.certificate_pem(),
     )
         .into_response()
-}
-
-/// `GET /pki/certificates/<serial>.cer`: an issued certificate, DER.
-pub async fn issued_certificate(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-) -> Response {
-    let serial = name
-        .strip_suffix(".cer")
-        .and_then(|hex| CertificateSerial::parse(hex).ok());
-    let Some(serial) = serial else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    match certificates::der_by_serial(state.db.pool(), &serial).await {
-        Ok(Some(der)) => ([(header::CONTENT_TYPE, "application/pkix-cert")], der).into_response(),
-        Ok(None) => StatusCode::NOT_FOUND.into_response(),
-        Err(err) => crate::middleware::error_response(err.into()),
-    }
 }
 
 /// `GET /pki/crl`: the current CRL (DER). Never a stale one: a revocation

@@ -38,6 +38,10 @@ pub fn app(state: AppState) -> Router {
             routes::CERTIFICATE_DOWNLOAD,
             get(crate::certificate_forms::download),
         )
+        .route(
+            routes::CERTIFICATE_DER,
+            get(crate::certificate_forms::certificate_der),
+        )
         .merge(publication_routes())
         .merge(bench_routes(&state.config))
         .merge(
@@ -69,17 +73,13 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The CA certificate, issued certificates, the CRL and OCSP: public, for
-/// relying parties (SPEC 7.6).
+/// The CA certificate, the CRL and OCSP: public, for relying parties
+/// (SPEC 7.6). Issued certificates are not: see `routes::CERTIFICATE_DER`.
 fn publication_routes() -> Router<AppState> {
     Router::new()
         .route(
             routes::CA_CERTIFICATE,
             get(crate::publication::ca_certificate),
-        )
-        .route(
-            &format!("{}/{{name}}", routes::ISSUED_CERTIFICATES),
-            get(crate::publication::issued_certificate),
         )
         .route(routes::CRL, get(crate::publication::crl))
         .route(routes::OCSP, post(crate::publication::ocsp_post))

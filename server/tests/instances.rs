@@ -62,6 +62,9 @@ struct Shared {
     figures: Figures,
     used: Mutex<Vec<UsedSession>>,
     generals: Vec<String>,
+    /// The bank's side (operator use cases on the same database): after a
+    /// revocation only a 発行用コード from it lets a user obtain again.
+    bank: kanri_app::state::AppState,
 }
 
 fn escape(der: &[u8]) -> String {
@@ -206,9 +209,17 @@ impl Browser {
     async fn obtain(&mut self, shared: &Shared) {
         self.cookie = None;
         let login_id = self.login_id.clone();
+        // A revocation holds: the bank grants the code (SPEC 9.1).
+        let Ok(granted) =
+            kanri_app::use_cases::operator::grant_issuance_code(&shared.bank, &login_id).await
+        else {
+            return;
+        };
+        let code = granted.code.display();
         let form = [
             ("login_id", login_id.as_str()),
             ("password", LOGIN_PASSWORD),
+            ("issuance_code", code.as_str()),
         ];
         let auth = self.post(shared, "/api/issuance_authenticate", &form).await;
         if matches!(auth, Outcome::Answered(_, Some(ref l), _) if l.ends_with("/certificate/issue/method"))
@@ -318,6 +329,8 @@ struct Population {
     /// nginx's certificate for 127.0.0.1 and its key (PEM), from kanri's CA.
     site_cert: String,
     site_key: String,
+    /// Kept open for the bank's operations during the load.
+    bank: kanri_app::state::AppState,
 }
 
 async fn populate(database_url: &str, data_dir: &Path) -> Population {
@@ -326,7 +339,10 @@ async fn populate(database_url: &str, data_dir: &Path) -> Population {
     use kanri_app::use_cases::issuance::KeyMethod;
     use kanri_app::use_cases::operator::{self, NewUserInput};
     let mut config: Config = common::test_config(database_url.to_owned(), data_dir.to_owned());
-    config.demo = true; // the demo CA, whose passphrase the instances use too
+    // The demo CA, whose passphrase the instances use too; the bank's mails
+    // go where the instances' go.
+    config.demo = true;
+    config.mail.transport = kanri_app::infra::config::MailTransport::Files(mail_folder(data_dir));
     let options = leptos::config::LeptosOptions::builder()
         .output_name("kanri")
         .build();
@@ -361,6 +377,7 @@ async fn populate(database_url: &str, data_dir: &Path) -> Population {
         generals: Vec::new(),
         site_cert: kanri_pki::encode_pem("CERTIFICATE", &site.certificate_der),
         site_key: site.key.to_pem().to_string(),
+        bank: state.clone(),
     };
     for (count, role, prefix) in [
         (ADMINS, Role::Admin, "adm"),
@@ -392,7 +409,6 @@ async fn populate(database_url: &str, data_dir: &Path) -> Population {
             }
         }
     }
-    state.db.close().await;
     population
 }
 
@@ -576,6 +592,7 @@ async fn three_instances_behind_nginx_under_load_and_kills() {
             .iter()
             .map(|(id, _, _)| id.clone())
             .collect(),
+        bank: population.bank.clone(),
     });
     let until = Instant::now() + Duration::from_secs(LOAD_SECONDS);
     let mut tasks = Vec::new();
@@ -609,6 +626,11 @@ async fn three_instances_behind_nginx_under_load_and_kills() {
         task.await.unwrap();
     }
     let f = &shared.figures;
+    // The bank's mails of the last grants are out before the mail is checked.
+    kanri_app::use_cases::mail_notices::deliver_pending(&shared.bank)
+        .await
+        .unwrap();
+    shared.bank.db.close().await;
 
     // 3. Afterwards.
     let access_log = nginx.access_log().unwrap();

@@ -215,7 +215,16 @@ async fn a_csr_gets_a_certificate_in_kanris_profile_not_the_csrs(app: TestApp) {
     let result = client.get("/certificate/issue/result").await;
     assert!(result.body.contains("-----BEGIN CERTIFICATE-----"));
     let serial = app.certificate_serial("noissue01").await;
-    let der = client.get(&format!("/pki/certificates/{serial}.cer")).await;
+    // Served by serial to no one: only to the session it was issued in.
+    let anonymous = app
+        .client()
+        .get(&format!("/pki/certificates/{serial}.cer"))
+        .await;
+    assert_eq!(anonymous.status, StatusCode::NOT_FOUND);
+    let elsewhere = app.client().get("/certificate/download.cer").await;
+    assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
+    assert!(!elsewhere.body.contains("BEGIN"));
+    let der = client.get("/certificate/download.cer").await;
     assert_eq!(der.status, StatusCode::OK);
     let cer = dir.join("issued.cer");
     std::fs::write(&cer, &der.body_bytes).unwrap();
@@ -320,7 +329,8 @@ async fn wrong_passwords_at_issuance_count_toward_the_login_stop(app: TestApp) {
     let mut client = app.client();
     for _ in 0..5 {
         let to = authenticate(&mut client, "noissue01", "Wrong-Pass-99").await;
-        assert_eq!(to, "/certificate/issue?error=wrong_password");
+        // Said like an unknown ID; 操作履歴 keeps the real reason.
+        assert_eq!(to, "/certificate/issue?error=invalid_credentials");
     }
     let to = authenticate(&mut client, "noissue01", "Wrong-Pass-99").await;
     assert_eq!(to, "/certificate/issue?error=wrong_password_now_stopped");

@@ -50,7 +50,10 @@ async fn registration_shows_a_qr_code_and_needs_one_right_code(app: TestApp) {
     };
     assert_eq!(secret_of(&page.body), secret_of(&again.body));
     let wrong = client
-        .post_form("/api/otp_register", &[("code", "12345")])
+        .post_form(
+            "/api/otp_register",
+            &[("code", "12345"), ("password", LOGIN_PASSWORD)],
+        )
         .await;
     assert_eq!(wrong.location(), Some("/otp/register?error=otp_wrong"));
     let none: Option<String> = app

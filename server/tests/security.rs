@@ -11,8 +11,26 @@ use rand::{Rng, SeedableRng};
 
 on_both_databases!(
     screens_carry_a_nonce_csp_that_matches_their_scripts,
-    hostile_input_never_gets_a_5xx_or_changes_data
+    hostile_input_never_gets_a_5xx_or_changes_data,
+    a_history_date_in_the_far_future_is_a_message_not_a_panic,
 );
+
+/// Regression (issue 25): chrono reads the year +262142, and the day after
+/// it overflowed in the filter, a panic on a client's input.
+async fn a_history_date_in_the_far_future_is_a_message_not_a_panic(app: TestApp) {
+    let mut client = app.logged_in("master01").await;
+    for query in [
+        "from=%2B262142-12-31",
+        "to=%2B262142-12-31",
+        "from=%2B262142-12-31&to=%2B262142-12-31",
+        "from=-262143-01-01",
+    ] {
+        let page = client.get(&format!("/kanri/history?{query}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{query}");
+        let csv = client.get(&format!("/kanri/history.csv?{query}")).await;
+        assert!(csv.status.is_success(), "{query}: {}", csv.status);
+    }
+}
 
 async fn screens_carry_a_nonce_csp_that_matches_their_scripts(app: TestApp) {
     let mut client = app.logged_in("master01").await;

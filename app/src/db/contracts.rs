@@ -50,15 +50,53 @@ where
     .transpose()
 }
 
-/// 電子証明書方式 on or off for a contract; whether the contract exists.
-pub async fn set_certificate_login(tx: &mut Tx, code: &str, on: bool) -> Result<bool, sqlx::Error> {
-    Ok(
-        sqlx::query("UPDATE contracts SET certificate_login = $2 WHERE code = $1")
-            .bind(code)
-            .bind(i64::from(on))
-            .execute(&mut **tx)
-            .await?
-            .rows_affected()
-            == 1,
-    )
+/// A contract's setting the bank turns on or off (the 申込書).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContractSetting {
+    /// 電子証明書方式: its users log in only with their own certificate.
+    CertificateLogin,
+    /// 取得 needs a second proof even without 電子証明書方式.
+    IssuanceCodeRequired,
+}
+
+impl ContractSetting {
+    fn column(self) -> &'static str {
+        match self {
+            ContractSetting::CertificateLogin => "certificate_login",
+            ContractSetting::IssuanceCodeRequired => "issuance_code_required",
+        }
+    }
+
+    /// How 操作履歴 and the operator's output name the setting and its value.
+    pub fn describe(self, on: bool) -> String {
+        match (self, on) {
+            (ContractSetting::CertificateLogin, true) => "電子証明書方式=利用する",
+            (ContractSetting::CertificateLogin, false) => "電子証明書方式=利用しない",
+            (ContractSetting::IssuanceCodeRequired, true) => "取得時の発行用コード=必要",
+            (ContractSetting::IssuanceCodeRequired, false) => {
+                "取得時の発行用コード=電子証明書方式のみ"
+            }
+        }
+        .to_owned()
+    }
+}
+
+/// Turns a setting of a contract on or off; whether the contract exists.
+pub async fn set(
+    tx: &mut Tx,
+    code: &str,
+    setting: ContractSetting,
+    on: bool,
+) -> Result<bool, sqlx::Error> {
+    let sql = format!(
+        "UPDATE contracts SET {} = $2 WHERE code = $1",
+        setting.column()
+    );
+    Ok(sqlx::query(&sql)
+        .bind(code)
+        .bind(i64::from(on))
+        .execute(&mut **tx)
+        .await?
+        .rows_affected()
+        == 1)
 }

@@ -9,6 +9,9 @@ use sqlx::{Any, AnyPool, Executor, Row};
 pub enum MailKind {
     ExpiryNotice,
     RevocationNotice,
+    /// A 取得, 更新, ワンタイムパスワード registration or reset, or a
+    /// 発行用コード grant: queued in the event's own transaction.
+    EventNotice,
 }
 
 impl MailKind {
@@ -16,6 +19,7 @@ impl MailKind {
         match self {
             MailKind::ExpiryNotice => "expiry_notice",
             MailKind::RevocationNotice => "revocation_notice",
+            MailKind::EventNotice => "event_notice",
         }
     }
 }
@@ -255,6 +259,76 @@ pub async fn release(pool: &AnyPool, id: i64, token: &str) -> Result<(), sqlx::E
         .bind(token)
         .execute(pool)
         .await?;
+    Ok(())
+}
+
+/// Someone a notice goes to.
+#[derive(Clone, Debug)]
+pub struct Person {
+    pub user_id: i64,
+    pub login_id: String,
+    pub name: String,
+    pub email: String,
+}
+
+/// Who hears of an event of a user: the user, their contract's master
+/// user, and the branch to call.
+#[derive(Clone, Debug)]
+pub struct Recipients {
+    pub user: Person,
+    pub master: Option<Person>,
+    pub branch: String,
+}
+
+pub async fn recipients(tx: &mut Tx, user_id: i64) -> Result<Option<Recipients>, sqlx::Error> {
+    let person = |r: &sqlx::any::AnyRow, prefix: &str| -> Result<Person, sqlx::Error> {
+        Ok(Person {
+            user_id: r.try_get(format!("{prefix}id").as_str())?,
+            login_id: r.try_get(format!("{prefix}login_id").as_str())?,
+            name: r.try_get(format!("{prefix}name").as_str())?,
+            email: r.try_get(format!("{prefix}email").as_str())?,
+        })
+    };
+    let row = sqlx::query(
+        "SELECT u.id, u.login_id, u.name, u.email, c.branch, \
+         m.id AS m_id, m.login_id AS m_login_id, m.name AS m_name, m.email AS m_email \
+         FROM users u JOIN contracts c ON c.id = u.contract_id \
+         LEFT JOIN users m ON m.contract_id = u.contract_id AND m.role = 'master' \
+         WHERE u.id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let master_id: Option<i64> = row.try_get("m_id")?;
+    Ok(Some(Recipients {
+        user: person(&row, "")?,
+        master: master_id.map(|_| person(&row, "m_")).transpose()?,
+        branch: row.try_get("branch")?,
+    }))
+}
+
+/// Queues one event notice (no certificate row of its own).
+pub async fn enqueue_event(
+    tx: &mut Tx,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO mail_outbox (kind, certificate_id, recipient, subject, body, created_at) \
+         VALUES ($1, NULL, $2, $3, $4, $5)",
+    )
+    .bind(MailKind::EventNotice.as_db())
+    .bind(recipient)
+    .bind(subject)
+    .bind(body)
+    .bind(now.to_db())
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 

@@ -15,6 +15,7 @@ pub mod certificates;
 pub mod change_counter;
 pub mod contracts;
 pub mod crls;
+pub mod issuance_codes;
 pub mod mail_outbox;
 pub mod pending_downloads;
 pub mod sessions;

@@ -34,6 +34,9 @@ pub struct UserRecord {
     pub otp_stopped: bool,
     /// The contract logs in by 電子証明書方式 (SPEC 7.5).
     pub certificate_login: bool,
+    /// The bank wants a second proof at 取得 on this contract even without
+    /// 電子証明書方式 (SPEC 9.1).
+    pub issuance_code_required: bool,
     /// The contract's version: what its user list was last changed to.
     pub contract_version: i64,
     /// The user's 発行済み certificate, if any: serial and 有効期限.
@@ -64,7 +67,7 @@ const USER_COLUMNS: &str =
     "u.id, u.contract_id, c.code AS contract_code, c.name AS contract_name, u.login_id, u.name, u.role, \
      u.login_password_hash, u.confirmation_password_hash, u.login_failures, u.login_stopped, \
      u.confirmation_failures, u.confirmation_stopped, u.last_login_at, \
-     u.otp_secret, u.otp_last_step, u.otp_failures, u.otp_stopped, c.certificate_login, c.version, \
+     u.otp_secret, u.otp_last_step, u.otp_failures, u.otp_stopped, c.certificate_login, c.issuance_code_required, c.version, \
      ic.serial AS current_serial, ic.not_after AS current_not_after";
 
 /// A user with their contract and their 発行済み certificate (at most one,
@@ -103,6 +106,7 @@ fn user_from_row(r: &impl Columns) -> Result<UserRecord, sqlx::Error> {
         otp_failures: r.int("otp_failures")?,
         otp_stopped: flag(r.int("otp_stopped")?),
         certificate_login: flag(r.int("certificate_login")?),
+        issuance_code_required: flag(r.int("issuance_code_required")?),
         contract_version: r.int("version")?,
         current_certificate: current_certificate(r)?,
     })
@@ -241,24 +245,40 @@ fn columns(kind: PasswordKind) -> (&'static str, &'static str) {
 
 /// Counts one more consecutive failure and stops the password at the
 /// sixth, in one statement so that concurrent failures cannot both read the
-/// old count. Returns (failures, stopped) after the update.
+/// old count. A password already stopped is not counted: its stop is in the
+/// statement's condition, so of many wrong attempts at once (each in its own
+/// transaction) at most six are ever counted. Returns (failures, stopped)
+/// after the update, or `None` when the password was stopped already.
 pub async fn record_password_failure(
     tx: &mut Tx,
     user_id: i64,
     kind: PasswordKind,
-) -> Result<(i64, bool), sqlx::Error> {
+) -> Result<Option<(i64, bool)>, sqlx::Error> {
     let (failures, stopped) = columns(kind);
     let sql = format!(
         "UPDATE users SET {failures} = {failures} + 1, \
          {stopped} = CASE WHEN {failures} + 1 >= $2 THEN 1 ELSE {stopped} END \
-         WHERE id = $1 RETURNING {failures} AS failures, {stopped} AS stopped"
+         WHERE id = $1 AND {stopped} = 0 RETURNING {failures} AS failures, {stopped} AS stopped"
     );
     let row = sqlx::query(&sql)
         .bind(user_id)
         .bind(MAX_PASSWORD_FAILURES)
-        .fetch_one(&mut **tx)
+        .fetch_optional(&mut **tx)
         .await?;
-    Ok((row.try_get("failures")?, flag(row.try_get("stopped")?)))
+    row.map(|row| Ok((row.try_get("failures")?, flag(row.try_get("stopped")?))))
+        .transpose()
+}
+
+/// Whether a password is stopped now, read in the caller's transaction.
+pub async fn is_stopped(
+    tx: &mut Tx,
+    user_id: i64,
+    kind: PasswordKind,
+) -> Result<bool, sqlx::Error> {
+    let (_, stopped) = columns(kind);
+    let sql = format!("SELECT {stopped} AS stopped FROM users WHERE id = $1");
+    let row = sqlx::query(&sql).bind(user_id).fetch_one(&mut **tx).await?;
+    Ok(flag(row.try_get("stopped")?))
 }
 
 pub async fn reset_password_failures(
@@ -314,7 +334,7 @@ pub async fn register_otp(
 pub async fn use_otp_step(tx: &mut Tx, user_id: i64, step: i64) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
         "UPDATE users SET otp_last_step = $2, otp_failures = 0 \
-         WHERE id = $1 AND (otp_last_step IS NULL OR otp_last_step < $2)",
+         WHERE id = $1 AND otp_stopped = 0 AND (otp_last_step IS NULL OR otp_last_step < $2)",
     )
     .bind(user_id)
     .bind(step)
@@ -323,13 +343,28 @@ pub async fn use_otp_step(tx: &mut Tx, user_id: i64, step: i64) -> Result<bool, 
     Ok(result.rows_affected() == 1)
 }
 
-/// The users of a contract whose ワンタイムパスワード is stopped.
-pub async fn otp_stopped_in_contract(
+/// Removes a user's ワンタイムパスワード (the master user or the bank):
+/// the user may register a new one. `false` when none was registered.
+pub async fn reset_otp(tx: &mut Tx, user_id: i64) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE users SET otp_secret = NULL, otp_last_step = NULL, otp_failures = 0, otp_stopped = 0 \
+         WHERE id = $1 AND otp_secret IS NOT NULL",
+    )
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// The users of a contract who registered a ワンタイムパスワード, with
+/// whether it is stopped.
+pub async fn otp_holders_in_contract(
     pool: &sqlx::AnyPool,
     contract_id: i64,
-) -> Result<Vec<(LoginId, String)>, sqlx::Error> {
+) -> Result<Vec<(LoginId, String, bool)>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT login_id, name FROM users WHERE contract_id = $1 AND otp_stopped = 1 ORDER BY login_id",
+        "SELECT login_id, name, otp_stopped FROM users \
+         WHERE contract_id = $1 AND otp_secret IS NOT NULL ORDER BY login_id",
     )
     .bind(contract_id)
     .fetch_all(pool)
@@ -340,6 +375,7 @@ pub async fn otp_stopped_in_contract(
             Ok((
                 LoginId::parse(&login_id).map_err(|_| decode_error("login_id"))?,
                 r.try_get("name")?,
+                flag(r.try_get("otp_stopped")?),
             ))
         })
         .collect()
@@ -527,6 +563,7 @@ pub(crate) fn test_user() -> UserRecord {
         otp_failures: 0,
         otp_stopped: false,
         certificate_login: false,
+        issuance_code_required: false,
         contract_version: 0,
         current_certificate: None,
     }

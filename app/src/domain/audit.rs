@@ -59,6 +59,9 @@ audit_actions! {
     CertificateRenew = "certificate_renew", "証明書更新";
     OtpRegister = "otp_register", "ワンタイムパスワード登録";
     OtpRelease = "otp_release", "ワンタイムパスワード利用停止解除";
+    OtpReset = "otp_reset", "ワンタイムパスワード登録解除";
+    IssuanceCodeGrant = "issuance_code_grant", "発行用コード発行";
+    IssuanceCodeExpiry = "issuance_code_expiry", "発行用コード有効期限切れ";
     CaCreate = "ca_create", "認証局作成";
     ContractCreate = "contract_create", "契約登録";
     UserCreate = "user_create", "利用者登録";

@@ -74,6 +74,12 @@ pub fn parse_history_filter(
         problems.push(format!("操作履歴は過去{HISTORY_DAYS}日分を表示します"));
         from = window_start;
     }
+    // A date after today (chrono reads years up to ±262142) would leave
+    // nothing to show and, a day later, nothing to compute with.
+    if from > today {
+        problems.push("開始日は本日以前の日付を入力してください".to_owned());
+        from = today;
+    }
     to = to.min(today);
     if to < from {
         problems.push("終了日は開始日以降の日付を入力してください".to_owned());
@@ -92,7 +98,8 @@ pub fn parse_history_filter(
             action: action.map(|a| a.as_db().to_owned()).unwrap_or_default(),
         },
         from: start_of_jst_day(from),
-        until: start_of_jst_day(to + Duration::days(1)),
+        // `to` is at most today, so the next day exists.
+        until: start_of_jst_day(to.succ_opt().unwrap_or(to)),
         user,
         action,
         message: (!problems.is_empty()).then(|| format!("{}。", problems.join("。"))),
@@ -139,6 +146,25 @@ mod tests {
             message.contains("過去100日分") && message.contains("YYYY-MM-DD"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn a_date_in_the_far_future_is_reported_not_a_panic() {
+        // Regression (issue 25): `from=+262142-12-31` overflowed a day later.
+        for (from, to) in [
+            ("+262142-12-31", ""),
+            ("+262142-12-31", "+262142-12-31"),
+            ("", "+262142-12-31"),
+        ] {
+            let raw = HistoryFilterForm {
+                from: from.into(),
+                to: to.into(),
+                ..Default::default()
+            };
+            let f = parse_history_filter(&raw, &[], now());
+            assert!(f.from <= f.until, "{from} {to}");
+            assert!(f.form.to.as_str() <= "2026-11-24", "{}", f.form.to);
+        }
     }
 
     #[test]

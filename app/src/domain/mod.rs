@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod certificate;
 pub mod history;
+pub mod issuance_code;
 pub mod login_id;
 pub mod paging;
 pub mod refusal;
@@ -18,10 +19,12 @@ pub use certificate::{
     CertificateRecord, CertificateSerial, CertificateState, CertificateStatus, RevocationReason,
     EXPIRY_NOTICE_DAYS,
 };
+pub use issuance_code::{IssuanceCode, ProofNeeded};
 pub use login_id::LoginId;
 pub use paging::Page;
 pub use refusal::{
-    CertificateRefusal, IssueRefusal, LoginRefusal, OtpRefusal, Refusal, RevokeRefusal,
+    AdminRefusal, CertificateRefusal, IssueRefusal, LoginRefusal, OtpRefusal, Refusal,
+    RevokeRefusal,
 };
 pub use role::Role;
 pub use time::{format_jst, Timestamp};

@@ -128,6 +128,8 @@ refusals! {
         /// The code of a time step already used: a replay.
         Replayed = "otp_replayed", "ワンタイムパスワード使用済み";
         AlreadyRegistered = "otp_already_registered", "ワンタイムパスワード登録済み";
+        /// Too many codes tried on the account just now.
+        Throttled = "otp_throttled", "ワンタイムパスワード試行回数超過";
     }
 }
 
@@ -146,6 +148,7 @@ impl OtpRefusal {
             ),
             OtpRefusal::Replayed => "このワンタイムパスワードは使用済みです。次に表示される数字を入力してください。".into(),
             OtpRefusal::AlreadyRegistered => "ワンタイムパスワードは登録済みです。".into(),
+            OtpRefusal::Throttled => "短時間に多くのワンタイムパスワードが入力されたため、受け付けを一時停止しています。しばらくしてから再度お試しください。".into(),
         }
     }
 }
@@ -168,6 +171,12 @@ refusals! {
         CsrUnsupportedKey = "csr_unsupported_key", "CSR鍵種別非対応";
         /// The one download was made, or its 10 minutes passed.
         DownloadGone = "download_gone", "ダウンロード済み・期限切れ";
+        /// 取得 needs a 発行用コード here (SPEC 9.1) and none was typed.
+        CodeRequired = "code_required", "発行用コード未入力";
+        /// Not a live code of this user: wrong, another user's, used or voided.
+        CodeInvalid = "code_invalid", "発行用コード誤り";
+        /// This user's code, past its 24 hours.
+        CodeExpired = "code_expired", "発行用コード有効期限切れ";
     }
 }
 
@@ -186,6 +195,9 @@ impl IssueRefusal {
             IssueRefusal::CsrWeakKey => "証明書署名要求（CSR）の鍵が短すぎます。RSAは2048ビット以上、またはECDSA（P-256/P-384）の鍵で作成してください。",
             IssueRefusal::CsrUnsupportedKey => "証明書署名要求（CSR）の鍵の種類には対応していません。RSA（2048ビット以上）またはECDSA（P-256/P-384）の鍵で作成してください。",
             IssueRefusal::DownloadGone => "証明書ファイルはダウンロード済みか、ダウンロードの有効時間（10分）が過ぎています。証明書ファイルは1回のみダウンロードできます。",
+            IssueRefusal::CodeRequired => "電子証明書の取得には発行用コードが必要です。マスターユーザ（マスターユーザの方はお取引店）に発行用コードの発行を依頼し、メールで届いた発行用コードを入力してください。",
+            IssueRefusal::CodeInvalid => "発行用コードが正しくないか、既に使用されています。メールで届いた発行用コードを入力してください。",
+            IssueRefusal::CodeExpired => "発行用コードの有効期限（24時間）が過ぎています。マスターユーザ（マスターユーザの方はお取引店）に発行用コードの再発行を依頼してください。",
         }
     }
 }
@@ -243,6 +255,61 @@ impl CertificateRefusal {
     }
 }
 
+refusals! {
+    /// A 利用者管理 action of the master user (発行用コード発行,
+    /// ワンタイムパスワード登録解除) that did not happen.
+    AdminRefusal {
+        NotSelected = "not_selected", "対象者未選択";
+        NotFound = "not_found", "対象者なし";
+        NotPermitted = "not_permitted", "権限なし";
+        /// ワンタイムパスワード登録解除 of a user who has none.
+        NothingToReset = "nothing_to_reset", "ワンタイムパスワード未登録";
+        PasswordMissing = "password_missing", "確認用パスワード未入力";
+        WrongPassword = "wrong_password", "確認用パスワード誤り";
+        PasswordNowStopped = "password_now_stopped", "確認用パスワード誤り（利用停止）";
+        PasswordStopped = "password_stopped", "確認用パスワード利用停止中";
+        Throttled = "throttled", "試行回数超過";
+    }
+}
+
+impl AdminRefusal {
+    /// The sentence on screen; the master's stopped 確認用パスワード is
+    /// released by the bank.
+    pub fn message(self) -> String {
+        match self {
+            AdminRefusal::NotSelected => "対象の利用者を選択してください。".into(),
+            AdminRefusal::NotFound => "指定された利用者は見つかりません。".into(),
+            AdminRefusal::NotPermitted => "この利用者に対する操作の権限がありません。マスターユーザご本人の分はお取引店にお申し込みください。".into(),
+            AdminRefusal::NothingToReset => "この利用者はワンタイムパスワードを登録していません。".into(),
+            other => RevokeRefusal::from(other).message("お取引店"),
+        }
+    }
+
+    /// Whether the refusal concerns the password field.
+    pub fn is_about_password(self) -> bool {
+        matches!(
+            self,
+            AdminRefusal::PasswordMissing | AdminRefusal::WrongPassword
+        )
+    }
+}
+
+/// The 確認用パスワード's refusals read the same for every action it confirms.
+impl From<AdminRefusal> for RevokeRefusal {
+    fn from(r: AdminRefusal) -> Self {
+        match r {
+            AdminRefusal::NotSelected => RevokeRefusal::NotSelected,
+            AdminRefusal::NotFound | AdminRefusal::NothingToReset => RevokeRefusal::NotFound,
+            AdminRefusal::NotPermitted => RevokeRefusal::NotPermitted,
+            AdminRefusal::PasswordMissing => RevokeRefusal::PasswordMissing,
+            AdminRefusal::WrongPassword => RevokeRefusal::WrongPassword,
+            AdminRefusal::PasswordNowStopped => RevokeRefusal::PasswordNowStopped,
+            AdminRefusal::PasswordStopped => RevokeRefusal::PasswordStopped,
+            AdminRefusal::Throttled => RevokeRefusal::Throttled,
+        }
+    }
+}
+
 /// Any refusal, as 操作履歴 stores it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Refusal {
@@ -251,11 +318,13 @@ pub enum Refusal {
     Otp(OtpRefusal),
     Issue(IssueRefusal),
     Certificate(CertificateRefusal),
+    Admin(AdminRefusal),
 }
 
 impl Refusal {
     pub fn code(self) -> &'static str {
         match self {
+            Refusal::Admin(r) => r.code(),
             Refusal::Login(r) => r.code(),
             Refusal::Revocation(r) => r.code(),
             Refusal::Otp(r) => r.code(),
@@ -266,6 +335,7 @@ impl Refusal {
 
     pub fn audit_label(self) -> &'static str {
         match self {
+            Refusal::Admin(r) => r.audit_label(),
             Refusal::Login(r) => r.audit_label(),
             Refusal::Revocation(r) => r.audit_label(),
             Refusal::Otp(r) => r.audit_label(),
@@ -283,6 +353,7 @@ impl Refusal {
             Refusal::Otp(r) => r.message(releaser),
             Refusal::Issue(r) => r.message().to_owned(),
             Refusal::Certificate(r) => r.message().to_owned(),
+            Refusal::Admin(r) => r.message(),
         }
     }
 
@@ -295,6 +366,16 @@ impl Refusal {
 }
 
 impl Refusal {
+    /// What a screen that an anonymous client reaches may say: a wrong
+    /// password reads exactly like an unknown ID, so that nobody learns
+    /// which login IDs exist (SPEC 9.1). 操作履歴 keeps the real reason.
+    pub fn on_screen(self) -> Self {
+        match self {
+            Refusal::Login(LoginRefusal::WrongPassword) => Refusal::Login(LoginRefusal::Invalid),
+            other => other,
+        }
+    }
+
     /// A refusal carried back to a screen of 取得 or 更新 (`?error=<code>`):
     /// their vocabularies share no code.
     pub fn from_certificate_screen(code: &str) -> Option<Self> {
@@ -320,6 +401,9 @@ fn otp(code: &str) -> Option<Refusal> {
 fn issue(code: &str) -> Option<Refusal> {
     IssueRefusal::from_code(code).map(Refusal::Issue)
 }
+fn admin(code: &str) -> Option<Refusal> {
+    AdminRefusal::from_code(code).map(Refusal::Admin)
+}
 fn certificate(code: &str) -> Option<Refusal> {
     CertificateRefusal::from_code(code).map(Refusal::Certificate)
 }
@@ -333,7 +417,8 @@ fn vocabularies(action: AuditAction) -> &'static [Reader] {
         AuditAction::RenewalAuth => &[login, otp, certificate, issue],
         AuditAction::CertificateIssue | AuditAction::CertificateDownload => &[issue],
         AuditAction::CertificateRenew => &[issue, certificate],
-        AuditAction::OtpRegister => &[otp],
+        AuditAction::OtpRegister => &[login, otp],
+        AuditAction::IssuanceCodeGrant | AuditAction::OtpReset => &[admin],
         AuditAction::SessionCertificate => &[certificate],
         _ => &[],
     }
@@ -360,6 +445,12 @@ impl From<OtpRefusal> for Refusal {
 impl From<IssueRefusal> for Refusal {
     fn from(r: IssueRefusal) -> Self {
         Refusal::Issue(r)
+    }
+}
+
+impl From<AdminRefusal> for Refusal {
+    fn from(r: AdminRefusal) -> Self {
+        Refusal::Admin(r)
     }
 }
 
@@ -394,6 +485,7 @@ mod tests {
                 .chain(RevokeRefusal::ALL.iter().map(|r| Refusal::Revocation(*r)))
                 .chain(OtpRefusal::ALL.iter().map(|r| Refusal::Otp(*r)))
                 .chain(IssueRefusal::ALL.iter().map(|r| Refusal::Issue(*r)))
+                .chain(AdminRefusal::ALL.iter().map(|r| Refusal::Admin(*r)))
                 .chain(
                     CertificateRefusal::ALL
                         .iter()

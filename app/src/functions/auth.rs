@@ -19,7 +19,10 @@ pub async fn login(login_id: String, password: String) -> Result<(), AppError> {
     let der = presented.as_ref().map(|p| p.0.as_slice());
     match login::login(&state, &login_id, &password, der, &request::client_info()).await {
         Ok(logged_in) => {
-            // A new session ID at every login (no session fixation).
+            // A new session ID at every login (no session fixation), and
+            // nothing left of whoever used this browser before (a
+            // half-finished ワンタイムパスワード registration, a 取得 in progress).
+            session.clear().await;
             session.cycle_id().await?;
             let now = state.clock.now();
             let auth = SessionAuth {
@@ -67,9 +70,10 @@ pub async fn logout() -> Result<(), AppError> {
     let state = request::state()?;
     if let Ok(current) = request::current_user().await {
         login::record_logout(&state, &current.user, &request::client_info()).await?;
-        // Deletes the record on the server and expires the cookie.
-        current.session.flush().await?;
     }
+    // Deletes the record on the server and expires the cookie, whatever the
+    // session held (also a registration or a 取得 left half-done).
+    request::session().await?.flush().await?;
     leptos_axum::redirect(&routes::login_with(LoginNotice::LoggedOut));
     Ok(())
 }

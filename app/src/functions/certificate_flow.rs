@@ -16,9 +16,14 @@ pub fn start_of(flow: Flow) -> &'static str {
     }
 }
 
-/// 証明書取得認証 (取得 手順5): ログインID and ログインパスワード.
+/// 証明書取得認証 (取得 手順5): ログインID, ログインパスワード and, where
+/// SPEC 9.1 needs one, the 発行用コード.
 #[server(prefix = "/api", endpoint = "issuance_authenticate")]
-pub async fn authenticate_for_issuance(login_id: String, password: String) -> Result<(), AppError> {
+pub async fn authenticate_for_issuance(
+    login_id: String,
+    password: String,
+    #[server(default)] issuance_code: String,
+) -> Result<(), AppError> {
     use crate::infra::password::Password;
     use crate::request;
     use crate::routes;
@@ -28,7 +33,7 @@ pub async fn authenticate_for_issuance(login_id: String, password: String) -> Re
     let session = request::session().await?;
     let password = Password::new(password);
     let client = request::client_info();
-    match issuance::authenticate(&state, &login_id, &password, &client).await {
+    match issuance::authenticate(&state, &login_id, &password, &issuance_code, &client).await {
         Ok(authenticated) => {
             begin(
                 &session,
@@ -36,12 +41,16 @@ pub async fn authenticate_for_issuance(login_id: String, password: String) -> Re
                 authenticated.user_id,
                 None,
                 authenticated.needs_otp,
+                authenticated.code_id,
             )
             .await?;
             leptos_axum::redirect(next_step(Flow::Issuance, authenticated.needs_otp));
         }
         Err(Failure::Refused(refusal)) => {
-            leptos_axum::redirect(&routes::with_error(routes::ISSUANCE_AUTH, refusal.code()))
+            // An unknown ID and a wrong password read the same (no one
+            // learns which IDs exist).
+            let code = refusal.on_screen().code();
+            leptos_axum::redirect(&routes::with_error(routes::ISSUANCE_AUTH, code))
         }
         Err(Failure::Error(err)) => return Err(err),
     }
@@ -69,6 +78,7 @@ pub(crate) async fn begin(
     user_id: i64,
     renewing: Option<crate::domain::CertificateSerial>,
     needs_otp: bool,
+    code_id: Option<i64>,
 ) -> Result<(), AppError> {
     use crate::request::{self, PendingCertificate, CERTIFICATE_FLOW_KEY};
     session.cycle_id().await?;
@@ -78,6 +88,7 @@ pub(crate) async fn begin(
         renewing,
         authenticated_at: request::state()?.clock.now(),
         otp_passed: !needs_otp,
+        code_id,
         issued: None,
     };
     session.insert(CERTIFICATE_FLOW_KEY, pending).await?;

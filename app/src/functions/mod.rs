@@ -11,6 +11,7 @@ pub mod bench;
 pub mod certificate_flow;
 pub mod certificate_status;
 pub mod home;
+pub mod issuance_code;
 pub mod operation_history;
 pub mod otp;
 pub mod renewal;

@@ -1,18 +1,31 @@
-//! ワンタイムパスワード: registration from ホーム, release by the master user.
+//! ワンタイムパスワード: registration from ホーム, release and reset by the
+//! master user.
 
 use crate::error::AppError;
-use crate::payloads::otp::{OtpRegistration, OtpStoppedUsers};
+use crate::payloads::otp::{OtpHolders, OtpRegistration};
 use leptos::prelude::*;
 
-/// The session key of a secret shown for registration, not yet confirmed.
+/// The session key of a secret shown for registration, not yet confirmed:
+/// kept with the user it was drawn for, so that it is never anyone
+/// else's (login and logout also clear the session's data).
 #[cfg(feature = "ssr")]
 const ENROLMENT_KEY: &str = "otp_enrolment";
+
+/// The secret waiting in the session, if it was drawn for `user_id`.
+#[cfg(feature = "ssr")]
+async fn kept_secret(
+    session: &tower_sessions::Session,
+    user_id: i64,
+) -> Option<crate::db::users::OtpSecretText> {
+    let kept: Option<(i64, String)> = session.get(ENROLMENT_KEY).await.ok().flatten();
+    kept.filter(|(owner, _)| *owner == user_id)
+        .map(|(_, secret)| crate::db::users::OtpSecretText::new(secret))
+}
 
 /// ワンタイムパスワード登録: a new secret (kept in the server's session
 /// until a code confirms it), drawn as a QR code.
 #[server(prefix = "/api", endpoint = "otp_registration")]
 pub async fn load_otp_registration() -> Result<OtpRegistration, AppError> {
-    use crate::db::users::OtpSecretText;
     use crate::request;
     use crate::use_cases::otp;
     let current = request::current_user().await?;
@@ -26,15 +39,12 @@ pub async fn load_otp_registration() -> Result<OtpRegistration, AppError> {
         });
     }
     // A reload shows the same secret until it is confirmed.
-    let kept: Option<String> = current.session.get(ENROLMENT_KEY).await.ok().flatten();
-    let enrolment = match kept {
-        Some(secret) => otp::enrolment_of(&current.user, OtpSecretText::new(secret))?,
+    let enrolment = match kept_secret(&current.session, current.user.id).await {
+        Some(secret) => otp::enrolment_of(&current.user, secret)?,
         None => otp::new_enrolment(&current.user)?,
     };
-    current
-        .session
-        .insert(ENROLMENT_KEY, enrolment.secret.expose())
-        .await?;
+    let kept = (current.user.id, enrolment.secret.expose().to_owned());
+    current.session.insert(ENROLMENT_KEY, kept).await?;
     Ok(OtpRegistration {
         viewer,
         registered: false,
@@ -43,16 +53,20 @@ pub async fn load_otp_registration() -> Result<OtpRegistration, AppError> {
     })
 }
 
+/// 登録: one right code of the new token and the ログインパスワード again.
 #[server(prefix = "/api", endpoint = "otp_register")]
-pub async fn register_otp(code: String) -> Result<(), AppError> {
-    use crate::db::users::OtpSecretText;
+pub async fn register_otp(
+    code: String,
+    #[server(default)] password: String,
+) -> Result<(), AppError> {
+    use crate::infra::password::Password;
     use crate::request;
     use crate::routes;
     use crate::use_cases::{otp, Failure};
     let current = request::current_user().await?;
     let state = request::state()?;
-    let kept: Option<String> = current.session.get(ENROLMENT_KEY).await.ok().flatten();
-    let Some(secret) = kept.map(OtpSecretText::new) else {
+    let password = Password::new(password);
+    let Some(secret) = kept_secret(&current.session, current.user.id).await else {
         // No secret was shown in this session: show one.
         leptos_axum::redirect(routes::OTP_REGISTER);
         return Ok(());
@@ -62,6 +76,7 @@ pub async fn register_otp(code: String) -> Result<(), AppError> {
         &current.user,
         &secret,
         &code,
+        &password,
         &request::client_info(),
     )
     .await
@@ -71,25 +86,55 @@ pub async fn register_otp(code: String) -> Result<(), AppError> {
             leptos_axum::redirect(&format!("{}?notice=otp_registered", routes::HOME));
         }
         Err(Failure::Refused(refusal)) => {
-            leptos_axum::redirect(&routes::with_error(routes::OTP_REGISTER, refusal.code()))
+            let code = refusal.on_screen().code();
+            leptos_axum::redirect(&routes::with_error(routes::OTP_REGISTER, code))
         }
         Err(Failure::Error(err)) => return Err(err),
     }
     Ok(())
 }
 
-/// ワンタイムパスワード利用停止解除: the master user's contract's users
-/// whose ワンタイムパスワード is stopped.
-#[server(prefix = "/api", endpoint = "otp_stopped")]
-pub async fn load_otp_stopped() -> Result<OtpStoppedUsers, AppError> {
+/// ワンタイムパスワード管理: the master user's contract's users who
+/// registered a ワンタイムパスワード.
+#[server(prefix = "/api", endpoint = "otp_holders")]
+pub async fn load_otp_holders() -> Result<OtpHolders, AppError> {
     use crate::request;
     use crate::use_cases::otp;
     let current = request::current_master().await?;
     let state = request::state()?;
-    Ok(OtpStoppedUsers {
+    Ok(OtpHolders {
         viewer: super::viewer_of(&current.user),
-        users: otp::stopped_users(&state, &current.user).await?,
+        users: otp::holders(&state, &current.user).await?,
     })
+}
+
+/// 登録解除: the master user removes a user's ワンタイムパスワード,
+/// confirmed with the 確認用パスワード.
+#[server(prefix = "/api", endpoint = "otp_reset")]
+pub async fn reset_otp(
+    #[server(default)] login_id: String,
+    confirmation_password: String,
+) -> Result<(), AppError> {
+    use crate::infra::password::Password;
+    use crate::request;
+    use crate::routes;
+    use crate::use_cases::{otp, Failure};
+    let current = request::current_master().await?;
+    let state = request::state()?;
+    let password = Password::new(confirmation_password);
+    let client = request::client_info();
+    match otp::reset_by_master(&state, &current.user, &login_id, &password, &client).await {
+        Ok(reset) => leptos_axum::redirect(&format!(
+            "{}?reset={}",
+            routes::OTP_RELEASE,
+            super::encode_query_value(reset.as_str())
+        )),
+        Err(Failure::Refused(refusal)) => {
+            leptos_axum::redirect(&routes::with_error(routes::OTP_RELEASE, refusal.code()))
+        }
+        Err(Failure::Error(err)) => return Err(err),
+    }
+    Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "otp_release")]

@@ -57,12 +57,15 @@ pub async fn authenticate_for_renewal(password: String) -> Result<(), AppError> 
                 auth.user_id,
                 Some(auth.serial),
                 auth.needs_otp,
+                None,
             )
             .await?;
             leptos_axum::redirect(next_step(Flow::Renewal, auth.needs_otp));
         }
         Err(Failure::Refused(refusal)) => {
-            leptos_axum::redirect(&routes::with_error(routes::RENEWAL_AUTH, refusal.code()))
+            // A wrong password reads like every other failed check.
+            let code = refusal.on_screen().code();
+            leptos_axum::redirect(&routes::with_error(routes::RENEWAL_AUTH, code))
         }
         Err(Failure::Error(err)) => return Err(err),
     }

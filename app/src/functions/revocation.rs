@@ -44,6 +44,9 @@ pub async fn revoke_certificate(
     login_id: String,
     serial: String,
     confirmation_password: String,
+    /// 再取得を許可する (a checkbox: present when ticked).
+    #[server(default)]
+    reobtain: Option<String>,
 ) -> Result<(), AppError> {
     use crate::infra::password::Password;
     use crate::request;
@@ -54,16 +57,21 @@ pub async fn revoke_certificate(
     let current = request::current_administrator().await?;
     let state = request::state()?;
     let password = Password::new(confirmation_password);
+    let client = request::client_info();
     let session_id = current.session.id().map(|id| id.to_string());
     let request = ExecuteRequest {
         raw_login_id: &login_id,
         raw_serial: &serial,
         password: &password,
         keep_session: session_id.as_deref(),
+        allow_reobtain: reobtain.is_some(),
+        client: &client,
     };
-    let client = request::client_info();
     match revocation::execute(&state, &current.user, &request, &client).await {
-        Ok(target) => leptos_axum::redirect(&routes::revoke_result(&target)),
+        Ok(revoked) => leptos_axum::redirect(&routes::revoke_result(
+            &revoked.login_id,
+            revoked.reobtain_granted,
+        )),
         Err(Failure::Refused(refusal)) if refusal.starts_over() => {
             leptos_axum::redirect(&routes::revoke_list_with(refusal))
         }

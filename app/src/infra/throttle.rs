@@ -17,6 +17,8 @@ use chrono::{DurationRound, TimeDelta};
 pub enum Attempt {
     LoginPassword,
     ConfirmationPassword,
+    /// The ワンタイムパスワード of 取得 and 更新, per account like the passwords.
+    Otp,
 }
 
 impl Attempt {
@@ -26,6 +28,7 @@ impl Attempt {
         match self {
             Attempt::LoginPassword => "login",
             Attempt::ConfirmationPassword => "revoke",
+            Attempt::Otp => "otp",
         }
     }
 }

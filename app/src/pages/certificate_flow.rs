@@ -50,7 +50,12 @@ pub fn IssuanceAuthPage() -> impl IntoView {
                     <input id="login_id" name="login_id" type="text" required maxlength="12" autocomplete="username"/>
                 </div>
                 {password_field()}
-                <p class="hint">"ワンタイムパスワードをご登録の方は、次の画面でワンタイムパスワードを入力していただきます。"</p>
+                <div class="field">
+                    <label for="issuance_code">"発行用コード"</label>
+                    <input id="issuance_code" name="issuance_code" type="text" maxlength="20"
+                        autocomplete="one-time-code" aria-describedby="issuance-code-hint"/>
+                    <p class="hint" id="issuance-code-hint">"電子証明書方式のご契約の方、証明書を失効された方は、メールでお届けした発行用コード（例：ABCD-EFGH-JKLM）を入力してください。ワンタイムパスワードをご登録の方は、次の画面でワンタイムパスワードを入力していただきます。"</p>
+                </div>
                 <div class="actions">
                     <button type="submit" class="primary">"認証して発行"</button>
                     <a class="button" href=routes::LOGIN>"戻る"</a>
@@ -264,7 +269,7 @@ fn delivery(c: &IssuedCertificate) -> AnyView {
             <p>"発行した証明書です。CSRを作成したパソコンで certreq -accept などにより取り込んでください。"</p>
             <pre class="pem">{pem.clone()}</pre>
             <ul class="choices">
-                <li><a class="button" href=routes::issued_certificate_der(&c.serial) download="certificate.cer">"証明書（.cer）をダウンロード"</a></li>
+                <li><a class="button" href=routes::CERTIFICATE_DER download="certificate.cer">"証明書（.cer）をダウンロード"</a></li>
                 <li><a class="button" href=routes::CA_CERTIFICATE download="kanri-ca.crt">"認証局の証明書をダウンロード"</a></li>
             </ul>
         }

@@ -7,6 +7,7 @@ mod business_select;
 mod certificate_flow;
 mod certificate_status;
 mod home;
+mod issuance_code;
 mod login;
 mod not_found;
 mod operation_history;
@@ -24,6 +25,7 @@ pub use certificate_flow::{
 };
 pub use certificate_status::CertificateStatusPage;
 pub use home::HomePage;
+pub use issuance_code::{IssuanceCodeGrantPage, IssuanceCodeResultPage};
 pub use login::LoginPage;
 pub use not_found::NotFoundPage;
 pub use operation_history::OperationHistoryPage;

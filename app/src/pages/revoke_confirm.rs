@@ -49,6 +49,9 @@ fn page(data: ConfirmationPage) -> AnyView {
         .then(|| MAX_PASSWORD_FAILURES - confirmation.confirmation_failures)
         .filter(|n| *n > 0)
         .map(|n| format!("あと{n}回誤ると確認用パスワードが利用停止となります。"));
+    // Only the master grants 発行用コード, and never their own.
+    let may_allow_reobtain =
+        data.viewer.role == crate::domain::Role::Master && !confirmation.own_certificate;
     view! {
         <Layout viewer=data.viewer>
             <ScreenHeading title="証明書失効確認" screen_id="BRSK019"/>
@@ -69,6 +72,13 @@ fn page(data: ConfirmationPage) -> AnyView {
                         aria-invalid=about_password.to_string()
                         aria-describedby=if about_password { "confirm-message attempts-left" } else { "" }/>
                 </div>
+                {may_allow_reobtain.then(|| view! {
+                    <div class="field checkbox">
+                        <input id="reobtain" name="reobtain" type="checkbox" value="1" aria-describedby="reobtain-hint"/>
+                        <label for="reobtain">"再取得を許可する（発行用コードを発行する）"</label>
+                        <p class="hint" id="reobtain-hint">"パソコンの変更などで、この利用者が電子証明書を取得し直す場合に選択してください。発行用コード（有効期限24時間）を利用者のメールアドレスに送信します。選択しない場合、失効後の再取得には改めて発行用コードの発行が必要です。"</p>
+                    </div>
+                })}
                 <div class="actions">
                     <button type="submit" class="primary">"実行"</button>
                     <a class="button" href=routes::REVOKE_LIST>"戻る"</a>

@@ -13,6 +13,8 @@ pub fn RevokeResultPage() -> impl IntoView {
 }
 
 fn page(r: ResultPage) -> impl IntoView {
+    // Said by the 実行 that granted it (the URL only picks the sentence).
+    let reobtain = super::query("reobtain").is_some_and(|v| v == "1");
     view! {
         <Layout viewer=r.viewer>
             <ScreenHeading title="証明書失効結果"/>
@@ -25,9 +27,12 @@ fn page(r: ResultPage) -> impl IntoView {
                     {r.revoked_at.map(|t| view! { <tr><th scope="row">"失効日時"</th><td>{t.jst()}</td></tr> })}
                 </tbody>
             </table>
+            {reobtain.then(|| view! {
+                <p class="notice notice-info" role="status" id="reobtain-granted">"再取得を許可しました。発行用コード（有効期限24時間）を利用者のメールアドレスに送信しました。利用者は、ログイン画面の「電子証明書発行」から、ログインID・ログインパスワード・発行用コードを入力して電子証明書を取得できます。"</p>
+            })}
             <ul class="notes">
                 <li>"◆失効を行った場合でも、ID・パスワードによるログイン方式へは変更になりません。"</li>
-                <li>"◆証明書を再取得する場合は、クライアント証明書（電子証明書）の取得手順にしたがって、電子証明書の発行を行ってください。"</li>
+                <li>"◆証明書を再取得する場合は、クライアント証明書（電子証明書）の取得手順にしたがって、電子証明書の発行を行ってください。失効後の再取得には発行用コードが必要です（利用者管理の「発行用コード発行」から発行できます）。"</li>
                 <li>"◆ID・パスワード方式によるログインへ変更する場合やマスターユーザさまがパソコンを変更するなどしてログインできなくなってしまった場合は、お手数ですが、お取引店で「クライアント証明書（電子証明書）機能申込書」をご提出ください。"</li>
             </ul>
             <div class="actions"><a class="button primary" href=routes::HOME>"ホームへ"</a></div>

@@ -19,7 +19,10 @@ fn page(viewer: Viewer) -> impl IntoView {
             <ul class="choices">
                 <li><a class="button" href=routes::REVOKE_LIST>"証明書失効"</a></li>
                 <li><a class="button" href=routes::CERTIFICATE_STATUS>"証明書状態照会"</a></li>
-                {master.then(|| view! { <li><a class="button" href=routes::OTP_RELEASE>"ワンタイムパスワード利用停止解除"</a></li> })}
+                {master.then(|| view! {
+                    <li><a class="button" href=routes::CODE_GRANT>"発行用コード発行"</a></li>
+                    <li><a class="button" href=routes::OTP_RELEASE>"ワンタイムパスワード管理"</a></li>
+                })}
             </ul>
             <p><a href=routes::BUSINESS_SELECT>"戻る"</a></p>
         </Layout>

@@ -5,6 +5,7 @@
 pub mod certificate_flow;
 pub mod certificate_status;
 pub mod home;
+pub mod issuance_code;
 pub mod login;
 pub mod operation_history;
 pub mod otp;

@@ -16,9 +16,10 @@ pub struct OtpRegistration {
     pub secret_text: String,
 }
 
-/// ワンタイムパスワード利用停止解除: the contract's users whose one is stopped.
+/// ワンタイムパスワード管理: the contract's users who registered one, and
+/// whether it is stopped (利用停止解除) — each may be reset (登録解除).
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct OtpStoppedUsers {
+pub struct OtpHolders {
     pub viewer: Viewer,
-    pub users: Vec<(LoginId, String)>,
+    pub users: Vec<(LoginId, String, bool)>,
 }

@@ -4,14 +4,16 @@
 //! made in the SPEC 7.1 profile, stored with its DER, and for a key made on
 //! the server, the `.p12` waiting for its one download.
 
-use super::{login, Failure};
+use super::{login, mail_notices, Failure};
+use crate::db::issuance_codes::{self, CodeLookup};
 use crate::db::users::{self, UserRecord};
 use crate::db::{audit_log, certificates, pending_downloads, violation, Tx, Violation};
 use crate::domain::audit::{AuditEntry, ClientInfo};
+use crate::domain::issuance_code::proof_needed;
 use crate::domain::time::cn_timestamp;
 use crate::domain::{
-    Actor, AuditAction, CertificateSerial, CertificateStatus, IssueRefusal, LoginId, Refusal,
-    RevocationReason, Timestamp,
+    Actor, AuditAction, CertificateSerial, CertificateStatus, IssuanceCode, IssueRefusal, LoginId,
+    Refusal, RevocationReason, Timestamp,
 };
 use crate::error::AppError;
 use crate::infra::password::Password;
@@ -291,21 +293,65 @@ pub struct Authenticated {
     pub user_id: i64,
     /// The user registered a ワンタイムパスワード: it is asked next.
     pub needs_otp: bool,
+    /// The live 発行用コード the user typed: used when the certificate is
+    /// issued, in the same transaction.
+    pub code_id: Option<i64>,
+}
+
+/// The 発行用コード typed on 証明書取得認証, checked against what the user
+/// needs (SPEC 9.1: [`proof_needed`]). Read only.
+async fn code_check(
+    state: &AppState,
+    user: &UserRecord,
+    status: CertificateStatus,
+    typed_code: &str,
+    now: Timestamp,
+) -> Result<Result<Option<i64>, IssueRefusal>, AppError> {
+    let needed = proof_needed(
+        user.certificate_login || user.issuance_code_required,
+        user.otp_secret.is_some(),
+        status == CertificateStatus::Revoked,
+    );
+    if typed_code.trim().is_empty() {
+        return Ok(if needed.code {
+            Err(IssueRefusal::CodeRequired)
+        } else {
+            Ok(None)
+        });
+    }
+    let Some(code) = IssuanceCode::parse(typed_code) else {
+        return Ok(Err(IssueRefusal::CodeInvalid));
+    };
+    Ok(
+        match issuance_codes::look_up(state.db.pool(), user.id, &code.hash(), now).await? {
+            CodeLookup::Live(id) => Ok(Some(id)),
+            CodeLookup::Expired => Err(IssueRefusal::CodeExpired),
+            CodeLookup::Invalid => Err(IssueRefusal::CodeInvalid),
+        },
+    )
 }
 
 /// 証明書取得認証: the user's ログインパスワード (a wrong one counts toward
-/// the login stop). Refused at once while a 発行済み certificate exists.
+/// the login stop) and, where SPEC 9.1 needs one, a 発行用コード. Refused
+/// at once while a 発行済み certificate exists.
 pub async fn authenticate(
     state: &AppState,
     raw_login_id: &str,
     password: &Password,
+    typed_code: &str,
     client: &ClientInfo,
 ) -> Result<Authenticated, Failure<Refusal>> {
     let check = login::check_password(state, raw_login_id, password, client).await?;
     let now = state.clock.now();
     // Read before the transaction (no second pooled connection while it holds one).
-    let status = match &check.verdict {
-        Ok(user) => Some(current_status(state, user, now).await?.0),
+    let found = match &check.verdict {
+        Ok(user) => {
+            let status = current_status(state, user, now).await?.0;
+            Some((
+                status,
+                code_check(state, user, status, typed_code, now).await?,
+            ))
+        }
         Err(_) => None,
     };
     let entry = AuditEntry::new(
@@ -317,16 +363,24 @@ pub async fn authenticate(
     );
     let mut tx = state.db.begin_write().await?;
     let result: Result<Authenticated, Refusal> =
-        match (login::settle_password(&mut tx, check).await?, status) {
+        match (login::settle_password(&mut tx, check).await?, found) {
             (Err(refusal), _) => Err(refusal.into()),
-            (Ok(_), Some(CertificateStatus::Issued { .. })) => {
+            (Ok(_), Some((CertificateStatus::Issued { .. }, _))) => {
                 Err(IssueRefusal::AlreadyIssued.into())
             }
-            (Ok(user), _) => Ok(Authenticated {
+            (Ok(_), Some((_, Err(refusal)))) => Err(refusal.into()),
+            (Ok(user), found) => Ok(Authenticated {
                 user_id: user.id,
                 needs_otp: user.otp_secret.is_some(),
+                code_id: found.and_then(|(_, code)| code.ok()).flatten(),
             }),
         };
+    let entry = match &result {
+        Ok(Authenticated {
+            code_id: Some(_), ..
+        }) => entry.target("発行用コード確認"),
+        _ => entry,
+    };
     audit_log::insert_tx(&mut tx, &entry.outcome(&result)).await?;
     tx.commit().await?;
     result.map_err(Failure::Refused)
@@ -350,26 +404,48 @@ pub(crate) async fn key_method(
 
 /// The last step of 取得: the certificate in the chosen key method. An
 /// expired certificate ends (superseded) in the same transaction; a
-/// 発行済み one refuses.
+/// 発行済み one refuses. The 発行用コード of the authentication, if any, is
+/// used in the same transaction (once: of two issuances, one gets it), and
+/// the proof SPEC 9.1 needs is asked again, so that a 失効 after the
+/// authentication still holds.
 pub async fn issue(
     state: &AppState,
-    user_id: i64,
+    authenticated: &Authenticated,
     input: &KeyMethodInput<'_>,
     client: &ClientInfo,
 ) -> Result<Issued, Failure<IssueRefusal>> {
-    let user = users::find_by_id(state.db.pool(), user_id)
+    let user = users::find_by_id(state.db.pool(), authenticated.user_id)
         .await?
         .ok_or(AppError::SessionEnded)?;
     let now = state.clock.now();
     let entry = entry(now, &user, AuditAction::CertificateIssue, client);
     let method = key_method(state, input, &entry).await?;
     let (status, expired_serial) = current_status(state, &user, now).await?;
-    if matches!(status, CertificateStatus::Issued { .. }) {
-        record_entry(state, entry.refused(IssueRefusal::AlreadyIssued)).await?;
-        return Err(Failure::Refused(IssueRefusal::AlreadyIssued));
+    let needed = proof_needed(
+        user.certificate_login || user.issuance_code_required,
+        user.otp_secret.is_some(),
+        status == CertificateStatus::Revoked,
+    );
+    let refusal = if matches!(status, CertificateStatus::Issued { .. }) {
+        Some(IssueRefusal::AlreadyIssued)
+    } else if needed.code && authenticated.code_id.is_none() {
+        Some(IssueRefusal::CodeRequired)
+    } else {
+        None
+    };
+    if let Some(refusal) = refusal {
+        record_entry(state, entry.refused(refusal)).await?;
+        return Err(Failure::Refused(refusal));
     }
     let prepared = prepare_off_runtime(state, &user, method, now).await?;
     let mut tx = state.db.begin_write().await?;
+    if let Some(code_id) = authenticated.code_id {
+        if !issuance_codes::consume(&mut tx, code_id, now).await? {
+            tx.rollback().await?;
+            record_entry(state, entry.refused(IssueRefusal::CodeInvalid)).await?;
+            return Err(Failure::Refused(IssueRefusal::CodeInvalid));
+        }
+    }
     if let (CertificateStatus::Expired, Some(old)) = (status, &expired_serial) {
         // The expired one leaves the 発行済み state; it is past its validity,
         // so no CRL needs it, but the record says what replaced it.
@@ -388,9 +464,19 @@ pub async fn issue(
         record_entry(state, entry.refused(IssueRefusal::AlreadyIssued)).await?;
         return Err(Failure::Refused(IssueRefusal::AlreadyIssued));
     };
-    let done = entry.target(format!("{} ({})", user.login_id, prepared.serial));
+    let event = mail_notices::Event::Issued {
+        serial: &prepared.serial,
+    };
+    mail_notices::enqueue_event_notice(&mut tx, user.id, &event, now, client).await?;
+    let used = if authenticated.code_id.is_some() {
+        " 発行用コード使用"
+    } else {
+        ""
+    };
+    let done = entry.target(format!("{} ({}){used}", user.login_id, prepared.serial));
     audit_log::insert_tx(&mut tx, &done).await?;
     tx.commit().await?;
+    mail_notices::spawn_delivery(state);
     Ok(Issued::from_prepared(prepared, token))
 }
 

@@ -70,7 +70,9 @@ pub(crate) async fn check_password(
         return Ok(unknown(LoginRefusal::Invalid));
     };
     let verdict = if user.login_stopped {
-        // A stopped password is refused without being checked.
+        // A stopped password is refused without being checked, after the
+        // time a check takes (a quick answer would tell that the ID exists).
+        state.hasher.verify_dummy(password).await?;
         Err(LoginRefusal::Stopped)
     } else if state
         .hasher
@@ -103,13 +105,14 @@ pub(crate) async fn settle_password(
         }
         Err(LoginRefusal::WrongPassword) => {
             let user_id = check.user_id.ok_or(AppError::Internal)?;
-            let (_, stopped) =
-                users::record_password_failure(tx, user_id, PasswordKind::Login).await?;
-            Ok(Err(if stopped {
-                LoginRefusal::WrongPasswordNowStopped
-            } else {
-                LoginRefusal::WrongPassword
-            }))
+            Ok(Err(
+                match users::record_password_failure(tx, user_id, PasswordKind::Login).await? {
+                    // Stopped by a concurrent attempt meanwhile: not counted again.
+                    None => LoginRefusal::Stopped,
+                    Some((_, true)) => LoginRefusal::WrongPasswordNowStopped,
+                    Some((_, false)) => LoginRefusal::WrongPassword,
+                },
+            ))
         }
         Err(refusal) => Ok(Err(refusal)),
     }

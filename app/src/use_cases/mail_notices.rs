@@ -1,5 +1,7 @@
-//! E-mail: the 40-day expiry notice ("有効期限切れの40日前にEメールでご案内")
-//! and the revocation notice.
+//! E-mail: the 40-day expiry notice ("有効期限切れの40日前にEメールでご案内"),
+//! the revocation notice, and the event notices of SPEC 9.1 (取得, 更新,
+//! ワンタイムパスワード registration and reset, 発行用コード grants) to the
+//! user and the contract's master user.
 //!
 //! Messages are first written to the `mail_outbox` table — the expiry scan
 //! with a unique (kind, certificate) row, the revocation notice inside the
@@ -10,8 +12,10 @@
 //! sent again once its claim's lease expires, under the same key (see
 //! `infra::mailer`), so the repeat replaces the message instead of adding one.
 
-use crate::db::mail_outbox::{self as outbox, ExpiryCandidate, MailKind, NewMail};
+use crate::db::mail_outbox::{self as outbox, ExpiryCandidate, MailKind, NewMail, Person};
 use crate::db::Tx;
+use crate::domain::audit::ClientInfo;
+use crate::domain::IssuanceCode;
 use crate::domain::{CertificateSerial, LoginId, Timestamp, EXPIRY_NOTICE_DAYS};
 use crate::infra::coalesce;
 use crate::infra::mailer::{MailError, Outgoing};
@@ -152,8 +156,13 @@ pub async fn deliver_pending(state: &AppState) -> Result<Delivery, MailError> {
     }
 }
 
-/// One run of the job: queue the due expiry notices, deliver what is queued.
+/// One run of the job: queue the due expiry notices, deliver what is
+/// queued. It also records the 発行用コード that expired unused since the
+/// last run (each once, in 操作履歴).
 pub async fn run_once(state: &AppState) -> Result<(usize, Delivery), MailError> {
+    if let Err(err) = super::issuance_codes::record_expiries(state).await {
+        tracing::warn!(error = %err, "recording expired issuance codes failed");
+    }
     let queued = scan_expiring(state, state.clock.now()).await?;
     let delivery = deliver_pending(state).await?;
     Ok((queued, delivery))
@@ -192,6 +201,132 @@ pub async fn enqueue_revocation_notice(
         body: &body,
     };
     outbox::enqueue_tx(tx, &new, revoked_at).await?;
+    Ok(())
+}
+
+/// An event that the user and their contract's master user hear of by
+/// e-mail (SPEC 9.1): whoever did it, someone who did not expects to know.
+pub enum Event<'a> {
+    Issued {
+        serial: &'a CertificateSerial,
+    },
+    Renewed {
+        old: &'a CertificateSerial,
+        new: &'a CertificateSerial,
+    },
+    OtpRegistered,
+    OtpReset {
+        by: &'a str,
+    },
+    CodeGranted {
+        code: &'a IssuanceCode,
+        expires_at: Timestamp,
+        by: &'a str,
+    },
+}
+
+impl Event<'_> {
+    fn what(&self) -> &'static str {
+        match self {
+            Event::Issued { .. } => "電子証明書の取得",
+            Event::Renewed { .. } => "電子証明書の更新",
+            Event::OtpRegistered => "ワンタイムパスワードの登録",
+            Event::OtpReset { .. } => "ワンタイムパスワードの登録解除",
+            Event::CodeGranted { .. } => "発行用コードの発行",
+        }
+    }
+
+    /// The lines both recipients read.
+    fn details(&self) -> String {
+        match self {
+            Event::Issued { serial } => format!("証明書シリアル番号：{serial}\n"),
+            Event::Renewed { old, new } => {
+                format!("新しい証明書シリアル番号：{new}\n旧証明書シリアル番号：{old}（失効）\n")
+            }
+            Event::OtpRegistered => String::new(),
+            Event::OtpReset { by } => format!("操作者：{by}\n"),
+            Event::CodeGranted { expires_at, by, .. } => {
+                format!("操作者：{by}\n有効期限：{}\n", expires_at.jst())
+            }
+        }
+    }
+}
+
+/// The subject and body of an event notice to `to` about `user`'s event.
+/// The 発行用コード itself is only in the user's own copy.
+pub fn event_notice_text(
+    event: &Event<'_>,
+    to: &Person,
+    user: &Person,
+    branch: &str,
+    at: Timestamp,
+    client_ip: Option<&str>,
+) -> (String, String) {
+    let subject = format!("【法人インターネットバンキング】{}のお知らせ", event.what());
+    let own = to.user_id == user.user_id;
+    let whose = if own {
+        "お客さまの利用者".to_owned()
+    } else {
+        format!("ご契約の利用者 {}（{}）様", user.name, user.login_id)
+    };
+    let code = match event {
+        Event::CodeGranted { code, .. } if own => format!(
+            "発行用コード：{}\n\
+             ログイン画面の「電子証明書発行」から、ログインID・ログインパスワードとともに入力してください。\n",
+            code.display()
+        ),
+        _ => String::new(),
+    };
+    let body = format!(
+        "{name} 様\n\n\
+         {whose}について、{what}が行われました。\n\n\
+         ログインID：{login_id}\n\
+         日時：{at}\n\
+         操作元IPアドレス：{ip}\n\
+         {details}{code}\n\
+         お心当たりのない場合は、第三者による不正な操作のおそれがあります。\
+         直ちにマスターユーザまたはお取引店（{branch}）にご連絡ください。\n\n\
+         本メールは送信専用です。\n",
+        name = to.name,
+        what = event.what(),
+        login_id = user.login_id,
+        at = at.jst(),
+        ip = client_ip.unwrap_or("不明"),
+        details = event.details(),
+    );
+    (subject, body)
+}
+
+/// Queues the notice of `event` to the user and to the contract's master
+/// user (once when they are the same person), inside the event's own
+/// transaction: no event without its notices, none for one rolled back.
+pub async fn enqueue_event_notice(
+    tx: &mut Tx,
+    user_id: i64,
+    event: &Event<'_>,
+    at: Timestamp,
+    client: &ClientInfo,
+) -> Result<(), sqlx::Error> {
+    let Some(recipients) = outbox::recipients(tx, user_id).await? else {
+        return Ok(());
+    };
+    let mut to = vec![&recipients.user];
+    if let Some(master) = &recipients.master {
+        if master.user_id != recipients.user.user_id {
+            to.push(master);
+        }
+    }
+    for person in to {
+        let (subject, body) = event_notice_text(
+            event,
+            person,
+            &recipients.user,
+            &recipients.branch,
+            at,
+            client.ip.as_deref(),
+        );
+        outbox::enqueue_event(tx, &person.email, &subject, &body, at).await?;
+    }
     Ok(())
 }
 

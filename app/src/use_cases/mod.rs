@@ -6,13 +6,17 @@
 //! The certificates: `certificate_authority` (the CA itself), `issuance`
 //! (取得, and what every issuance shares), `renewal` (更新),
 //! `client_certificate` (the certificate a browser presents),
-//! `revocation` (失効), `otp` (ワンタイムパスワード).
+//! `revocation` (失効), `otp` (ワンタイムパスワード), `issuance_codes`
+//! (発行用コード), `confirmation` (the 確認用パスワード every 利用者管理
+//! action is confirmed with).
 
 pub mod certificate_authority;
 pub mod certificate_status;
 pub mod client_certificate;
+pub(crate) mod confirmation;
 pub mod demo;
 pub mod issuance;
+pub mod issuance_codes;
 pub mod login;
 pub mod mail_notices;
 pub mod operation_history;

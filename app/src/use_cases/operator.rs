@@ -2,9 +2,11 @@
 //! commands. Each writes 操作履歴 as `bank-operator`.
 
 use super::issuance::{self, KeyMethod, Prepared};
+use crate::db::contracts::ContractSetting;
 use crate::db::users::{self, NewUser};
 use crate::db::{audit_log, certificates, contracts, sessions, violation, Tx, Violation};
 use crate::domain::audit::{AuditEntry, ClientInfo};
+
 use crate::domain::user::{validate_contract, validate_user, InvalidInput, UserFields};
 use crate::domain::{
     Actor, AuditAction, CertificateSerial, LoginId, PasswordKind, RevocationReason, Role, Timestamp,
@@ -297,6 +299,10 @@ async fn revoke(
     if !user.certificate_login {
         sessions::delete_for_user(&mut *tx, user.id, None).await?;
     }
+    // A revocation holds: the user's unused 発行用コード go with it.
+    super::issuance_codes::void_in(&mut tx, user.id, now)
+        .await
+        .map_err(|_| OperatorError::Input("発行用コードの無効化に失敗しました".into()))?;
     if notify {
         super::mail_notices::enqueue_revocation_notice(
             &mut tx,
@@ -321,22 +327,89 @@ pub async fn set_certificate_login(
     contract_code: &str,
     on: bool,
 ) -> Result<(), OperatorError> {
+    set_contract(state, contract_code, ContractSetting::CertificateLogin, on).await
+}
+
+/// Whether 取得 needs a second proof on a contract without 電子証明書方式
+/// (the bank's choice; with 電子証明書方式 it always does).
+pub async fn set_issuance_code_required(
+    state: &AppState,
+    contract_code: &str,
+    on: bool,
+) -> Result<(), OperatorError> {
+    set_contract(
+        state,
+        contract_code,
+        ContractSetting::IssuanceCodeRequired,
+        on,
+    )
+    .await
+}
+
+/// A contract's setting on or off, in 操作履歴.
+pub async fn set_contract(
+    state: &AppState,
+    contract_code: &str,
+    setting: ContractSetting,
+    on: bool,
+) -> Result<(), OperatorError> {
     let now = state.clock.now();
     let mut tx = state.db.begin_write().await?;
-    if !contracts::set_certificate_login(&mut tx, contract_code, on).await? {
+    if !contracts::set(&mut tx, contract_code, setting, on).await? {
         return Err(OperatorError::ContractNotFound(contract_code.into()));
     }
-    let target = format!(
-        "{contract_code} 電子証明書方式={}",
-        if on {
-            "利用する"
-        } else {
-            "利用しない"
-        }
-    );
+    let target = format!("{contract_code} {}", setting.describe(on));
     let entry = operator_entry(now, contract_code, AuditAction::ContractSet, &target);
     audit_log::insert_tx(&mut tx, &entry).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// The bank's 発行用コード for a user (the 申込書 route: always the way for
+/// a master user): printed once to the operator and mailed to the user.
+pub async fn grant_issuance_code(
+    state: &AppState,
+    raw_login_id: &str,
+) -> Result<super::issuance_codes::Granted, OperatorError> {
+    let user = user_named(state, raw_login_id).await?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin_write().await?;
+    let granted = super::issuance_codes::grant_in(
+        &mut tx,
+        user.id,
+        &Actor::BankOperator,
+        now,
+        &ClientInfo::default(),
+    )
+    .await
+    .map_err(|_| OperatorError::Input("発行用コードの発行に失敗しました".into()))?;
+    tx.commit().await?;
+    super::mail_notices::spawn_delivery(state);
+    Ok(granted)
+}
+
+/// ワンタイムパスワード登録解除 by the bank (for a master user, or anyone).
+pub async fn reset_otp(state: &AppState, raw_login_id: &str) -> Result<(), OperatorError> {
+    let user = user_named(state, raw_login_id).await?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin_write().await?;
+    let reset =
+        super::otp::reset_in(&mut tx, &user, "お取引店", now, &ClientInfo::default()).await?;
+    if reset.is_err() {
+        return Err(OperatorError::Input(format!(
+            "利用者 {} はワンタイムパスワードを登録していません",
+            user.login_id
+        )));
+    }
+    let entry = operator_entry(
+        now,
+        &user.contract_code,
+        AuditAction::OtpReset,
+        user.login_id.as_str(),
+    );
+    audit_log::insert_tx(&mut tx, &entry).await?;
+    tx.commit().await?;
+    super::mail_notices::spawn_delivery(state);
     Ok(())
 }
 

@@ -4,12 +4,16 @@
 //! others) or the bank releases it.
 
 use super::issuance::entry;
-use super::Failure;
+use super::{confirmation, login, mail_notices, Failure};
 use crate::db::users::{self, OtpSecretText, UserRecord};
 use crate::db::{audit_log, Tx};
 use crate::domain::audit::ClientInfo;
-use crate::domain::{AuditAction, LoginId, OtpRefusal, PasswordKind, Timestamp};
+use crate::domain::{
+    AdminRefusal, AuditAction, LoginId, OtpRefusal, PasswordKind, Refusal, Timestamp,
+};
 use crate::error::AppError;
+use crate::infra::password::Password;
+use crate::infra::throttle::Attempt;
 use crate::state::AppState;
 use kanri_pki::{otpauth_uri, qr_svg, verify_totp, TotpSecret};
 
@@ -56,40 +60,55 @@ fn matching_step(secret: &OtpSecretText, code: &str, now: Timestamp) -> Option<u
 }
 
 /// Registers the secret shown on the registration screen, completed by one
-/// right code.
+/// right code and the user's ログインパスワード again (whoever sits at a
+/// logged-in browser must not be able to bind their own token to the
+/// account; a wrong password counts toward the login stop).
 pub async fn register(
     state: &AppState,
     user: &UserRecord,
     secret: &OtpSecretText,
     code: &str,
+    password: &Password,
     client: &ClientInfo,
-) -> Result<(), Failure<OtpRefusal>> {
+) -> Result<(), Failure<Refusal>> {
+    let check = login::check_password(state, user.login_id.as_str(), password, client).await?;
     let now = state.clock.now();
     let mut tx = state.db.begin_write().await?;
-    let result = if user.otp_secret.is_some() {
-        Err(OtpRefusal::AlreadyRegistered)
-    } else if code.trim().is_empty() {
-        Err(OtpRefusal::Missing)
-    } else {
-        match matching_step(secret, code, now) {
+    let result: Result<(), Refusal> = match login::settle_password(&mut tx, check).await? {
+        Err(refusal) => Err(refusal.into()),
+        Ok(_) if user.otp_secret.is_some() => Err(OtpRefusal::AlreadyRegistered.into()),
+        Ok(_) if code.trim().is_empty() => Err(OtpRefusal::Missing.into()),
+        Ok(_) => match matching_step(secret, code, now) {
             Some(step) if users::register_otp(&mut tx, user.id, secret, step as i64).await? => {
+                mail_notices::enqueue_event_notice(
+                    &mut tx,
+                    user.id,
+                    &mail_notices::Event::OtpRegistered,
+                    now,
+                    client,
+                )
+                .await?;
                 Ok(())
             }
-            Some(_) => Err(OtpRefusal::AlreadyRegistered),
+            Some(_) => Err(OtpRefusal::AlreadyRegistered.into()),
             // Not counted: nothing is registered yet to stop.
-            None => Err(OtpRefusal::Wrong),
-        }
+            None => Err(OtpRefusal::Wrong.into()),
+        },
     };
     let entry = entry(now, user, AuditAction::OtpRegister, client).outcome(&result);
     audit_log::insert_tx(&mut tx, &entry).await?;
     tx.commit().await?;
+    if result.is_ok() {
+        mail_notices::spawn_delivery(state);
+    }
     result.map_err(Failure::Refused)
 }
 
 /// Checks a code of `user`'s registered ワンタイムパスワード in `tx`: a
 /// stopped one is refused unchecked, a right code is accepted once, a wrong
-/// one counts toward the stop. For users without one there is nothing to
-/// check.
+/// one counts toward the stop. The stop is read in the transaction and is
+/// in both updates' conditions, so codes sent at once cannot get past it.
+/// For users without one there is nothing to check.
 pub(crate) async fn check_in(
     tx: &mut Tx,
     user: &UserRecord,
@@ -99,7 +118,7 @@ pub(crate) async fn check_in(
     let Some(secret) = &user.otp_secret else {
         return Ok(Ok(()));
     };
-    if user.otp_stopped {
+    if users::is_stopped(tx, user.id, PasswordKind::Otp).await? {
         return Ok(Err(OtpRefusal::Stopped));
     }
     if code.trim().is_empty() {
@@ -108,15 +127,13 @@ pub(crate) async fn check_in(
     match matching_step(secret, code, now) {
         Some(step) if users::use_otp_step(tx, user.id, step as i64).await? => Ok(Ok(())),
         Some(_) => Ok(Err(OtpRefusal::Replayed)),
-        None => {
-            let (_, stopped) =
-                users::record_password_failure(tx, user.id, PasswordKind::Otp).await?;
-            Ok(Err(if stopped {
-                OtpRefusal::NowStopped
-            } else {
-                OtpRefusal::Wrong
-            }))
-        }
+        None => Ok(Err(
+            match users::record_password_failure(tx, user.id, PasswordKind::Otp).await? {
+                None => OtpRefusal::Stopped,
+                Some((_, true)) => OtpRefusal::NowStopped,
+                Some((_, false)) => OtpRefusal::Wrong,
+            },
+        )),
     }
 }
 
@@ -133,14 +150,48 @@ pub async fn authenticate(
         .await?
         .ok_or(AppError::SessionEnded)?;
     let now = state.clock.now();
+    let allowed = state
+        .throttles
+        .allow(
+            Attempt::Otp,
+            client.ip.as_deref(),
+            user.login_id.as_str(),
+            now,
+        )
+        .await?;
     let mut tx = state.db.begin_write().await?;
-    let result = check_in(&mut tx, &user, code, now).await?;
+    let result = if allowed {
+        check_in(&mut tx, &user, code, now).await?
+    } else {
+        Err(OtpRefusal::Throttled)
+    };
     let entry = entry(now, &user, action, client)
         .target("ワンタイムパスワード")
         .outcome(&result);
     audit_log::insert_tx(&mut tx, &entry).await?;
     tx.commit().await?;
     result.map_err(Failure::Refused)
+}
+
+/// A user of the master's own contract other than the master (the master
+/// acts for others; the bank acts for the master).
+async fn other_user_of(
+    state: &AppState,
+    master: &UserRecord,
+    raw_login_id: &str,
+) -> Result<Result<UserRecord, AdminRefusal>, AppError> {
+    if master.role != crate::domain::Role::Master {
+        return Ok(Err(AdminRefusal::NotPermitted));
+    }
+    let target = match LoginId::parse(raw_login_id) {
+        Ok(id) => users::find_by_login_id(state.db.pool(), &id).await?,
+        Err(_) => None,
+    };
+    Ok(match target {
+        Some(t) if t.contract_id == master.contract_id && t.id != master.id => Ok(t),
+        Some(t) if t.id == master.id => Err(AdminRefusal::NotPermitted),
+        _ => Err(AdminRefusal::NotFound),
+    })
 }
 
 /// Releases a stopped ワンタイムパスワード of a user in the master's own
@@ -151,35 +202,92 @@ pub async fn release_by_master(
     raw_login_id: &str,
     client: &ClientInfo,
 ) -> Result<LoginId, AppError> {
-    if master.role != crate::domain::Role::Master {
-        return Err(AppError::Forbidden);
-    }
-    let login_id = LoginId::parse(raw_login_id).map_err(|_| AppError::NotFound)?;
-    let target = users::find_with_certificate(state.db.pool(), master.contract_id, &login_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if target.user_id == master.id {
-        return Err(AppError::Forbidden);
-    }
+    let target = match other_user_of(state, master, raw_login_id).await? {
+        Ok(target) => target,
+        Err(AdminRefusal::NotPermitted) => return Err(AppError::Forbidden),
+        Err(_) => return Err(AppError::NotFound),
+    };
     let now = state.clock.now();
     let mut tx = state.db.begin_write().await?;
-    users::release_password(&mut tx, target.user_id, PasswordKind::Otp).await?;
-    let entry = entry(now, master, AuditAction::OtpRelease, client).target(login_id.as_str());
+    users::release_password(&mut tx, target.id, PasswordKind::Otp).await?;
+    let entry =
+        entry(now, master, AuditAction::OtpRelease, client).target(target.login_id.as_str());
     audit_log::insert_tx(&mut tx, &entry).await?;
     tx.commit().await?;
-    Ok(login_id)
+    Ok(target.login_id)
 }
 
-/// The users of the master's contract whose ワンタイムパスワード is stopped.
-pub async fn stopped_users(
+/// ワンタイムパスワード登録解除 by the master user for a user of the
+/// contract (a lost phone, a token someone else registered), confirmed with
+/// the 確認用パスワード; audited and mailed. The user may register anew.
+pub async fn reset_by_master(
     state: &AppState,
     master: &UserRecord,
-) -> Result<Vec<(LoginId, String)>, AppError> {
+    raw_login_id: &str,
+    password: &Password,
+    client: &ClientInfo,
+) -> Result<LoginId, Failure<AdminRefusal>> {
+    let now = state.clock.now();
+    let row = entry(now, master, AuditAction::OtpReset, client)
+        .target(crate::domain::audit::clean(raw_login_id, 32));
+    let verdict = match confirmation::gate(state, master, client, now).await? {
+        Err(refusal) => Err(refusal),
+        Ok(()) => match other_user_of(state, master, raw_login_id).await? {
+            Err(refusal) => Err(refusal),
+            Ok(target) if target.otp_secret.is_none() => Err(AdminRefusal::NothingToReset),
+            Ok(target) => confirmation::verify(state, master, password)
+                .await?
+                .map(|()| target),
+        },
+    };
+    let mut tx = state.db.begin_write().await?;
+    let result = match verdict {
+        Ok(target) => {
+            confirmation::settle(&mut tx, master, Ok(())).await?.ok();
+            let by = format!("{}（{}）", master.name, master.login_id);
+            reset_in(&mut tx, &target, &by, now, client).await?
+        }
+        // A refusal stays one; a wrong password is counted.
+        Err(refusal) => Err(confirmation::settle(&mut tx, master, Err(refusal))
+            .await?
+            .err()
+            .unwrap_or(refusal)),
+    };
+    audit_log::insert_tx(&mut tx, &row.outcome(&result)).await?;
+    tx.commit().await?;
+    if result.is_ok() {
+        mail_notices::spawn_delivery(state);
+    }
+    result.map_err(Failure::Refused)
+}
+
+/// The reset itself, in the caller's transaction, with its mails.
+pub(crate) async fn reset_in(
+    tx: &mut Tx,
+    target: &UserRecord,
+    by: &str,
+    now: Timestamp,
+    client: &ClientInfo,
+) -> Result<Result<LoginId, AdminRefusal>, sqlx::Error> {
+    if !users::reset_otp(tx, target.id).await? {
+        return Ok(Err(AdminRefusal::NothingToReset));
+    }
+    let event = mail_notices::Event::OtpReset { by };
+    mail_notices::enqueue_event_notice(tx, target.id, &event, now, client).await?;
+    Ok(Ok(target.login_id.clone()))
+}
+
+/// The users of the master's contract who registered a ワンタイムパスワード
+/// (with whether it is stopped), the master excluded.
+pub async fn holders(
+    state: &AppState,
+    master: &UserRecord,
+) -> Result<Vec<(LoginId, String, bool)>, AppError> {
     Ok(
-        users::otp_stopped_in_contract(state.db.pool(), master.contract_id)
+        users::otp_holders_in_contract(state.db.pool(), master.contract_id)
             .await?
             .into_iter()
-            .filter(|(id, _)| *id != master.login_id)
+            .filter(|(id, _, _)| *id != master.login_id)
             .collect(),
     )
 }

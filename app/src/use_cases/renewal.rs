@@ -130,7 +130,13 @@ pub async fn renew(
         RevocationReason::Superseded.label()
     ));
     audit_log::insert_tx(&mut tx, &done).await?;
+    let event = super::mail_notices::Event::Renewed {
+        old,
+        new: &prepared.serial,
+    };
+    super::mail_notices::enqueue_event_notice(&mut tx, user.id, &event, now, client).await?;
     tx.commit().await?;
+    super::mail_notices::spawn_delivery(state);
     super::publication::refresh_soon(state);
     tracing::info!(user = %user.login_id, "certificate renewed");
     Ok(Issued::from_prepared(prepared, token))

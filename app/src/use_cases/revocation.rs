@@ -2,19 +2,17 @@
 //! The rule itself is `domain::revocation::check`; here are the lookups,
 //! the password and the one transaction. Every refusal is in 操作履歴.
 
-use super::mail_notices;
-use super::Failure;
+use super::{confirmation, issuance_codes, mail_notices, Failure};
 use crate::db::users::{self, UserRecord, UserWithCertificate};
 use crate::db::{audit_log, certificates, sessions, Tx};
 use crate::domain::audit::{clean, AuditEntry, ClientInfo};
 use crate::domain::revocation::{self, NotSelectable, Step};
 use crate::domain::{
-    Actor, AuditAction, CertificateRecord, CertificateSerial, CertificateStatus, LoginId,
-    PasswordKind, RevocationReason, RevokeRefusal, Timestamp,
+    Actor, AdminRefusal, AuditAction, CertificateRecord, CertificateSerial, CertificateStatus,
+    LoginId, RevocationReason, RevokeRefusal, Role, Timestamp,
 };
 use crate::error::AppError;
 use crate::infra::password::Password;
-use crate::infra::throttle::Attempt;
 use crate::payloads::revoke_confirm::RevocationConfirmation;
 use crate::payloads::revoke_list::RevocationCandidate;
 use crate::payloads::revoke_result::ResultPage;
@@ -133,6 +131,10 @@ pub struct ExecuteRequest<'a> {
     /// The actor's own session, which survives when a master revokes their
     /// own certificate.
     pub keep_session: Option<&'a str>,
+    /// 再取得を許可する: grant the target a 発行用コード in the same step
+    /// (the manual's PC change: 失効, then 再取得).
+    pub allow_reobtain: bool,
+    pub client: &'a ClientInfo,
 }
 
 /// What the checks of 実行 found before anything is written.
@@ -154,25 +156,10 @@ async fn check(
         audit_target: clean(target, 64),
         verdict: Err(refusal),
     };
-    // Too many attempts just now: refused before any work (and any hash).
-    let allowed = state
-        .throttles
-        .allow(
-            Attempt::ConfirmationPassword,
-            client.ip.as_deref(),
-            actor.login_id.as_str(),
-            now,
-        )
-        .await?;
-    if !allowed {
-        return Ok(refused(request.raw_login_id, RevokeRefusal::Throttled));
-    }
-    // A stopped password is refused without being checked.
-    if actor.confirmation_stopped {
-        return Ok(refused(
-            request.raw_login_id,
-            RevokeRefusal::PasswordStopped,
-        ));
+    // Too many attempts just now, or a stopped password: refused before any
+    // work (and any hash).
+    if let Err(refusal) = confirmation::gate(state, actor, client, now).await? {
+        return Ok(refused(request.raw_login_id, refusal.into()));
     }
     let Some(target) = find_target(state, actor, request.raw_login_id).await? else {
         return Ok(refused(request.raw_login_id, RevokeRefusal::NotFound));
@@ -197,32 +184,13 @@ async fn check(
         certificate.serial,
         RevocationReason::Unspecified.label()
     );
-    let verdict = verify_confirmation(state, actor, request.password)
+    let verdict = confirmation::verify(state, actor, request.password)
         .await?
-        .map(|()| (target, certificate));
+        .map(|()| (target, certificate))
+        .map_err(RevokeRefusal::from);
     Ok(Checked {
         audit_target,
         verdict,
-    })
-}
-
-/// The actor's 確認用パスワード, the last check before the write.
-async fn verify_confirmation(
-    state: &AppState,
-    actor: &UserRecord,
-    password: &Password,
-) -> Result<Result<(), RevokeRefusal>, AppError> {
-    if password.is_empty() {
-        return Ok(Err(RevokeRefusal::PasswordMissing));
-    }
-    let right = state
-        .hasher
-        .verify(password, &actor.confirmation_password_hash)
-        .await?;
-    Ok(if right {
-        Ok(())
-    } else {
-        Err(RevokeRefusal::WrongPassword)
     })
 }
 
@@ -234,31 +202,19 @@ pub async fn execute(
     actor: &UserRecord,
     request: &ExecuteRequest<'_>,
     client: &ClientInfo,
-) -> Result<LoginId, Failure<RevokeRefusal>> {
+) -> Result<Revoked, Failure<RevokeRefusal>> {
     let now = state.clock.now();
     let checked = check(state, actor, request, client, now).await?;
     let mut tx = state.db.begin_write().await?;
     let result = match checked.verdict {
         Ok((target, certificate)) => {
-            revoke_in(
-                &mut tx,
-                actor,
-                &target,
-                &certificate,
-                request.keep_session,
-                now,
-            )
-            .await?
+            confirmation::settle(&mut tx, actor, Ok(())).await?.ok();
+            revoke_in(&mut tx, actor, &target, &certificate, request, now).await?
         }
         Err(RevokeRefusal::WrongPassword) => {
-            let (_, stopped) =
-                users::record_password_failure(&mut tx, actor.id, PasswordKind::Confirmation)
-                    .await?;
-            Err(if stopped {
-                RevokeRefusal::PasswordNowStopped
-            } else {
-                RevokeRefusal::WrongPassword
-            })
+            let settled =
+                confirmation::settle(&mut tx, actor, Err(AdminRefusal::WrongPassword)).await?;
+            Err(settled.map_or_else(RevokeRefusal::from, |()| RevokeRefusal::WrongPassword))
         }
         Err(refusal) => Err(refusal),
     };
@@ -267,26 +223,27 @@ pub async fn execute(
         .outcome(&result);
     audit_log::insert_tx(&mut tx, &row).await?;
     tx.commit().await?;
-    if let Ok(target) = &result {
+    if let Ok(revoked) = &result {
         mail_notices::spawn_delivery(state);
         super::publication::refresh_soon(state);
-        tracing::info!(actor = %actor.login_id, target = %target, "certificate revoked");
+        tracing::info!(actor = %actor.login_id, target = %revoked.login_id, "certificate revoked");
     }
     result.map_err(Failure::Refused)
 }
 
-/// The revocation itself: reset the counter, compare-and-set the
-/// certificate, end the target's other sessions, queue the notice. Of
-/// concurrent executes only one finds the certificate still 発行済み.
+/// The revocation itself: compare-and-set the certificate, end the
+/// target's other sessions, void the target's 発行用コード (a revocation
+/// holds: only a new grant lets the user obtain one again) or, when the
+/// master allowed re-obtaining, grant one; queue the notices. Of concurrent
+/// executes only one finds the certificate still 発行済み.
 async fn revoke_in(
     tx: &mut Tx,
     actor: &UserRecord,
     target: &UserWithCertificate,
     certificate: &CertificateRecord,
-    keep_session: Option<&str>,
+    request: &ExecuteRequest<'_>,
     now: Timestamp,
-) -> Result<Result<LoginId, RevokeRefusal>, sqlx::Error> {
-    users::reset_password_failures(tx, actor.id, PasswordKind::Confirmation).await?;
+) -> Result<Result<Revoked, RevokeRefusal>, AppError> {
     let revoked = certificates::revoke_if_issued(
         tx,
         target.user_id,
@@ -303,7 +260,7 @@ async fn revoke_in(
     // certificate just revoked, and its next request says so (and ends it);
     // deleting it here would show a plain "session ended" instead.
     if !actor.certificate_login {
-        sessions::delete_for_user(&mut **tx, target.user_id, keep_session).await?;
+        sessions::delete_for_user(&mut **tx, target.user_id, request.keep_session).await?;
     }
     let revoked_by = format!("{}（{}）", actor.name, actor.login_id);
     mail_notices::enqueue_revocation_notice(
@@ -316,7 +273,28 @@ async fn revoke_in(
         &revoked_by,
     )
     .await?;
-    Ok(Ok(target.login_id.clone()))
+    // Only the master grants codes, and never their own (the bank does).
+    let may_grant = actor.role == Role::Master && target.user_id != actor.id;
+    let reobtain_granted = if request.allow_reobtain && may_grant {
+        let grantor = Actor::User(actor.login_id.clone());
+        issuance_codes::grant_in(tx, target.user_id, &grantor, now, request.client).await?;
+        true
+    } else {
+        issuance_codes::void_in(tx, target.user_id, now).await?;
+        false
+    };
+    Ok(Ok(Revoked {
+        login_id: target.login_id.clone(),
+        reobtain_granted,
+    }))
+}
+
+/// What 実行 did.
+#[derive(Debug)]
+pub struct Revoked {
+    pub login_id: LoginId,
+    /// A 発行用コード was granted with the revocation and mailed to the user.
+    pub reobtain_granted: bool,
 }
 
 /// 証明書失効結果: the target's certificate as it is now. Read-only, so a

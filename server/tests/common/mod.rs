@@ -342,6 +342,37 @@ impl TestApp {
         .await
     }
 
+    /// How many certificates a user has ever had.
+    pub async fn certificates_of(&self, login_id: &str) -> i64 {
+        self.scalar_i64(
+            "SELECT COUNT(*) FROM certificates c JOIN users u ON u.id = c.user_id WHERE u.login_id = $1",
+            login_id,
+        )
+        .await
+    }
+
+    /// A 発行用コード granted by the bank (the operator command's use case).
+    pub async fn grant_by_bank(&self, login_id: &str) -> String {
+        kanri_app::use_cases::operator::grant_issuance_code(&self.state, login_id)
+            .await
+            .unwrap()
+            .code
+            .display()
+    }
+
+    /// The bodies of the event notices queued for a user's address.
+    pub async fn event_mails_to(&self, login_id: &str) -> Vec<String> {
+        let email = email_of(&self.state, login_id).await;
+        let rows = sqlx::query(
+            "SELECT body FROM mail_outbox WHERE kind = 'event_notice' AND recipient = $1 ORDER BY id",
+        )
+        .bind(email)
+        .fetch_all(self.state.db.pool())
+        .await
+        .unwrap();
+        rows.iter().map(|r| r.try_get("body").unwrap()).collect()
+    }
+
     /// 操作履歴 rows of one actor's action with an outcome.
     pub async fn audit_count_of(&self, actor: &str, action: &str, outcome: &str) -> i64 {
         let row = sqlx::query(
@@ -667,6 +698,16 @@ pub fn openssl_said(args: &[&str]) -> String {
 }
 
 /// A scratch folder for files handed to openssl.
+/// A user's registered e-mail address.
+pub async fn email_of(state: &AppState, login_id: &str) -> String {
+    let row = sqlx::query("SELECT email FROM users WHERE login_id = $1")
+        .bind(login_id)
+        .fetch_one(state.db.pool())
+        .await
+        .unwrap();
+    row.try_get("email").unwrap()
+}
+
 pub fn scratch_dir() -> PathBuf {
     peers::scratch("files")
 }
@@ -686,7 +727,10 @@ pub async fn register_otp(app: &TestApp, login_id: &str) -> String {
         .collect();
     let code = app.otp_code(&secret);
     let res = client
-        .post_form("/api/otp_register", &[("code", &code)])
+        .post_form(
+            "/api/otp_register",
+            &[("code", &code), ("password", LOGIN_PASSWORD)],
+        )
         .await;
     assert_eq!(res.location(), Some("/?notice=otp_registered"), "{res:?}");
     app.state.clock.advance(chrono::Duration::seconds(30));
