@@ -6,6 +6,7 @@
 //! works as plain HTML; only `components::OnceForm` hydrates. See the README's
 //! architecture section for why.
 
+#![forbid(unsafe_code)]
 #![recursion_limit = "256"]
 
 pub mod components;

@@ -2,7 +2,7 @@
 //! state, the session, the logged-in user and the client. Every check of
 //! "who is asking" goes through [`current_user`] / [`current_administrator`].
 
-use crate::db::users::{SessionRow, UserRecord};
+use crate::db::users::{self, UserRecord};
 use crate::domain::audit::ClientInfo;
 use crate::domain::Timestamp;
 use crate::error::AppError;
@@ -190,16 +190,6 @@ pub fn presented_certificate() -> Option<PresentedCertificate> {
         .flatten()
 }
 
-/// The change counter (`db::change_counter`) as read when a screen's GET
-/// request arrived, before Leptos began to render it (the server's
-/// `changes_at_arrival` middleware): the screen's session read then finds
-/// its kept row at the first poll and the screen renders without
-/// suspending, where on PostgreSQL it would wait for the counter's round
-/// trip inside the render. Read after the request arrived, it is as fresh
-/// as anything the request could have seen.
-#[derive(Clone, Copy, Debug)]
-pub struct ChangesAtArrival(pub i64);
-
 /// The logged-in user; `NotLoggedIn` without a session, `SessionEnded`
 /// when the session's idle or absolute time passed, it was ended on the
 /// server (logout elsewhere, the certificate revoked) or its user is gone.
@@ -221,28 +211,16 @@ pub async fn authenticate(state: &AppState, session: Session) -> Result<CurrentU
         }
     };
     let now = state.clock.now();
-    // The session's record and its user in one read (tower-sessions would
-    // load the record alone, and the user would be a second query). The
-    // session layer still writes the record and the cookie.
+    // The session's record and its user in one read, every request
+    // (tower-sessions would load the record alone, and the user would be a
+    // second query). The session layer still writes the record and the cookie.
     let found = match session.id() {
-        Some(id) => {
-            let id = id.to_string();
-            let decode = |row: &SessionRow| auth_in(&row.data);
-            let arrival = with_context::<Parts, _>(|parts| {
-                parts.extensions.get::<ChangesAtArrival>().map(|c| c.0)
-            })
-            .flatten();
-            let reads = &state.session_reads;
-            reads.find(&state.db, &id, now, arrival, decode).await?
-        }
+        Some(id) => users::find_by_session(&state.db, &id.to_string(), now).await?,
         None => None,
     };
-    let live = found.and_then(|kept| {
-        let auth = kept
-            .decoded
-            .as_ref()
-            .filter(|auth| auth.user_id == kept.row.user.id)?;
-        is_live(auth, now, &state.config).then(|| (auth.clone(), kept.row.user.clone()))
+    let live = found.and_then(|row| {
+        let auth = auth_in(&row.data).filter(|auth| auth.user_id == row.user.id)?;
+        is_live(&auth, now, &state.config).then_some((auth, row.user))
     });
     let Some((mut auth, user)) = live else {
         session.flush().await?;

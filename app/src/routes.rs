@@ -81,12 +81,6 @@ screens! {
     BENCH_ONE_READ = "/bench/one-read" => BenchOneReadPage,
 }
 
-/// Whether a screen's request reads the session: every screen but ログイン
-/// and the bench's baselines (which must not pay for it).
-pub fn reads_the_session(path: &str) -> bool {
-    path != LOGIN && path != BENCH_MINIMAL && path != BENCH_ONE_READ
-}
-
 /// The 操作履歴 CSV download (a plain handler of the server, not a screen).
 pub const OPERATION_HISTORY_CSV: &str = "/kanri/history.csv";
 /// The key-method form of 取得 and 更新 posts here (multipart: a CSR file).

@@ -4,13 +4,10 @@ use crate::db::Db;
 use crate::infra::clock::Clock;
 use crate::infra::coalesce::BackgroundRuns;
 use crate::infra::config::Config;
-use crate::infra::contract_lists::ContractLists;
 use crate::infra::crl_entries::CrlEntries;
 use crate::infra::mailer::Mailer;
 use crate::infra::password::PasswordHasher;
 use crate::infra::pki::Pki;
-use crate::infra::render_memo::RenderMemo;
-use crate::infra::session_reads::SessionReads;
 use crate::infra::throttle::Throttles;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -46,15 +43,6 @@ pub struct Services {
     pub pki: Arc<Pki>,
     pub mailer: Mailer,
     pub throttles: Arc<Throttles>,
-    /// Sessions and their users, validated by the change counter per request,
-    /// kept with their record's [`SessionAuth`](crate::request::SessionAuth).
-    pub session_reads: Arc<SessionReads<Option<crate::request::SessionAuth>>>,
-    /// The contracts' user lists, validated by their version per request.
-    pub contract_lists: Arc<ContractLists>,
-    /// 利用者一覧's rendered rows, per contract and variant of the page.
-    pub revoke_list_rows: Arc<RevokeListRows>,
-    /// Screens that are a function of their viewer alone, as HTML.
-    pub viewer_screens: Arc<ViewerScreens>,
     /// The CRL's entries, read incrementally by revocation number.
     pub crl_entries: Arc<CrlEntries>,
     /// The CRL refresh and mail delivery that requests start, one at a time.
@@ -62,19 +50,6 @@ pub struct Services {
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
 }
-
-/// 利用者一覧's rows as HTML, kept by (contract name, viewer's role, whether
-/// the rows point at an error message) beside the candidates they show.
-pub type RevokeListRows = RenderMemo<
-    (String, crate::domain::Role, bool),
-    Vec<crate::payloads::revoke_list::RevocationCandidate>,
->;
-
-/// The HTML of screens that show nothing but their viewer (作業内容選択,
-/// 業務選択), kept by (the screen's address in `routes`, ログインID) beside
-/// the viewer it shows (`components::kept_for_viewer`).
-pub type ViewerScreens =
-    RenderMemo<(&'static str, crate::domain::LoginId), crate::payloads::Viewer>;
 
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {

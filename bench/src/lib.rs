@@ -10,6 +10,8 @@
 //! requests); memory from /proc; compression from the flate2 and brotli
 //! crates; the CSR and the OCSP request from openssl.
 
+#![forbid(unsafe_code)]
+
 pub mod args;
 pub mod fixtures;
 pub mod measures;

@@ -1,6 +1,8 @@
 //! kanri-bench: runs every measure in one process run, in a fixed order, and
 //! writes BENCHMARKS.md (see the library's documentation, `lib.rs`).
 
+#![forbid(unsafe_code)]
+
 use clap::Parser;
 use kanri_bench::args::Args;
 use kanri_bench::fixtures::{self, Database, PostgresDatabase, LIST_MASTER};

@@ -15,6 +15,8 @@
 //! certificates truncated to whole seconds. Secrets ([`Passphrase`],
 //! [`ClientKey`], [`TotpSecret`], the CA key) never print in `Debug`.
 
+#![forbid(unsafe_code)]
+
 pub mod ca;
 pub mod crl;
 pub mod csr;

@@ -2,6 +2,8 @@
 //! start-up and the bank's operator commands. The screens and their server
 //! functions live in `kanri-app`.
 
+#![forbid(unsafe_code)]
+
 pub mod certificate_forms;
 pub mod cli;
 pub mod harness;

@@ -1,5 +1,7 @@
 //! kanri-server: serves the portal, or runs one operator command.
 
+#![forbid(unsafe_code)]
+
 use clap::Parser;
 use kanri_app::infra::config::Config;
 use kanri_app::use_cases::certificate_authority::{self, CaNames};
@@ -9,31 +11,7 @@ use kanri_server::startup::connect;
 use leptos::config::get_configuration;
 use std::process::ExitCode;
 
-// Rendering a 100-row page allocates and frees many small strings on both
-// tokio workers, and glibc's allocator took about a quarter of the list
-// page's profile. With mimalloc the list page served 1,360-1,620 requests/s
-// against 1,030-1,180 with glibc (A/B, same build otherwise), for 11 MiB more
-// idle RSS (43.6 against 32.5 MiB; the budget is 50 MB). bench/NOTES.md.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// mimalloc (v3, as the mimalloc crate builds it) gives freed memory back
-/// to the system only after a delay (1 s, ten times that for its arenas)
-/// and only on a later allocation: a server that fell idle right after
-/// argon2 freed its 19 MiB working buffer kept it resident. Measured idle
-/// RSS with immediate purging 38 MiB against 58, and no change in the page
-/// loads' requests/s within this machine's noise (bench/NOTES.md).
-fn return_freed_memory_at_once() {
-    // mimalloc.h's `mi_option_purge_delay` (the same in v2 and v3);
-    // libmimalloc-sys exports no constant for it.
-    const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-    // SAFETY: sets one of mimalloc's global options; called first in
-    // `main`, before any other thread exists that could read it.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
-}
-
 fn main() -> ExitCode {
-    return_freed_memory_at_once();
     match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime.block_on(run()),
         Err(err) => {

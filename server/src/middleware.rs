@@ -9,7 +9,7 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use kanri_app::error::{AppError, ERROR_HEADER};
-use kanri_app::request::{ChangesAtArrival, PresentedCertificate};
+use kanri_app::request::PresentedCertificate;
 use kanri_app::state::AppState;
 
 fn accepts_html(req: &Request) -> bool {
@@ -214,34 +214,4 @@ fn percent_decode(value: &[u8]) -> Option<Vec<u8>> {
         }
     }
     Some(out)
-}
-
-/// A screen's GET request that comes with a session, on PostgreSQL: the
-/// change counter is read before Leptos renders
-/// (`request::ChangesAtArrival`), so that the screen's session read finds
-/// its kept row at once and renders without suspending on the counter's
-/// round trip. On an SQLite file the counter is read on the request's
-/// thread at the screen's first poll anyway, and nothing is done here.
-/// Nothing else moves here: every decision about the session is still
-/// `request::authenticate`'s, and a counter that could not be read is left
-/// to it.
-pub async fn changes_at_arrival(
-    State(state): State<AppState>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    let with_session = req
-        .extensions()
-        .get::<tower_sessions::Session>()
-        .is_some_and(|s| s.id().is_some());
-    if !state.db.reads_here()
-        && req.method() == Method::GET
-        && with_session
-        && kanri_app::routes::reads_the_session(req.uri().path())
-    {
-        if let Some(changes) = state.session_reads.changes_now(&state.db).await {
-            req.extensions_mut().insert(ChangesAtArrival(changes));
-        }
-    }
-    next.run(req).await
 }

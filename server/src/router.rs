@@ -44,19 +44,12 @@ pub fn app(state: AppState) -> Router {
         )
         .merge(publication_routes())
         .merge(bench_routes(&state.config))
-        .merge(
-            Router::new()
-                .leptos_routes_with_context(
-                    &state,
-                    routes,
-                    || (),
-                    move || shell(leptos_options.clone()),
-                )
-                .route_layer(axum::middleware::from_fn_with_state(
-                    state.clone(),
-                    middleware::changes_at_arrival,
-                )),
-        )
+        .merge(Router::new().leptos_routes_with_context(
+            &state,
+            routes,
+            || (),
+            move || shell(leptos_options.clone()),
+        ))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(middleware::server_fn_errors))
         .layer(sessions(&state))

@@ -1,6 +1,7 @@
-//! The user lists an instance keeps in memory (issue 14) are never older
-//! than the database: a write on one instance is visible on the next list
-//! read of another, on both databases.
+//! A user list is never older than the database: a write on one instance is
+//! visible on the next list read of another, on both databases. Lists are
+//! read on every request (issue 23 took out the memory of issue 14); these
+//! tests fail if a stale copy ever comes back.
 
 mod common;
 

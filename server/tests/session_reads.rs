@@ -1,7 +1,9 @@
-//! The sessions an instance keeps in memory (issue 14) are never older than
-//! the database: whatever ends or changes a session, its user or their
-//! contract on one instance applies to the very next request of that
-//! session on another that had kept it, on both databases.
+//! A session's request is never answered from anything older than the
+//! database: whatever ends or changes a session, its user or their contract
+//! on one instance applies to the very next request of that session on
+//! another, on both databases. Each request reads its session anew (issue
+//! 23 took out the memory that issue 14 kept); these tests fail if a stale
+//! copy ever comes back.
 
 mod common;
 

@@ -57,31 +57,6 @@ pub fn Layout(
     }
 }
 
-/// `page(viewer)`, rendered once per distinct viewer and kept
-/// (`infra::render_memo`, by the screen's address and ログインID beside the
-/// viewer it shows): for a screen whose HTML depends on nothing but its
-/// viewer (no query, no response header, no island). `screen` is the
-/// screen's own constant in `routes`, which names every address once, so
-/// two screens never share HTML. Rendering the frame and the choices of
-/// 作業内容選択 was most of its time over the minimal page (bench/NOTES.md);
-/// copying the kept HTML is not. A renamed user, another role or contract
-/// name is another viewer, so it renders anew.
-pub fn kept_for_viewer<V: IntoView + 'static>(
-    screen: &'static str,
-    viewer: Viewer,
-    page: fn(Viewer) -> V,
-) -> AnyView {
-    let render = |viewer: &Viewer| page(viewer.clone()).to_html();
-    #[cfg(feature = "ssr")]
-    if let Some(state) = use_context::<crate::state::AppState>() {
-        let key = (screen, viewer.login_id.clone());
-        let html = state.viewer_screens.html(key, viewer, render);
-        return leptos::tachys::html::InertElement::new(html.to_string()).into_any();
-    }
-    let _ = (screen, render);
-    page(viewer).into_any()
-}
-
 /// A screen's heading with its screen ID in small print, as in the manual.
 #[component]
 pub fn ScreenHeading(

@@ -12,16 +12,13 @@ pub mod attempt_windows;
 pub mod audit_log;
 pub mod certificate_authority;
 pub mod certificates;
-pub mod change_counter;
 pub mod contracts;
 pub mod crls;
 pub mod issuance_codes;
 pub mod mail_outbox;
 pub mod pending_downloads;
 pub mod sessions;
-pub mod sqlite_reader;
 pub mod users;
-pub mod wal_index;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, ConnectOptions, Transaction};
@@ -72,12 +69,6 @@ pub fn violation(err: &sqlx::Error) -> Option<Violation> {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
-    /// SQLite on a file: the per-request read on the request's own thread
-    /// (`sqlite_reader`). None for PostgreSQL, whose read is a round trip
-    /// anyway, and for an in-memory SQLite, which other connections cannot open.
-    reader: Option<std::sync::Arc<sqlite_reader::SqliteReader>>,
-    /// The change counter as last read here, while nothing was committed.
-    counter_here: std::sync::Arc<wal_index::KeptRead<i64>>,
 }
 
 pub type Tx = Transaction<'static, Any>;
@@ -121,24 +112,12 @@ impl Db {
             })
             .connect_with(options)
             .await?;
-        let mut reader = None;
         if backend == Backend::Sqlite {
             sqlx::query("PRAGMA journal_mode = WAL")
                 .execute(&pool)
                 .await?;
-            if !url.contains(":memory:") && !url.contains("mode=memory") {
-                let file = sqlx::sqlite::SqliteConnectOptions::from_str(&url)?;
-                reader = Some(std::sync::Arc::new(sqlite_reader::SqliteReader::new(
-                    file.get_filename(),
-                )));
-            }
         }
-        Ok(Self {
-            pool,
-            backend,
-            reader,
-            counter_here: Default::default(),
-        })
+        Ok(Self { pool, backend })
     }
 
     pub async fn migrate(&self) -> Result<(), DbError> {
@@ -155,30 +134,6 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
-    }
-
-    /// Whether reads may run on the request's own thread (an SQLite file).
-    pub fn reads_here(&self) -> bool {
-        self.reader.is_some()
-    }
-
-    /// `read` on the request's own thread when the database is an SQLite
-    /// file and SQLite answers without waiting; `None` means: read through
-    /// the pool.
-    pub(crate) fn read_here<T>(
-        &self,
-        read: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
-    ) -> Option<T> {
-        self.reader.as_ref()?.read(read)
-    }
-
-    /// The change counter read on the request's own thread, or kept from
-    /// a moment since which nothing was committed (`wal_index`).
-    pub(crate) fn counter_here(
-        &self,
-        read: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<i64>,
-    ) -> Option<i64> {
-        self.reader.as_ref()?.read_kept(&self.counter_here, read)
     }
 
     /// Starts a transaction that will write. On SQLite it takes the write
@@ -201,21 +156,8 @@ impl Db {
     }
 }
 
-/// A fresh SQLite file path in a directory of its own, for the tests of the
-/// request-thread reads (`sqlite_reader`, `wal_index`); the test removes
-/// the directory.
-#[cfg(test)]
-pub(crate) fn scratch_database(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("kanri-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("t.db");
-    let _ = std::fs::remove_file(&path);
-    path
-}
-
-/// A result row's columns by name, whichever driver read it: one mapping
-/// of a table's columns serves the pool's rows and the request-thread
-/// reader's (`sqlite_reader`).
+/// A result row's columns by name, typed as the mappings of the tables
+/// read them.
 pub(crate) trait Columns {
     fn int(&self, name: &str) -> Result<i64, sqlx::Error>;
     fn opt_int(&self, name: &str) -> Result<Option<i64>, sqlx::Error>;
@@ -236,25 +178,6 @@ impl Columns for sqlx::any::AnyRow {
     fn opt_text(&self, name: &str) -> Result<Option<String>, sqlx::Error> {
         sqlx::Row::try_get(self, name)
     }
-}
-
-impl Columns for rusqlite::Row<'_> {
-    fn int(&self, name: &str) -> Result<i64, sqlx::Error> {
-        self.get(name).map_err(column_error)
-    }
-    fn opt_int(&self, name: &str) -> Result<Option<i64>, sqlx::Error> {
-        self.get(name).map_err(column_error)
-    }
-    fn text(&self, name: &str) -> Result<String, sqlx::Error> {
-        self.get(name).map_err(column_error)
-    }
-    fn opt_text(&self, name: &str) -> Result<Option<String>, sqlx::Error> {
-        self.get(name).map_err(column_error)
-    }
-}
-
-fn column_error(err: rusqlite::Error) -> sqlx::Error {
-    sqlx::Error::Decode(Box::new(err))
 }
 
 /// Reads an integer flag column (0/1) as a bool.

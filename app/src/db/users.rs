@@ -1,6 +1,6 @@
 //! Users (利用者) and their two passwords' failure counters.
 
-use super::{decode_error, flag, Backend, Columns, Db, Tx};
+use super::{decode_error, flag, Columns, Db, Tx};
 use crate::domain::{
     CertificateRecord, CertificateSerial, CertificateState, LoginId, PasswordKind,
     RevocationReason, Role, Timestamp, MAX_PASSWORD_FAILURES,
@@ -37,8 +37,6 @@ pub struct UserRecord {
     /// The bank wants a second proof at 取得 on this contract even without
     /// 電子証明書方式 (SPEC 9.1).
     pub issuance_code_required: bool,
-    /// The contract's version: what its user list was last changed to.
-    pub contract_version: i64,
     /// The user's 発行済み certificate, if any: serial and 有効期限.
     pub current_certificate: Option<(CertificateSerial, Timestamp)>,
 }
@@ -67,7 +65,7 @@ const USER_COLUMNS: &str =
     "u.id, u.contract_id, c.code AS contract_code, c.name AS contract_name, u.login_id, u.name, u.role, \
      u.login_password_hash, u.confirmation_password_hash, u.login_failures, u.login_stopped, \
      u.confirmation_failures, u.confirmation_stopped, u.last_login_at, \
-     u.otp_secret, u.otp_last_step, u.otp_failures, u.otp_stopped, c.certificate_login, c.issuance_code_required, c.version, \
+     u.otp_secret, u.otp_last_step, u.otp_failures, u.otp_stopped, c.certificate_login, c.issuance_code_required, \
      ic.serial AS current_serial, ic.not_after AS current_not_after";
 
 /// A user with their contract and their 発行済み certificate (at most one,
@@ -107,7 +105,6 @@ fn user_from_row(r: &impl Columns) -> Result<UserRecord, sqlx::Error> {
         otp_stopped: flag(r.int("otp_stopped")?),
         certificate_login: flag(r.int("certificate_login")?),
         issuance_code_required: flag(r.int("issuance_code_required")?),
-        contract_version: r.int("version")?,
         current_certificate: current_certificate(r)?,
     })
 }
@@ -156,18 +153,15 @@ where
 pub struct SessionRow {
     /// The record's data (tower-sessions' JSON).
     pub data: String,
-    /// When the record expires, as stored (compared as the query does).
-    pub expires_at: String,
-    /// The change counter in the read's own snapshot: the row is what the
-    /// database held while the counter had this value.
-    pub changes: i64,
     pub user: UserRecord,
 }
 
 /// A session's record and its user, read together: what every request of
-/// a logged-in user needs, in one query. `None` when the session is gone,
-/// expired at `now`, or has no user. On an SQLite file it is read on the
-/// request's own thread when SQLite answers at once (`sqlite_reader`).
+/// a logged-in user needs, in one query (the session's row, its user, the
+/// user's contract and 発行済み certificate), read anew on every request so
+/// that a logout, a stop or a revocation written by any instance holds at
+/// the next one. `None` when the session is gone, expired at `now`, or has
+/// no user.
 pub async fn find_by_session(
     db: &Db,
     session_id: &str,
@@ -175,35 +169,23 @@ pub async fn find_by_session(
 ) -> Result<Option<SessionRow>, sqlx::Error> {
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         format!(
-            "SELECT s.data AS session_data, s.expires_at AS session_expires_at, {changes}, \
-             {USER_COLUMNS} FROM {SESSION_USER_FROM} WHERE s.id = $1 AND s.expires_at > $2",
-            changes = super::change_counter::IN_STATEMENT,
+            "SELECT s.data AS session_data, {USER_COLUMNS} FROM {SESSION_USER_FROM} \
+             WHERE s.id = $1 AND s.expires_at > $2"
         )
     });
-    let here = db.read_here(|conn| {
-        use rusqlite::OptionalExtension;
-        conn.prepare_cached(&SQL)?
-            .query_row((session_id, now.to_db()), |r| Ok(session_row(r)))
-            .optional()
-    });
-    if let Some(found) = here {
-        return found.transpose();
-    }
     let row = sqlx::query(&SQL)
         .bind(session_id)
         .bind(now.to_db())
         .fetch_optional(db.pool())
         .await?;
-    row.as_ref().map(session_row).transpose()
-}
-
-fn session_row(r: &impl Columns) -> Result<SessionRow, sqlx::Error> {
-    Ok(SessionRow {
-        data: r.text("session_data")?,
-        expires_at: r.text("session_expires_at")?,
-        changes: r.int("changes")?,
-        user: user_from_row(r)?,
-    })
+    row.as_ref()
+        .map(|r| {
+            Ok(SessionRow {
+                data: r.text("session_data")?,
+                user: user_from_row(r)?,
+            })
+        })
+        .transpose()
 }
 
 pub struct NewUser<'a> {
@@ -405,8 +387,7 @@ pub struct UserWithCertificate {
 const NEWEST_CERTIFICATE: &str = "(SELECT c2.id FROM certificates c2 WHERE c2.user_id = u.id \
      ORDER BY c2.not_before DESC, c2.id DESC LIMIT 1)";
 
-/// The columns of one listed user, as read from either form of the query.
-#[derive(serde::Deserialize)]
+/// The columns of one listed user, as the list and the single read return them.
 struct ListedColumns(
     i64,
     String,
@@ -468,52 +449,21 @@ impl ListedColumns {
 }
 
 /// Every user of a contract with their newest certificate, by ログインID.
-///
-/// The list comes back as one row holding a JSON array, not one row per
-/// user: sqlx hands every result row from SQLite's connection thread to the
-/// async task and copies each value (twice, through `Any`), and on a
-/// 100-user page that cost more than the query itself (one row reads about
-/// twice as fast: bench/NOTES.md). The aggregate is the one statement
-/// whose SQL differs by backend; both order by ログインID inside the
-/// aggregate and return text, which `Any` can decode.
 pub async fn list_with_certificates(
     db: &Db,
     contract_id: i64,
 ) -> Result<Vec<UserWithCertificate>, sqlx::Error> {
-    Ok(list_with_version(db, contract_id).await?.1)
-}
-
-/// [`list_with_certificates`] and the contract's version, read by the same
-/// statement: the list is exactly what that version says.
-pub async fn list_with_version(
-    db: &Db,
-    contract_id: i64,
-) -> Result<(i64, Vec<UserWithCertificate>), sqlx::Error> {
-    let aggregate = match db.backend() {
-        Backend::Sqlite => {
-            format!("json_group_array(json_array({LISTED_COLUMNS}) ORDER BY u.login_id)")
-        }
-        Backend::Postgres => format!(
-            "COALESCE(json_agg(json_build_array({LISTED_COLUMNS}) ORDER BY u.login_id)::text, '[]')"
-        ),
-    };
     let sql = format!(
-        "SELECT {aggregate} AS users, (SELECT version FROM contracts WHERE id = $1) AS version \
-         FROM users u LEFT JOIN certificates c ON c.id = {NEWEST_CERTIFICATE} WHERE u.contract_id = $1"
+        "SELECT {LISTED_COLUMNS} FROM users u LEFT JOIN certificates c ON c.id = {NEWEST_CERTIFICATE} \
+         WHERE u.contract_id = $1 ORDER BY u.login_id"
     );
-    let row = sqlx::query(&sql)
+    let rows = sqlx::query(&sql)
         .bind(contract_id)
-        .fetch_one(db.pool())
+        .fetch_all(db.pool())
         .await?;
-    let json: String = row.try_get("users")?;
-    let version: Option<i64> = row.try_get("version")?;
-    let rows: Vec<ListedColumns> =
-        serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-    let users = rows
-        .into_iter()
-        .map(ListedColumns::into_listed)
-        .collect::<Result<_, _>>()?;
-    Ok((version.unwrap_or(0), users))
+    rows.iter()
+        .map(|r| ListedColumns::from_row(r)?.into_listed())
+        .collect()
 }
 
 /// One user of a contract with their newest certificate; `None` when the
@@ -538,33 +488,4 @@ where
     row.as_ref()
         .map(|r| ListedColumns::from_row(r)?.into_listed())
         .transpose()
-}
-
-/// A user for the unit tests of what keeps [`UserRecord`]s.
-#[cfg(test)]
-pub(crate) fn test_user() -> UserRecord {
-    UserRecord {
-        id: 1,
-        contract_id: 1,
-        contract_code: "A001".into(),
-        contract_name: "テスト".into(),
-        login_id: LoginId::parse("master01").unwrap(),
-        name: "テスト".into(),
-        role: Role::Master,
-        login_password_hash: PasswordHash::from_db(String::new()),
-        confirmation_password_hash: PasswordHash::from_db(String::new()),
-        login_failures: 0,
-        login_stopped: false,
-        confirmation_failures: 0,
-        confirmation_stopped: false,
-        last_login_at: None,
-        otp_secret: None,
-        otp_last_step: None,
-        otp_failures: 0,
-        otp_stopped: false,
-        certificate_login: false,
-        issuance_code_required: false,
-        contract_version: 0,
-        current_certificate: None,
-    }
 }

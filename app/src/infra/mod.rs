@@ -5,12 +5,9 @@
 pub mod clock;
 pub mod coalesce;
 pub mod config;
-pub mod contract_lists;
 pub mod crl_entries;
 pub mod mailer;
 pub mod password;
 pub mod pki;
-pub mod render_memo;
-pub mod session_reads;
 pub mod session_store;
 pub mod throttle;

@@ -1,6 +1,6 @@
 //! 管理 → 業務選択 (BSSK001).
 
-use crate::components::{kept_for_viewer, Layout, Loaded, ScreenHeading};
+use crate::components::{Layout, Loaded, ScreenHeading};
 use crate::functions::home::load_administrator;
 use crate::payloads::Viewer;
 use crate::routes;
@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 #[component]
 pub fn BusinessSelectPage() -> impl IntoView {
-    view! { <Loaded load=load_administrator body=|viewer| kept_for_viewer(routes::BUSINESS_SELECT, viewer, page)/> }
+    view! { <Loaded load=load_administrator body=page/> }
 }
 
 fn page(viewer: Viewer) -> impl IntoView {

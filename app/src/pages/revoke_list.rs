@@ -4,7 +4,6 @@ use crate::components::{Layout, Loaded, Notice, ScreenHeading};
 use crate::domain::RevokeRefusal;
 use crate::functions::revocation::load_revocation_candidates;
 use crate::payloads::revoke_list::{CandidateList, RevocationCandidate};
-use crate::payloads::Viewer;
 use crate::routes;
 use leptos::prelude::*;
 
@@ -41,35 +40,15 @@ fn row(c: RevocationCandidate, refusal: Option<RevokeRefusal>) -> impl IntoView 
     }
 }
 
-/// The rows as HTML, rendered once per distinct list and kept beside it
-/// (`infra::render_memo`): rendering them cost more than the rest of the
-/// page. The HTML is Leptos's own rendering of `row`, escaped as any view.
-fn rows_html(
-    viewer: &Viewer,
-    candidates: Vec<RevocationCandidate>,
-    refusal: Option<RevokeRefusal>,
-) -> std::sync::Arc<str> {
-    let render = |candidates: &Vec<RevocationCandidate>| {
-        candidates
-            .iter()
-            .map(|c| row(c.clone(), refusal))
-            .collect_view()
-            .to_html()
-    };
-    #[cfg(feature = "ssr")]
-    if let Some(state) = use_context::<crate::state::AppState>() {
-        let key = (viewer.contract_name.clone(), viewer.role, refusal.is_some());
-        return state.revoke_list_rows.html(key, candidates, render);
-    }
-    let _ = viewer;
-    render(&candidates).into()
-}
-
 fn page(data: CandidateList) -> impl IntoView {
     let refusal = super::query("error")
         .as_deref()
         .and_then(RevokeRefusal::from_code);
-    let rows = rows_html(&data.viewer, data.candidates, refusal);
+    let rows = data
+        .candidates
+        .into_iter()
+        .map(|c| row(c, refusal))
+        .collect_view();
     view! {
         <Layout viewer=data.viewer>
             <ScreenHeading title="利用者一覧" screen_id="BRSK018"/>
@@ -88,7 +67,7 @@ fn page(data: CandidateList) -> impl IntoView {
                             <th scope="col">"証明書有効期限"</th>
                         </tr>
                     </thead>
-                    <tbody inner_html=rows></tbody>
+                    <tbody>{rows}</tbody>
                 </table>
                 <div class="actions">
                     <button type="submit" class="primary">"失効"</button>

@@ -54,10 +54,7 @@ pub async fn overview(
     page: usize,
 ) -> Result<Overview, AppError> {
     let now = state.clock.now();
-    let listed = state
-        .contract_lists
-        .get(&state.db, actor.contract_id, actor.contract_version)
-        .await?;
+    let listed = crate::db::users::list_with_certificates(&state.db, actor.contract_id).await?;
     let mut counts = StatusCounts::default();
     let mut rows: Vec<OverviewRow> = listed
         .iter()

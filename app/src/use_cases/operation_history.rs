@@ -18,10 +18,7 @@ pub async fn contract_users(
     state: &AppState,
     actor: &UserRecord,
 ) -> Result<Vec<(LoginId, String)>, AppError> {
-    let listed = state
-        .contract_lists
-        .get(&state.db, actor.contract_id, actor.contract_version)
-        .await?;
+    let listed = crate::db::users::list_with_certificates(&state.db, actor.contract_id).await?;
     Ok(listed
         .iter()
         .map(|u| (u.login_id.clone(), u.name.clone()))

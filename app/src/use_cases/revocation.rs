@@ -24,10 +24,7 @@ pub async fn candidates(
     actor: &UserRecord,
 ) -> Result<Vec<RevocationCandidate>, AppError> {
     let now = state.clock.now();
-    let rows = state
-        .contract_lists
-        .get(&state.db, actor.contract_id, actor.contract_version)
-        .await?;
+    let rows = crate::db::users::list_with_certificates(&state.db, actor.contract_id).await?;
     Ok(rows
         .iter()
         .map(|row| {
