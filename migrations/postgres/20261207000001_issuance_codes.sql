@@ -17,7 +17,11 @@ CREATE TABLE issuance_codes (
 
 CREATE INDEX issuance_codes_user ON issuance_codes (user_id) WHERE used_at IS NULL AND voided_at IS NULL;
 
+ALTER TABLE users ADD COLUMN otp_with_certificate BIGINT NOT NULL DEFAULT 0
+    CHECK (otp_with_certificate IN (0, 1));
+
 ALTER TABLE mail_outbox DROP CONSTRAINT mail_outbox_kind_check;
 ALTER TABLE mail_outbox ADD CONSTRAINT mail_outbox_kind_check
     CHECK (kind IN ('expiry_notice', 'revocation_notice', 'event_notice'));
 ALTER TABLE mail_outbox ALTER COLUMN certificate_id DROP NOT NULL;
+ALTER TABLE mail_outbox ADD COLUMN secret TEXT;

@@ -25,10 +25,20 @@ CREATE TABLE issuance_codes (
 
 CREATE INDEX issuance_codes_user ON issuance_codes (user_id) WHERE used_at IS NULL AND voided_at IS NULL;
 
+-- A ワンタイムパスワード counts as 取得's second proof only when it was
+-- registered from a session that presented the user's own certificate: one
+-- registered with the password alone (on a contract without 電子証明書方式,
+-- or before the bank turned it on) may be a password thief's.
+ALTER TABLE users ADD COLUMN otp_with_certificate INTEGER NOT NULL DEFAULT 0
+    CHECK (otp_with_certificate IN (0, 1));
+
 -- The outbox also carries the notices of events that concern no single
 -- certificate's row (a 取得, an OTP registration, a code grant): those are
 -- queued in the event's own transaction, once, so they need no unique key.
--- SQLite cannot change a CHECK in place: the table is made anew.
+-- A secret a message carries (a 発行用コード) waits in its own column, put
+-- into the body only when the message is sent and cleared once it is: the
+-- outbox keeps no usable code. SQLite cannot change a CHECK in place: the
+-- table is made anew.
 CREATE TABLE mail_outbox_new (
     id              INTEGER PRIMARY KEY,
     kind            TEXT NOT NULL CHECK (kind IN ('expiry_notice', 'revocation_notice', 'event_notice')),
@@ -41,10 +51,11 @@ CREATE TABLE mail_outbox_new (
     claimed_at      TEXT,
     sent_at         TEXT,
     attempts        INTEGER NOT NULL DEFAULT 0,
+    secret          TEXT,
     CONSTRAINT mail_outbox_once_per_certificate UNIQUE (kind, certificate_id)
 ) STRICT;
 
-INSERT INTO mail_outbox_new
+INSERT INTO mail_outbox_new (id, kind, certificate_id, recipient, subject, body, created_at, claim_token, claimed_at, sent_at, attempts)
 SELECT id, kind, certificate_id, recipient, subject, body, created_at, claim_token, claimed_at, sent_at, attempts
 FROM mail_outbox;
 

@@ -265,15 +265,16 @@ async fn download_inner(
 }
 
 /// GET of the certificate just issued (DER), for the CSR route's
-/// `certreq -accept`: only to the session it was issued in, as long as the
-/// result screen can show it. Nobody else is told which certificate (and so
-/// which login ID) a serial stands for.
+/// `certreq -accept`: only to the session it was issued in, within the
+/// flow's 10 minutes. Nobody else is told which certificate (and so which
+/// login ID) a serial stands for.
 pub async fn certificate_der(State(state): State<AppState>, session: Session) -> Response {
     let pending = match request::pending_certificate(&session).await {
         Ok(pending) => pending,
         Err(err) => return error_response(err),
     };
-    let Some(issued) = pending.and_then(|p| p.issued) else {
+    let now = state.clock.now();
+    let Some(issued) = pending.filter(|p| p.is_fresh(now)).and_then(|p| p.issued) else {
         return error_page(
             StatusCode::NOT_FOUND,
             "証明書",

@@ -22,6 +22,7 @@ on_both_databases!(
     the_master_resets_a_token_and_the_bank_the_masters,
     each_event_mails_the_user_and_the_master_once,
     anonymous_clients_learn_nothing_about_login_ids,
+    a_token_registered_with_the_password_alone_proves_nothing,
 );
 
 const IMPORT_PASSWORD: &str = "Import-Pass-01";
@@ -344,18 +345,32 @@ async fn revoking_with_reobtain_mails_the_user_a_code_that_works(app: TestApp) {
         .get("/kanri/users/revoke/result?login_id=user02&reobtain=1")
         .await;
     assert!(result.body.contains("失効済み") && result.body.contains("発行用コード"));
-    let mails = app.event_mails_to("user02").await;
+    let mails = app.delivered_to("user02").await;
     let body = mails
         .iter()
         .find(|b| b.contains("発行用コード："))
         .expect("the code mailed to user02");
-    let code = between(body, "発行用コード：", "\n");
-    // The master's copy does not carry it.
+    let code = between(body, "発行用コード：", "\n").trim().to_owned();
+    assert_eq!(code.len(), 14, "{code}");
+    // The master's copy does not carry it, and the outbox keeps it nowhere.
     assert!(app
-        .event_mails_to("master02")
+        .delivered_to("master02")
         .await
         .iter()
         .all(|b| !b.contains(&code)));
+    assert!(app
+        .event_mails_to("user02")
+        .await
+        .iter()
+        .all(|b| !b.contains(&code)));
+    assert_eq!(
+        app.scalar_i64(
+            "SELECT COUNT(*) FROM mail_outbox WHERE secret IS NOT NULL OR body LIKE $1",
+            &format!("%{code}%")
+        )
+        .await,
+        0
+    );
     assert_password_alone_fails(&app, "user02").await;
     obtain_with_code(&app, "user02", &code).await;
     assert_eq!(app.certificate_state("user02").await, "issued");
@@ -538,7 +553,7 @@ async fn the_master_resets_a_token_and_the_bank_the_masters(app: TestApp) {
     assert!(operator::reset_otp(&app.state, "master01").await.is_err());
     assert_eq!(app.audit_count("otp_reset", "success", None).await, 2);
     assert!(app
-        .event_mails_to("logid031")
+        .delivered_to("logid031")
         .await
         .iter()
         .any(|b| b.contains("登録解除")));
@@ -725,4 +740,56 @@ async fn an_unknown_id_takes_as_long_as_a_wrong_password() {
     let ratio = unknown.as_secs_f64() / wrong.as_secs_f64();
     println!("証明書取得認証 median: unknown ID {unknown:?}, wrong password {wrong:?} (ratio {ratio:.2})");
     assert!((0.6..1.6).contains(&ratio), "{unknown:?} vs {wrong:?}");
+}
+
+/// A thief who logs in with the stolen password (a contract without
+/// 電子証明書方式) and registers a token of their own has still no second
+/// proof; a token registered from a session that presented the user's own
+/// certificate is one.
+async fn a_token_registered_with_the_password_alone_proves_nothing(app: TestApp) {
+    operator::set_issuance_code_required(&app.state, "A001", true)
+        .await
+        .unwrap();
+    let secret = register_otp(&app, "noissue01").await;
+    let mut client = app.client();
+    assert_eq!(
+        authenticate(&mut client, "noissue01", LOGIN_PASSWORD, "").await,
+        "/certificate/issue?error=code_required"
+    );
+    let _ = secret;
+    // The same holds when the bank turns 電子証明書方式 on after the token was
+    // registered with the password alone.
+    operator::set_issuance_code_required(&app.state, "A001", false)
+        .await
+        .unwrap();
+    operator::set_certificate_login(&app.state, "A001", true)
+        .await
+        .unwrap();
+    assert_eq!(
+        authenticate(&mut client, "noissue01", LOGIN_PASSWORD, "").await,
+        "/certificate/issue?error=code_required"
+    );
+    // user02 (B002) registers with its certificate presented: once its
+    // certificate has expired, the token is the second proof.
+    register_otp(&app, "user02").await;
+    assert_eq!(
+        app.scalar_i64(
+            "SELECT otp_with_certificate FROM users WHERE login_id = $1",
+            "user02"
+        )
+        .await,
+        1
+    );
+    sqlx::query(
+        "UPDATE certificates SET not_after = $1 WHERE user_id = (SELECT id FROM users WHERE login_id = 'user02')",
+    )
+    .bind("2000-01-01T00:00:00.000000Z")
+    .execute(app.state.db.pool())
+    .await
+    .unwrap();
+    let mut client = app.client();
+    assert_eq!(
+        authenticate(&mut client, "user02", LOGIN_PASSWORD, "").await,
+        "/certificate/issue/otp"
+    );
 }

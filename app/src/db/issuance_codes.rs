@@ -81,15 +81,21 @@ pub async fn look_up(
     })
 }
 
-/// Uses a live code (compare-and-set): of two issuances with one code, one
-/// gets it. `false` when it was used, voided or expired meanwhile.
-pub async fn consume(tx: &mut Tx, id: i64, now: Timestamp) -> Result<bool, sqlx::Error> {
+/// Uses `user_id`'s live code (compare-and-set): of two issuances with one
+/// code, one gets it. `false` when it was used, voided or expired meanwhile.
+pub async fn consume(
+    tx: &mut Tx,
+    id: i64,
+    user_id: i64,
+    now: Timestamp,
+) -> Result<bool, sqlx::Error> {
     Ok(sqlx::query(
         "UPDATE issuance_codes SET used_at = $2 \
-         WHERE id = $1 AND used_at IS NULL AND voided_at IS NULL AND expires_at > $2",
+         WHERE id = $1 AND user_id = $3 AND used_at IS NULL AND voided_at IS NULL AND expires_at > $2",
     )
     .bind(id)
     .bind(now.to_db())
+    .bind(user_id)
     .execute(&mut **tx)
     .await?
     .rows_affected()

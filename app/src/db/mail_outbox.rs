@@ -188,10 +188,14 @@ pub async fn claimable_ids(
     rows.iter().map(|r| r.try_get("id")).collect()
 }
 
+/// Where a message's body takes its secret (a 発行用コード) when it is sent.
+pub const SECRET_MARK: &str = "{{secret}}";
+
 pub struct ClaimedMail {
     pub id: i64,
     pub recipient: String,
     pub subject: String,
+    /// The body as sent: with its secret, if it has one.
     pub body: String,
 }
 
@@ -220,7 +224,7 @@ pub async fn claim(
         return Ok(None);
     }
     let row = sqlx::query(
-        "SELECT recipient, subject, body FROM mail_outbox WHERE id = $1 AND claim_token = $2",
+        "SELECT recipient, subject, body, secret FROM mail_outbox WHERE id = $1 AND claim_token = $2",
     )
     .bind(id)
     .bind(token)
@@ -231,7 +235,12 @@ pub async fn claim(
             id,
             recipient: r.try_get("recipient")?,
             subject: r.try_get("subject")?,
-            body: r.try_get("body")?,
+            body: match r.try_get::<Option<String>, _>("secret")? {
+                Some(secret) => r
+                    .try_get::<String, _>("body")?
+                    .replace(SECRET_MARK, &secret),
+                None => r.try_get("body")?,
+            },
         })
     })
     .transpose()
@@ -243,12 +252,15 @@ pub async fn mark_sent(
     token: &str,
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE mail_outbox SET sent_at = $3 WHERE id = $1 AND claim_token = $2")
-        .bind(id)
-        .bind(token)
-        .bind(now.to_db())
-        .execute(pool)
-        .await?;
+    // Sent: the secret it carried is not kept.
+    sqlx::query(
+        "UPDATE mail_outbox SET sent_at = $3, secret = NULL WHERE id = $1 AND claim_token = $2",
+    )
+    .bind(id)
+    .bind(token)
+    .bind(now.to_db())
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -310,22 +322,25 @@ pub async fn recipients(tx: &mut Tx, user_id: i64) -> Result<Option<Recipients>,
     }))
 }
 
-/// Queues one event notice (no certificate row of its own).
+/// Queues one event notice (no certificate row of its own). `secret`: what
+/// the body's [`SECRET_MARK`] stands for, kept apart and cleared once sent.
 pub async fn enqueue_event(
     tx: &mut Tx,
     recipient: &str,
     subject: &str,
     body: &str,
+    secret: Option<&str>,
     now: Timestamp,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO mail_outbox (kind, certificate_id, recipient, subject, body, created_at) \
-         VALUES ($1, NULL, $2, $3, $4, $5)",
+        "INSERT INTO mail_outbox (kind, certificate_id, recipient, subject, body, secret, created_at) \
+         VALUES ($1, NULL, $2, $3, $4, $5, $6)",
     )
     .bind(MailKind::EventNotice.as_db())
     .bind(recipient)
     .bind(subject)
     .bind(body)
+    .bind(secret)
     .bind(now.to_db())
     .execute(&mut **tx)
     .await?;

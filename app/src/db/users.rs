@@ -32,6 +32,9 @@ pub struct UserRecord {
     pub otp_last_step: Option<i64>,
     pub otp_failures: i64,
     pub otp_stopped: bool,
+    /// The ワンタイムパスワード was registered from a session that presented
+    /// the user's own certificate (then it counts as 取得's second proof).
+    pub otp_with_certificate: bool,
     /// The contract logs in by 電子証明書方式 (SPEC 7.5).
     pub certificate_login: bool,
     /// The bank wants a second proof at 取得 on this contract even without
@@ -65,7 +68,7 @@ const USER_COLUMNS: &str =
     "u.id, u.contract_id, c.code AS contract_code, c.name AS contract_name, u.login_id, u.name, u.role, \
      u.login_password_hash, u.confirmation_password_hash, u.login_failures, u.login_stopped, \
      u.confirmation_failures, u.confirmation_stopped, u.last_login_at, \
-     u.otp_secret, u.otp_last_step, u.otp_failures, u.otp_stopped, c.certificate_login, c.issuance_code_required, \
+     u.otp_secret, u.otp_last_step, u.otp_failures, u.otp_stopped, u.otp_with_certificate, c.certificate_login, c.issuance_code_required, \
      ic.serial AS current_serial, ic.not_after AS current_not_after";
 
 /// A user with their contract and their 発行済み certificate (at most one,
@@ -103,6 +106,7 @@ fn user_from_row(r: &impl Columns) -> Result<UserRecord, sqlx::Error> {
         otp_last_step: r.opt_int("otp_last_step")?,
         otp_failures: r.int("otp_failures")?,
         otp_stopped: flag(r.int("otp_stopped")?),
+        otp_with_certificate: flag(r.int("otp_with_certificate")?),
         certificate_login: flag(r.int("certificate_login")?),
         issuance_code_required: flag(r.int("issuance_code_required")?),
         current_certificate: current_certificate(r)?,
@@ -290,21 +294,24 @@ pub async fn release_password(
         == 1)
 }
 
-/// Registers a ワンタイムパスワード (its first code was right, at `step`).
-/// Only when none is registered: registering twice at once keeps one.
+/// Registers a ワンタイムパスワード (its first code was right, at `step`),
+/// and whether the session presented the user's certificate. Only when none
+/// is registered: registering twice at once keeps one.
 pub async fn register_otp(
     tx: &mut Tx,
     user_id: i64,
     secret: &OtpSecretText,
     step: i64,
+    with_certificate: bool,
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
-        "UPDATE users SET otp_secret = $2, otp_last_step = $3, otp_failures = 0, otp_stopped = 0 \
-         WHERE id = $1 AND otp_secret IS NULL",
+        "UPDATE users SET otp_secret = $2, otp_last_step = $3, otp_failures = 0, otp_stopped = 0, \
+         otp_with_certificate = $4 WHERE id = $1 AND otp_secret IS NULL",
     )
     .bind(user_id)
     .bind(secret.expose())
     .bind(step)
+    .bind(i64::from(with_certificate))
     .execute(&mut **tx)
     .await?;
     Ok(result.rows_affected() == 1)
@@ -329,8 +336,8 @@ pub async fn use_otp_step(tx: &mut Tx, user_id: i64, step: i64) -> Result<bool, 
 /// the user may register a new one. `false` when none was registered.
 pub async fn reset_otp(tx: &mut Tx, user_id: i64) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
-        "UPDATE users SET otp_secret = NULL, otp_last_step = NULL, otp_failures = 0, otp_stopped = 0 \
-         WHERE id = $1 AND otp_secret IS NOT NULL",
+        "UPDATE users SET otp_secret = NULL, otp_last_step = NULL, otp_failures = 0, otp_stopped = 0, \
+         otp_with_certificate = 0 WHERE id = $1 AND otp_secret IS NOT NULL",
     )
     .bind(user_id)
     .execute(&mut **tx)

@@ -52,15 +52,9 @@ impl IssuanceCode {
             .join("-")
     }
 
-    /// What is stored: the SHA-256 of the code, in hex. The code itself is
-    /// never kept.
-    #[cfg(feature = "ssr")]
-    pub fn hash(&self) -> String {
-        use sha2::{Digest, Sha256};
-        Sha256::digest(self.0.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+    /// The code's characters, for hashing (the code itself is never kept).
+    pub fn expose(&self) -> &str {
+        &self.0
     }
 }
 
@@ -79,22 +73,35 @@ pub struct ProofNeeded {
     pub otp: bool,
 }
 
+/// The user's ワンタイムパスワード, as the rule needs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Token {
+    None,
+    /// Registered from a session with the password alone: maybe by whoever
+    /// stole it, so it is asked but proves nothing more.
+    RegisteredWithPassword,
+    /// Registered from a session that presented the user's own certificate.
+    RegisteredWithCertificate,
+}
+
 /// The rule of SPEC 9.1 in one place:
 /// - after a 失効 (the user's newest certificate was revoked, by the screen
 ///   or the bank; a renewal's superseded one does not count) only a new
 ///   grant lets the user obtain one again, whatever else they hold;
 /// - on a contract that needs a second proof (電子証明書方式, or the bank's
-///   choice for the contract) the registered ワンタイムパスワード is one, and
-///   without it a code is needed;
+///   choice for the contract) a ワンタイムパスワード registered with the
+///   user's certificate is one; without it a code is needed (a token
+///   registered with the password alone could be the thief's own);
 /// - a registered ワンタイムパスワード is always asked.
 pub fn proof_needed(
     contract_needs_second_proof: bool,
-    otp_registered: bool,
+    token: Token,
     revoked_last: bool,
 ) -> ProofNeeded {
+    let token_proves = token == Token::RegisteredWithCertificate;
     ProofNeeded {
-        code: revoked_last || (contract_needs_second_proof && !otp_registered),
-        otp: otp_registered,
+        code: revoked_last || (contract_needs_second_proof && !token_proves),
+        otp: token != Token::None,
     }
 }
 
@@ -127,32 +134,44 @@ mod tests {
     fn two_codes_differ_and_the_hash_is_hex() {
         let (a, b) = (IssuanceCode::generate(), IssuanceCode::generate());
         assert_ne!(a, b);
-        assert_eq!(a.hash().len(), 64);
-        assert_ne!(a.hash(), b.hash());
         assert_eq!(format!("{a:?}"), "IssuanceCode(***)");
     }
+
+    const TOKENS: [Token; 3] = [
+        Token::None,
+        Token::RegisteredWithPassword,
+        Token::RegisteredWithCertificate,
+    ];
 
     #[test]
     fn a_revocation_needs_a_code_even_with_a_token() {
         for contract in [false, true] {
-            for otp in [false, true] {
-                assert!(proof_needed(contract, otp, true).code);
+            for token in TOKENS {
+                assert!(proof_needed(contract, token, true).code);
             }
         }
     }
 
     #[test]
-    fn a_second_proof_contract_takes_the_token_or_a_code() {
+    fn a_second_proof_contract_takes_a_certificate_bound_token_or_a_code() {
         assert_eq!(
-            proof_needed(true, true, false),
+            proof_needed(true, Token::RegisteredWithCertificate, false),
             ProofNeeded {
                 code: false,
                 otp: true
             }
         );
-        assert!(proof_needed(true, false, false).code);
+        // A token registered with the password alone: asked, and a code too.
         assert_eq!(
-            proof_needed(false, false, false),
+            proof_needed(true, Token::RegisteredWithPassword, false),
+            ProofNeeded {
+                code: true,
+                otp: true
+            }
+        );
+        assert!(proof_needed(true, Token::None, false).code);
+        assert_eq!(
+            proof_needed(false, Token::None, false),
             ProofNeeded {
                 code: false,
                 otp: false

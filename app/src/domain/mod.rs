@@ -19,7 +19,7 @@ pub use certificate::{
     CertificateRecord, CertificateSerial, CertificateState, CertificateStatus, RevocationReason,
     EXPIRY_NOTICE_DAYS,
 };
-pub use issuance_code::{IssuanceCode, ProofNeeded};
+pub use issuance_code::{IssuanceCode, ProofNeeded, Token};
 pub use login_id::LoginId;
 pub use paging::Page;
 pub use refusal::{

@@ -366,12 +366,18 @@ impl Refusal {
 }
 
 impl Refusal {
-    /// What a screen that an anonymous client reaches may say: a wrong
-    /// password reads exactly like an unknown ID, so that nobody learns
-    /// which login IDs exist (SPEC 9.1). 操作履歴 keeps the real reason.
+    /// What a screen that an anonymous client reaches (証明書取得認証, and
+    /// 更新 and the registration alike) may say: a wrong or stopped password
+    /// reads exactly like an unknown ID, so that nobody learns which login
+    /// IDs exist (SPEC 9.1), not even after six tries. 操作履歴 keeps the
+    /// real reason; ログイン still names the stop (SPEC section 5).
     pub fn on_screen(self) -> Self {
         match self {
-            Refusal::Login(LoginRefusal::WrongPassword) => Refusal::Login(LoginRefusal::Invalid),
+            Refusal::Login(
+                LoginRefusal::WrongPassword
+                | LoginRefusal::WrongPasswordNowStopped
+                | LoginRefusal::Stopped,
+            ) => Refusal::Login(LoginRefusal::Invalid),
             other => other,
         }
     }

@@ -26,6 +26,27 @@ impl PasswordKind {
     }
 }
 
+/// Whether a master user may act on a user (発行用コード発行,
+/// ワンタイムパスワード登録解除, 利用停止解除): only the master, only on
+/// the contract's other users. The master's own is the bank's (the
+/// 申込書); another contract's user reads like one that does not exist.
+pub fn master_may_act_on(
+    actor_role: Role,
+    same_contract: bool,
+    same_user: bool,
+) -> Result<(), super::AdminRefusal> {
+    use super::AdminRefusal;
+    if actor_role != Role::Master {
+        Err(AdminRefusal::NotPermitted)
+    } else if !same_contract {
+        Err(AdminRefusal::NotFound)
+    } else if same_user {
+        Err(AdminRefusal::NotPermitted)
+    } else {
+        Ok(())
+    }
+}
+
 /// Why a new contract or user was not accepted. Each says what to fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidInput {

@@ -178,9 +178,11 @@ pub async fn load_certificate_result(
 ) -> Result<Result<IssuedCertificate, IssueRefusal>, AppError> {
     use crate::request;
     let session = request::session().await?;
+    let now = request::state()?.clock.now();
+    // Within the flow's 10 minutes: a shared PC's next user does not find it.
     let issued = request::pending_certificate(&session)
         .await?
-        .filter(|p| p.flow == flow)
+        .filter(|p| p.flow == flow && p.is_fresh(now))
         .and_then(|p| p.issued);
     Ok(issued
         .map(|i| i.certificate)

@@ -77,6 +77,8 @@ pub async fn register_otp(
         &secret,
         &code,
         &password,
+        // Checked against the user's current certificate on this very request.
+        current.auth.certificate_serial.is_some(),
         &request::client_info(),
     )
     .await

@@ -9,7 +9,7 @@ use crate::db::issuance_codes::{self, CodeLookup};
 use crate::db::users::{self, UserRecord};
 use crate::db::{audit_log, certificates, pending_downloads, violation, Tx, Violation};
 use crate::domain::audit::{AuditEntry, ClientInfo};
-use crate::domain::issuance_code::proof_needed;
+use crate::domain::issuance_code::{proof_needed, ProofNeeded, Token};
 use crate::domain::time::cn_timestamp;
 use crate::domain::{
     Actor, AuditAction, CertificateSerial, CertificateStatus, IssuanceCode, IssueRefusal, LoginId,
@@ -298,8 +298,23 @@ pub struct Authenticated {
     pub code_id: Option<i64>,
 }
 
+/// What SPEC 9.1 asks of `user` at 取得, their newest certificate being
+/// `status` ([`proof_needed`], the rule).
+fn proof_for(user: &UserRecord, status: CertificateStatus) -> ProofNeeded {
+    let token = match (&user.otp_secret, user.otp_with_certificate) {
+        (None, _) => Token::None,
+        (Some(_), false) => Token::RegisteredWithPassword,
+        (Some(_), true) => Token::RegisteredWithCertificate,
+    };
+    proof_needed(
+        user.certificate_login || user.issuance_code_required,
+        token,
+        status == CertificateStatus::Revoked,
+    )
+}
+
 /// The 発行用コード typed on 証明書取得認証, checked against what the user
-/// needs (SPEC 9.1: [`proof_needed`]). Read only.
+/// needs. Read only.
 async fn code_check(
     state: &AppState,
     user: &UserRecord,
@@ -307,11 +322,7 @@ async fn code_check(
     typed_code: &str,
     now: Timestamp,
 ) -> Result<Result<Option<i64>, IssueRefusal>, AppError> {
-    let needed = proof_needed(
-        user.certificate_login || user.issuance_code_required,
-        user.otp_secret.is_some(),
-        status == CertificateStatus::Revoked,
-    );
+    let needed = proof_for(user, status);
     if typed_code.trim().is_empty() {
         return Ok(if needed.code {
             Err(IssueRefusal::CodeRequired)
@@ -323,7 +334,9 @@ async fn code_check(
         return Ok(Err(IssueRefusal::CodeInvalid));
     };
     Ok(
-        match issuance_codes::look_up(state.db.pool(), user.id, &code.hash(), now).await? {
+        match issuance_codes::look_up(state.db.pool(), user.id, &token_hash(code.expose()), now)
+            .await?
+        {
             CodeLookup::Live(id) => Ok(Some(id)),
             CodeLookup::Expired => Err(IssueRefusal::CodeExpired),
             CodeLookup::Invalid => Err(IssueRefusal::CodeInvalid),
@@ -406,8 +419,8 @@ pub(crate) async fn key_method(
 /// expired certificate ends (superseded) in the same transaction; a
 /// 発行済み one refuses. The 発行用コード of the authentication, if any, is
 /// used in the same transaction (once: of two issuances, one gets it), and
-/// the proof SPEC 9.1 needs is asked again, so that a 失効 after the
-/// authentication still holds.
+/// the proof SPEC 9.1 needs is asked again inside the issuing transaction,
+/// so that a 失効 during the 取得 still holds.
 pub async fn issue(
     state: &AppState,
     authenticated: &Authenticated,
@@ -420,44 +433,17 @@ pub async fn issue(
     let now = state.clock.now();
     let entry = entry(now, &user, AuditAction::CertificateIssue, client);
     let method = key_method(state, input, &entry).await?;
-    let (status, expired_serial) = current_status(state, &user, now).await?;
-    let needed = proof_needed(
-        user.certificate_login || user.issuance_code_required,
-        user.otp_secret.is_some(),
-        status == CertificateStatus::Revoked,
-    );
-    let refusal = if matches!(status, CertificateStatus::Issued { .. }) {
-        Some(IssueRefusal::AlreadyIssued)
-    } else if needed.code && authenticated.code_id.is_none() {
-        Some(IssueRefusal::CodeRequired)
-    } else {
-        None
-    };
-    if let Some(refusal) = refusal {
+    let (status, _) = current_status(state, &user, now).await?;
+    if let Err(refusal) = may_issue(&user, status, authenticated) {
         record_entry(state, entry.refused(refusal)).await?;
         return Err(Failure::Refused(refusal));
     }
     let prepared = prepare_off_runtime(state, &user, method, now).await?;
     let mut tx = state.db.begin_write().await?;
-    if let Some(code_id) = authenticated.code_id {
-        if !issuance_codes::consume(&mut tx, code_id, now).await? {
-            tx.rollback().await?;
-            record_entry(state, entry.refused(IssueRefusal::CodeInvalid)).await?;
-            return Err(Failure::Refused(IssueRefusal::CodeInvalid));
-        }
-    }
-    if let (CertificateStatus::Expired, Some(old)) = (status, &expired_serial) {
-        // The expired one leaves the 発行済み state; it is past its validity,
-        // so no CRL needs it, but the record says what replaced it.
-        certificates::revoke_if_issued(
-            &mut tx,
-            user.id,
-            old,
-            now,
-            user.login_id.as_str(),
-            RevocationReason::Superseded,
-        )
-        .await?;
+    if let Err(refusal) = settle_in(&mut tx, &user, authenticated, now).await? {
+        tx.rollback().await?;
+        record_entry(state, entry.refused(refusal)).await?;
+        return Err(Failure::Refused(refusal));
     }
     let Some(token) = store_in(&mut tx, user.id, &prepared, now).await? else {
         tx.rollback().await?;
@@ -478,6 +464,63 @@ pub async fn issue(
     tx.commit().await?;
     mail_notices::spawn_delivery(state);
     Ok(Issued::from_prepared(prepared, token))
+}
+
+/// Whether `user`, whose newest certificate is `status`, may be issued one
+/// with what their authentication brought.
+fn may_issue(
+    user: &UserRecord,
+    status: CertificateStatus,
+    authenticated: &Authenticated,
+) -> Result<(), IssueRefusal> {
+    if matches!(status, CertificateStatus::Issued { .. }) {
+        Err(IssueRefusal::AlreadyIssued)
+    } else if proof_for(user, status).code && authenticated.code_id.is_none() {
+        Err(IssueRefusal::CodeRequired)
+    } else {
+        Ok(())
+    }
+}
+
+/// The checks again, on what the issuing transaction sees (the key was
+/// made meanwhile: a 失効 or a grant elsewhere may have landed), then the
+/// code used and an expired certificate ended (superseded), all in `tx`.
+async fn settle_in(
+    tx: &mut Tx,
+    user: &UserRecord,
+    authenticated: &Authenticated,
+    now: Timestamp,
+) -> Result<Result<(), IssueRefusal>, sqlx::Error> {
+    let newest = users::find_with_certificate(&mut **tx, user.contract_id, &user.login_id)
+        .await?
+        .and_then(|row| row.certificate);
+    let status = CertificateStatus::of(newest.as_ref(), now);
+    if let Err(refusal) = may_issue(user, status, authenticated) {
+        return Ok(Err(refusal));
+    }
+    if let Some(code_id) = authenticated.code_id {
+        if !issuance_codes::consume(tx, code_id, user.id, now).await? {
+            return Ok(Err(IssueRefusal::CodeInvalid));
+        }
+    }
+    if let (CertificateStatus::Expired, Some(old)) = (status, newest) {
+        // The expired one leaves the 発行済み state; it is past its validity,
+        // so no CRL needs it, but the record says what replaced it. If it
+        // changed meanwhile (a 失効), the rule is asked again next time.
+        let ended = certificates::revoke_if_issued(
+            tx,
+            user.id,
+            &old.serial,
+            now,
+            user.login_id.as_str(),
+            RevocationReason::Superseded,
+        )
+        .await?;
+        if !ended {
+            return Ok(Err(IssueRefusal::NotAuthenticated));
+        }
+    }
+    Ok(Ok(()))
 }
 
 /// The one download of a `.p12`. The second, or one after 10 minutes,

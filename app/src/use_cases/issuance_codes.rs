@@ -10,7 +10,8 @@ use crate::db::users::{self, UserRecord};
 use crate::db::{audit_log, issuance_codes, Tx};
 use crate::domain::audit::{AuditEntry, ClientInfo};
 use crate::domain::issuance_code::VALID_HOURS;
-use crate::domain::{Actor, AdminRefusal, AuditAction, IssuanceCode, LoginId, Role, Timestamp};
+use crate::domain::user::master_may_act_on;
+use crate::domain::{Actor, AdminRefusal, AuditAction, IssuanceCode, LoginId, Timestamp};
 use crate::error::AppError;
 use crate::infra::password::Password;
 use crate::state::AppState;
@@ -22,21 +23,6 @@ pub struct Granted {
     pub name: String,
     pub code: IssuanceCode,
     pub expires_at: Timestamp,
-}
-
-/// Who may be granted a code by `master`: the contract's users but the
-/// master (whose code comes from the bank).
-fn may_grant(master: &UserRecord, target: &UserRecord) -> Result<(), AdminRefusal> {
-    if master.role != Role::Master {
-        Err(AdminRefusal::NotPermitted)
-    } else if target.contract_id != master.contract_id {
-        // Another contract's user reads like one that does not exist.
-        Err(AdminRefusal::NotFound)
-    } else if target.id == master.id {
-        Err(AdminRefusal::NotPermitted)
-    } else {
-        Ok(())
-    }
 }
 
 /// Grants `user_id` a new code in the caller's transaction: voids their
@@ -53,7 +39,7 @@ pub(crate) async fn grant_in(
         .ok_or(AppError::NotFound)?;
     let code = IssuanceCode::generate();
     let expires_at = Timestamp(now.0 + chrono::Duration::hours(VALID_HOURS));
-    let hash = code.hash();
+    let hash = super::issuance::token_hash(code.expose());
     let new = issuance_codes::NewCode {
         user_id,
         code_hash: &hash,
@@ -132,7 +118,9 @@ pub async fn grant_by_master(
     let Some(target) = target else {
         return Err(refuse(AdminRefusal::NotFound).await?);
     };
-    if let Err(refusal) = may_grant(master, &target) {
+    let same_contract = target.contract_id == master.contract_id;
+    let same_user = target.id == master.id;
+    if let Err(refusal) = master_may_act_on(master.role, same_contract, same_user) {
         return Err(refuse(refusal).await?);
     }
     let verdict = confirmation::verify(state, master, password).await?;

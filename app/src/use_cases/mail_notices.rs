@@ -12,7 +12,9 @@
 //! sent again once its claim's lease expires, under the same key (see
 //! `infra::mailer`), so the repeat replaces the message instead of adding one.
 
-use crate::db::mail_outbox::{self as outbox, ExpiryCandidate, MailKind, NewMail, Person};
+use crate::db::mail_outbox::{
+    self as outbox, ExpiryCandidate, MailKind, NewMail, Person, SECRET_MARK,
+};
 use crate::db::Tx;
 use crate::domain::audit::ClientInfo;
 use crate::domain::IssuanceCode;
@@ -253,7 +255,8 @@ impl Event<'_> {
 }
 
 /// The subject and body of an event notice to `to` about `user`'s event.
-/// The 発行用コード itself is only in the user's own copy.
+/// The 発行用コード is only in the user's own copy, as [`SECRET_MARK`]: the
+/// outbox keeps the code apart and clears it once the message is sent.
 pub fn event_notice_text(
     event: &Event<'_>,
     to: &Person,
@@ -270,10 +273,9 @@ pub fn event_notice_text(
         format!("ご契約の利用者 {}（{}）様", user.name, user.login_id)
     };
     let code = match event {
-        Event::CodeGranted { code, .. } if own => format!(
-            "発行用コード：{}\n\
-             ログイン画面の「電子証明書発行」から、ログインID・ログインパスワードとともに入力してください。\n",
-            code.display()
+        Event::CodeGranted { .. } if own => format!(
+            "発行用コード：{SECRET_MARK}\n\
+             ログイン画面の「電子証明書発行」から、ログインID・ログインパスワードとともに入力してください。\n"
         ),
         _ => String::new(),
     };
@@ -325,7 +327,13 @@ pub async fn enqueue_event_notice(
             at,
             client.ip.as_deref(),
         );
-        outbox::enqueue_event(tx, &person.email, &subject, &body, at).await?;
+        let secret = match event {
+            Event::CodeGranted { code, .. } if person.user_id == recipients.user.user_id => {
+                Some(code.display())
+            }
+            _ => None,
+        };
+        outbox::enqueue_event(tx, &person.email, &subject, &body, secret.as_deref(), at).await?;
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ use super::{confirmation, login, mail_notices, Failure};
 use crate::db::users::{self, OtpSecretText, UserRecord};
 use crate::db::{audit_log, Tx};
 use crate::domain::audit::ClientInfo;
+use crate::domain::user::master_may_act_on;
 use crate::domain::{
     AdminRefusal, AuditAction, LoginId, OtpRefusal, PasswordKind, Refusal, Timestamp,
 };
@@ -63,12 +64,15 @@ fn matching_step(secret: &OtpSecretText, code: &str, now: Timestamp) -> Option<u
 /// right code and the user's ログインパスワード again (whoever sits at a
 /// logged-in browser must not be able to bind their own token to the
 /// account; a wrong password counts toward the login stop).
+/// `with_certificate`: the session presented the user's own certificate
+/// (電子証明書方式), so the token may stand as 取得's second proof.
 pub async fn register(
     state: &AppState,
     user: &UserRecord,
     secret: &OtpSecretText,
     code: &str,
     password: &Password,
+    with_certificate: bool,
     client: &ClientInfo,
 ) -> Result<(), Failure<Refusal>> {
     let check = login::check_password(state, user.login_id.as_str(), password, client).await?;
@@ -79,7 +83,10 @@ pub async fn register(
         Ok(_) if user.otp_secret.is_some() => Err(OtpRefusal::AlreadyRegistered.into()),
         Ok(_) if code.trim().is_empty() => Err(OtpRefusal::Missing.into()),
         Ok(_) => match matching_step(secret, code, now) {
-            Some(step) if users::register_otp(&mut tx, user.id, secret, step as i64).await? => {
+            Some(step)
+                if users::register_otp(&mut tx, user.id, secret, step as i64, with_certificate)
+                    .await? =>
+            {
                 mail_notices::enqueue_event_notice(
                     &mut tx,
                     user.id,
@@ -180,18 +187,16 @@ async fn other_user_of(
     master: &UserRecord,
     raw_login_id: &str,
 ) -> Result<Result<UserRecord, AdminRefusal>, AppError> {
-    if master.role != crate::domain::Role::Master {
-        return Ok(Err(AdminRefusal::NotPermitted));
-    }
     let target = match LoginId::parse(raw_login_id) {
         Ok(id) => users::find_by_login_id(state.db.pool(), &id).await?,
         Err(_) => None,
     };
-    Ok(match target {
-        Some(t) if t.contract_id == master.contract_id && t.id != master.id => Ok(t),
-        Some(t) if t.id == master.id => Err(AdminRefusal::NotPermitted),
-        _ => Err(AdminRefusal::NotFound),
-    })
+    let Some(target) = target else {
+        return Ok(Err(AdminRefusal::NotFound));
+    };
+    let same_contract = target.contract_id == master.contract_id;
+    let same_user = target.id == master.id;
+    Ok(master_may_act_on(master.role, same_contract, same_user).map(|()| target))
 }
 
 /// Releases a stopped ワンタイムパスワード of a user in the master's own

@@ -360,7 +360,8 @@ impl TestApp {
             .display()
     }
 
-    /// The bodies of the event notices queued for a user's address.
+    /// The bodies of the event notices queued for a user's address, as
+    /// they are stored (a secret they carry is not in them).
     pub async fn event_mails_to(&self, login_id: &str) -> Vec<String> {
         let email = email_of(&self.state, login_id).await;
         let rows = sqlx::query(
@@ -371,6 +372,28 @@ impl TestApp {
         .await
         .unwrap();
         rows.iter().map(|r| r.try_get("body").unwrap()).collect()
+    }
+
+    /// Delivers the outbox (the tests' files transport) and returns the
+    /// decoded bodies of every message a user's address has received.
+    pub async fn delivered_to(&self, login_id: &str) -> Vec<String> {
+        kanri_app::use_cases::mail_notices::deliver_pending(&self.state)
+            .await
+            .unwrap();
+        let email = email_of(&self.state, login_id).await;
+        let kanri_app::infra::config::MailTransport::Files(dir) = &self.state.config.mail.transport
+        else {
+            panic!("the tests write mail to files");
+        };
+        let mut bodies = Vec::new();
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let eml = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            if !eml.contains(&format!("To: {email}")) {
+                continue;
+            }
+            bodies.push(decode_message(&eml).1);
+        }
+        bodies
     }
 
     /// 操作履歴 rows of one actor's action with an outcome.
@@ -698,6 +721,26 @@ pub fn openssl_said(args: &[&str]) -> String {
 }
 
 /// A scratch folder for files handed to openssl.
+/// A message as sent (CRLF, maybe base64): its headers and its decoded
+/// body, with plain newlines.
+pub fn decode_message(data: &str) -> (String, String) {
+    use base64::Engine;
+    let (headers, body) = data.split_once("\r\n\r\n").unwrap_or((data, ""));
+    let base64 = headers
+        .to_ascii_lowercase()
+        .contains("content-transfer-encoding: base64");
+    let body = if base64 {
+        let compact: String = body.split_whitespace().collect();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(compact)
+            .unwrap();
+        String::from_utf8(bytes).unwrap().replace("\r\n", "\n")
+    } else {
+        body.replace("\r\n", "\n")
+    };
+    (headers.replace("\r\n", "\n"), body)
+}
+
 /// A user's registered e-mail address.
 pub async fn email_of(state: &AppState, login_id: &str) -> String {
     let row = sqlx::query("SELECT email FROM users WHERE login_id = $1")

@@ -105,23 +105,7 @@ pub async fn start() -> (u16, tokio::task::JoinHandle<Received>) {
                             .unwrap_or(&line),
                     );
                 }
-                let (headers, body) = data.split_once("\r\n\r\n").unwrap_or((&data, ""));
-                received.headers = headers.replace("\r\n", "\n");
-                let encoding = received
-                    .header("Content-Transfer-Encoding")
-                    .unwrap_or_default()
-                    .to_ascii_lowercase();
-                received.body = if encoding == "base64" {
-                    let compact: String = body.split_whitespace().collect();
-                    String::from_utf8(
-                        base64::engine::general_purpose::STANDARD
-                            .decode(compact)
-                            .unwrap(),
-                    )
-                    .unwrap()
-                } else {
-                    body.replace("\r\n", "\n")
-                };
+                (received.headers, received.body) = super::decode_message(&data);
                 write.write_all(b"250 queued\r\n").await.unwrap();
             } else if upper == "QUIT" {
                 write.write_all(b"221 bye\r\n").await.unwrap();
