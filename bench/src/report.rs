@@ -20,8 +20,13 @@ use std::fmt::{self, Write as _};
 pub const LIST_PAGE_RATIO_BUDGET: f64 = 0.5;
 
 /// 作業内容選択 (the session and the user, no list) serves at least this
-/// share of the minimal Leptos page's requests per second (issue 14).
-pub const MENU_PAGE_RATIO_BUDGET: f64 = 0.8;
+/// share of the minimal Leptos page's requests per second: issue 14 asked
+/// 0.8× and met it with caches; issue 23 took them out (one plain read per
+/// request) and restated the budget as 0.6×.
+pub const MENU_PAGE_RATIO_BUDGET: f64 = 0.6;
+
+/// The 99th percentile of the 管理 pages at the bench's load (issue 23).
+pub const P99_MS_BUDGET: f64 = 15.0;
 
 /// 実行 per second is at least this share of argon2id verifications per
 /// second (the benchmark issue): every 実行 verifies one 確認用パスワード,
@@ -228,8 +233,8 @@ fn matrix_budgets(r: &Results) -> impl Iterator<Item = Budget> + '_ {
                     loaded.load.p50_ms,
                     loaded.load.p99_ms
                 ),
-                budget: format!("≥ {budget}×"),
-                met: ratio >= budget,
+                budget: format!("≥ {budget}×, p99 ≤ {P99_MS_BUDGET} ms"),
+                met: ratio >= budget && loaded.load.p99_ms <= P99_MS_BUDGET,
             }
         })
     })

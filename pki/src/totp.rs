@@ -26,8 +26,6 @@ pub const TOTP_SKEW_STEPS: u64 = 1;
 /// Generated secrets are 160 bits, the HMAC-SHA1 block RFC 4226 recommends.
 pub const TOTP_SECRET_BYTES: usize = 20;
 
-const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
 /// Why TOTP input was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TotpError {
@@ -63,17 +61,7 @@ impl TotpSecret {
 
     /// RFC 4648 base32 without padding, as shown for manual entry.
     pub fn to_base32(&self) -> Zeroizing<String> {
-        let mut out = Zeroizing::new(String::with_capacity(self.0.len() * 8 / 5 + 1));
-        for chunk in self.0.chunks(5) {
-            let mut block = [0u8; 5];
-            block[..chunk.len()].copy_from_slice(chunk);
-            let bits = block.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
-            let chars = (chunk.len() * 8).div_ceil(5);
-            for i in 0..chars {
-                out.push(char::from(BASE32[((bits >> (35 - 5 * i)) & 31) as usize]));
-            }
-        }
-        out
+        Zeroizing::new(data_encoding::BASE32_NOPAD.encode(&self.0))
     }
 
     /// The raw secret bytes (to store encrypted).
@@ -88,21 +76,18 @@ impl fmt::Debug for TotpSecret {
     }
 }
 
+/// RFC 4648 base32 as people type it: any case, spaces and `=` padding ignored.
 fn base32_decode(text: &str) -> Option<Zeroizing<Vec<u8>>> {
-    let mut out = Zeroizing::new(Vec::with_capacity(text.len() * 5 / 8));
-    let (mut buffer, mut bits) = (0u32, 0u32);
-    for c in text.bytes().filter(|c| !matches!(c, b' ' | b'=')) {
-        let c = c.to_ascii_uppercase();
-        let value = BASE32.iter().position(|&b| b == c)? as u32;
-        buffer = (buffer << 5) | value;
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buffer >> bits) as u8);
-            buffer &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
+    let normalized = Zeroizing::new(
+        text.chars()
+            .filter(|c| !matches!(c, ' ' | '='))
+            .map(|c| c.to_ascii_uppercase())
+            .collect::<String>(),
+    );
+    data_encoding::BASE32_NOPAD
+        .decode(normalized.as_bytes())
+        .ok()
+        .map(Zeroizing::new)
 }
 
 /// The time step containing `at` (0 before 1970).
@@ -162,7 +147,8 @@ pub fn verify_totp(
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    a.ct_eq(b).into()
 }
 
 /// The enrolment URI (Google Authenticator key URI format), e.g.
@@ -178,15 +164,13 @@ pub fn otpauth_uri(secret: &TotpSecret, issuer: &str, account: &str) -> Zeroizin
 
 /// RFC 3986: everything but unreserved characters is escaped.
 fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 3);
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+    const RESERVED: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    utf8_percent_encode(text, RESERVED).to_string()
 }
 
 /// A QR code of `text` (the otpauth URI) as a standalone SVG document,

@@ -189,7 +189,7 @@ pub async fn proxied_client_certificate(
 /// (nginx sends one when the client presented nothing) or garbage.
 pub fn forwarded_certificate(value: &[u8]) -> Option<Vec<u8>> {
     use base64::Engine;
-    let pem = percent_decode(value)?;
+    let pem: Vec<u8> = percent_encoding::percent_decode(value).collect();
     let pem = std::str::from_utf8(&pem).ok()?;
     let body = pem
         .split("-----BEGIN CERTIFICATE-----")
@@ -200,18 +200,4 @@ pub fn forwarded_certificate(value: &[u8]) -> Option<Vec<u8>> {
     base64::engine::general_purpose::STANDARD
         .decode(base64)
         .ok()
-}
-
-fn percent_decode(value: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(value.len());
-    let mut bytes = value.iter();
-    while let Some(&b) = bytes.next() {
-        if b == b'%' {
-            let hex = [*bytes.next()?, *bytes.next()?];
-            out.push(u8::from_str_radix(std::str::from_utf8(&hex).ok()?, 16).ok()?);
-        } else {
-            out.push(b);
-        }
-    }
-    Some(out)
 }

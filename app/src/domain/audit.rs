@@ -2,7 +2,7 @@
 //! Every action and outcome is an enum with one stored code and one
 //! Japanese label; nothing compares strings such as `"success"`.
 
-use super::refusal::Refusal;
+use super::refusal::{Reader, Refusal};
 use super::{LoginId, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -73,6 +73,30 @@ impl AuditAction {
     pub fn from_db(value: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|a| a.as_db() == value)
     }
+
+    /// The refusal a stored reason means for this action. An action's
+    /// vocabularies never share a code (a test checks), so the first that
+    /// knows the code is the one.
+    pub fn refusal(self, code: &str) -> Option<Refusal> {
+        self.vocabularies().iter().find_map(|read| read(code))
+    }
+
+    /// Which refusals the action can record.
+    fn vocabularies(self) -> &'static [Reader] {
+        use super::refusal::{admin, certificate, issue, login, otp, revocation};
+        match self {
+            AuditAction::Login => &[login, certificate],
+            AuditAction::CertificateRevoke => &[revocation],
+            AuditAction::IssuanceAuth => &[login, otp, issue],
+            AuditAction::RenewalAuth => &[login, otp, certificate, issue],
+            AuditAction::CertificateIssue | AuditAction::CertificateDownload => &[issue],
+            AuditAction::CertificateRenew => &[issue, certificate],
+            AuditAction::OtpRegister => &[login, otp],
+            AuditAction::IssuanceCodeGrant | AuditAction::OtpReset => &[admin],
+            AuditAction::SessionCertificate => &[certificate],
+            _ => &[],
+        }
+    }
 }
 
 /// How an attempt ended: done, or refused for a reason.
@@ -103,7 +127,7 @@ impl AuditOutcome {
         }
         action
             .zip(reason)
-            .and_then(|(action, reason)| Refusal::from_db(action, reason))
+            .and_then(|(action, reason)| action.refusal(reason))
             .map_or(AuditOutcome::UnknownFailure, AuditOutcome::Refused)
     }
 
@@ -204,6 +228,37 @@ mod tests {
         assert_eq!(clean("a\nb\r\0c", 10), "a\u{FFFD}b\u{FFFD}\u{FFFD}c");
         assert_eq!(clean(&"x".repeat(1000), 5), "xxxxx");
         assert_eq!(clean("データ専子", 3), "データ");
+    }
+
+    #[test]
+    fn no_action_records_two_refusals_with_one_code() {
+        use crate::domain::refusal::{AdminRefusal, CertificateRefusal, IssueRefusal, OtpRefusal};
+        use std::collections::HashSet;
+        let all: Vec<Refusal> = LoginRefusal::ALL
+            .iter()
+            .map(|r| Refusal::Login(*r))
+            .chain(RevokeRefusal::ALL.iter().map(|r| Refusal::Revocation(*r)))
+            .chain(OtpRefusal::ALL.iter().map(|r| Refusal::Otp(*r)))
+            .chain(IssueRefusal::ALL.iter().map(|r| Refusal::Issue(*r)))
+            .chain(AdminRefusal::ALL.iter().map(|r| Refusal::Admin(*r)))
+            .chain(
+                CertificateRefusal::ALL
+                    .iter()
+                    .map(|r| Refusal::Certificate(*r)),
+            )
+            .collect();
+        for action in AuditAction::ALL {
+            let mut seen = HashSet::new();
+            for read in action.vocabularies() {
+                for refusal in all.iter().filter(|r| read(r.code()) == Some(**r)) {
+                    assert!(
+                        seen.insert(refusal.code()),
+                        "{action:?}: {} twice",
+                        refusal.code()
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -73,7 +73,10 @@ pub async fn logout() -> Result<(), AppError> {
     }
     // Deletes the record on the server and expires the cookie, whatever the
     // session held (also a registration or a 取得 left half-done).
-    request::session().await?.flush().await?;
+    let session = request::session().await?;
+    if session.id().is_some() {
+        session.flush().await?;
+    }
     leptos_axum::redirect(&routes::login_with(LoginNotice::LoggedOut));
     Ok(())
 }

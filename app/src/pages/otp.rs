@@ -30,7 +30,7 @@ fn registration(data: OtpRegistration) -> AnyView {
     }
     let refusal = super::query("error")
         .as_deref()
-        .and_then(|code| Refusal::from_db(crate::domain::AuditAction::OtpRegister, code));
+        .and_then(|code| crate::domain::AuditAction::OtpRegister.refusal(code));
     view! {
         <Layout viewer=data.viewer>
             <ScreenHeading title="ワンタイムパスワード登録"/>

@@ -4,7 +4,7 @@
 //! made in the SPEC 7.1 profile, stored with its DER, and for a key made on
 //! the server, the `.p12` waiting for its one download.
 
-use super::{login, mail_notices, Failure};
+use super::{authority, login, Failure};
 use crate::db::issuance_codes::{self, CodeLookup};
 use crate::db::users::{self, UserRecord};
 use crate::db::{audit_log, certificates, pending_downloads, violation, Tx, Violation};
@@ -13,7 +13,7 @@ use crate::domain::issuance_code::{proof_needed, ProofNeeded, Token};
 use crate::domain::time::cn_timestamp;
 use crate::domain::{
     Actor, AuditAction, CertificateSerial, CertificateStatus, IssuanceCode, IssueRefusal, LoginId,
-    Refusal, RevocationReason, Timestamp,
+    Refusal, Timestamp,
 };
 use crate::error::AppError;
 use crate::infra::password::Password;
@@ -203,22 +203,24 @@ pub fn token_hash(token: &str) -> String {
         .collect()
 }
 
-/// Stores a prepared certificate as `user_id`'s 発行済み one, and its
-/// `.p12` for one download. Returns the download token, if any. `Ok(None)`
+/// Stores a prepared certificate as `user_id`'s 発行済み one, and (when
+/// `download`) its `.p12` for one download. Returns the download token, if
+/// any. Only `authority::sign_in` calls it. `Ok(None)`
 /// from the inner result: a 発行済み certificate exists (the schema's
 /// one-per-user rule refused the insert; roll back).
-pub async fn store_in(
+pub(crate) async fn store_in(
     tx: &mut Tx,
     user_id: i64,
     prepared: &Prepared,
     now: Timestamp,
+    download: bool,
 ) -> Result<Option<Option<String>>, sqlx::Error> {
     let certificate_id = match certificates::insert(tx, prepared.row(user_id)).await {
         Ok(id) => id,
         Err(e) if violation(&e) == Some(Violation::Unique) => return Ok(None),
         Err(e) => return Err(e),
     };
-    let Some(pkcs12) = &prepared.pkcs12 else {
+    let Some(pkcs12) = prepared.pkcs12.as_ref().filter(|_| download) else {
         return Ok(Some(None));
     };
     let token = format!("{:032x}", rand::random::<u128>());
@@ -440,20 +442,31 @@ pub async fn issue(
     }
     let prepared = prepare_off_runtime(state, &user, method, now).await?;
     let mut tx = state.db.begin_write().await?;
-    if let Err(refusal) = settle_in(&mut tx, &user, authenticated, now).await? {
-        tx.rollback().await?;
-        record_entry(state, entry.refused(refusal)).await?;
-        return Err(Failure::Refused(refusal));
-    }
-    let Some(token) = store_in(&mut tx, user.id, &prepared, now).await? else {
+    let expired = match settle_in(&mut tx, &user, authenticated, now).await? {
+        Ok(expired) => expired,
+        Err(refusal) => {
+            tx.rollback().await?;
+            record_entry(state, entry.refused(refusal)).await?;
+            return Err(Failure::Refused(refusal));
+        }
+    };
+    // An expired certificate leaves the 発行済み state (superseded): it is
+    // past its validity, so no CRL needs it, but the record says what
+    // replaced it.
+    let signed = authority::sign_in(
+        &mut tx,
+        &user,
+        &prepared,
+        expired.as_ref(),
+        now,
+        Some(client),
+    );
+    let Some(token) = signed.await? else {
+        // Another 取得 came first, or the expired one changed meanwhile.
         tx.rollback().await?;
         record_entry(state, entry.refused(IssueRefusal::AlreadyIssued)).await?;
         return Err(Failure::Refused(IssueRefusal::AlreadyIssued));
     };
-    let event = mail_notices::Event::Issued {
-        serial: &prepared.serial,
-    };
-    mail_notices::enqueue_event_notice(&mut tx, user.id, &event, now, client).await?;
     let used = if authenticated.code_id.is_some() {
         " 発行用コード使用"
     } else {
@@ -462,7 +475,7 @@ pub async fn issue(
     let done = entry.target(format!("{} ({}){used}", user.login_id, prepared.serial));
     audit_log::insert_tx(&mut tx, &done).await?;
     tx.commit().await?;
-    mail_notices::spawn_delivery(state);
+    authority::published(state);
     Ok(Issued::from_prepared(prepared, token))
 }
 
@@ -484,13 +497,14 @@ fn may_issue(
 
 /// The checks again, on what the issuing transaction sees (the key was
 /// made meanwhile: a 失効 or a grant elsewhere may have landed), then the
-/// code used and an expired certificate ended (superseded), all in `tx`.
+/// code used, in `tx`. Returns the expired certificate the new one
+/// replaces, if any.
 async fn settle_in(
     tx: &mut Tx,
     user: &UserRecord,
     authenticated: &Authenticated,
     now: Timestamp,
-) -> Result<Result<(), IssueRefusal>, sqlx::Error> {
+) -> Result<Result<Option<CertificateSerial>, IssueRefusal>, sqlx::Error> {
     let newest = users::find_with_certificate(&mut **tx, user.contract_id, &user.login_id)
         .await?
         .and_then(|row| row.certificate);
@@ -503,24 +517,9 @@ async fn settle_in(
             return Ok(Err(IssueRefusal::CodeInvalid));
         }
     }
-    if let (CertificateStatus::Expired, Some(old)) = (status, newest) {
-        // The expired one leaves the 発行済み state; it is past its validity,
-        // so no CRL needs it, but the record says what replaced it. If it
-        // changed meanwhile (a 失効), the rule is asked again next time.
-        let ended = certificates::revoke_if_issued(
-            tx,
-            user.id,
-            &old.serial,
-            now,
-            user.login_id.as_str(),
-            RevocationReason::Superseded,
-        )
-        .await?;
-        if !ended {
-            return Ok(Err(IssueRefusal::NotAuthenticated));
-        }
-    }
-    Ok(Ok(()))
+    Ok(Ok(newest
+        .filter(|_| status == CertificateStatus::Expired)
+        .map(|c| c.serial)))
 }
 
 /// The one download of a `.p12`. The second, or one after 10 minutes,

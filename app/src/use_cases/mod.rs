@@ -3,13 +3,15 @@
 //! transaction through `db`, and writes 操作履歴 at one exit. Server
 //! functions and operator commands call these; nothing here renders.
 //!
-//! The certificates: `certificate_authority` (the CA itself), `issuance`
+//! The certificates: `authority` (the one place that issues, supersedes and
+//! revokes), `certificate_authority` (the CA itself), `issuance`
 //! (取得, and what every issuance shares), `renewal` (更新),
 //! `client_certificate` (the certificate a browser presents),
 //! `revocation` (失効), `otp` (ワンタイムパスワード), `issuance_codes`
 //! (発行用コード), `confirmation` (the 確認用パスワード every 利用者管理
 //! action is confirmed with).
 
+pub mod authority;
 pub mod certificate_authority;
 pub mod certificate_status;
 pub mod client_certificate;

@@ -4,7 +4,7 @@
 use super::issuance::{self, KeyMethod, Prepared};
 use crate::db::contracts::ContractSetting;
 use crate::db::users::{self, NewUser};
-use crate::db::{audit_log, certificates, contracts, sessions, violation, Tx, Violation};
+use crate::db::{audit_log, contracts, violation, Tx, Violation};
 use crate::domain::audit::{AuditEntry, ClientInfo};
 
 use crate::domain::user::{validate_contract, validate_user, InvalidInput, UserFields};
@@ -36,6 +36,8 @@ pub enum OperatorError {
     AlreadyIssued(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("{0}")]
+    App(#[from] crate::error::AppError),
     #[error("password hashing failed")]
     Hash(#[from] crate::infra::password::HashError),
 }
@@ -215,15 +217,12 @@ pub async fn issue_certificate(
         .map_err(|_| OperatorError::Input("証明書を作成できませんでした".into()))?;
     let now = state.clock.now();
     let mut tx = state.db.begin_write().await?;
-    // The operator hands the .p12 over itself: nothing waits for a download.
-    let stored = certificates::insert(&mut tx, prepared.row(user.id)).await;
-    match stored {
-        Ok(_) => {}
-        Err(e) if violation(&e) == Some(Violation::Unique) => {
-            tx.rollback().await?;
-            return Err(OperatorError::AlreadyIssued(user.login_id.to_string()));
-        }
-        Err(e) => return Err(e.into()),
+    // The operator hands the .p12 over itself: nothing waits for a download,
+    // and nobody else needs telling.
+    let signed = super::authority::sign_in(&mut tx, &user, &prepared, None, now, None).await?;
+    if signed.is_none() {
+        tx.rollback().await?;
+        return Err(OperatorError::AlreadyIssued(user.login_id.to_string()));
     }
     let target = format!("{} ({})", user.login_id, prepared.serial);
     let entry = operator_entry(
@@ -274,16 +273,22 @@ async fn revoke(
         .ok_or_else(|| OperatorError::NothingToRevoke(login_id.to_string()))?;
     let now = state.clock.now();
     let mut tx = state.db.begin_write().await?;
-    if !certificates::revoke_if_issued(
-        &mut tx,
-        user.id,
-        &serial,
-        now,
-        Actor::BankOperator.as_str(),
+    let revocation = super::authority::Revocation {
+        user_id: user.id,
+        login_id: &login_id,
+        name: &user.name,
+        certificate_login: user.certificate_login,
+        serial: &serial,
         reason,
-    )
-    .await?
-    {
+        revoked_by: &Actor::BankOperator,
+        revoked_by_name: "お取引店",
+        keep_session: None,
+        notify,
+        reobtain: false,
+        client: &ClientInfo::default(),
+    };
+    let revoked = super::authority::revoke_in(&mut tx, &revocation, now).await?;
+    if !revoked {
         return Err(OperatorError::NothingToRevoke(login_id.to_string()));
     }
     let target = format!("{login_id} ({serial}) 理由: {}", reason.label());
@@ -294,29 +299,8 @@ async fn revoke(
         &target,
     );
     audit_log::insert_tx(&mut tx, &entry).await?;
-    // Under 電子証明書方式 the sessions end at their next request, with the
-    // reason (see `revocation::revoke_in`).
-    if !user.certificate_login {
-        sessions::delete_for_user(&mut *tx, user.id, None).await?;
-    }
-    // A revocation holds: the user's unused 発行用コード go with it.
-    super::issuance_codes::void_in(&mut tx, user.id, now)
-        .await
-        .map_err(|_| OperatorError::Input("発行用コードの無効化に失敗しました".into()))?;
-    if notify {
-        super::mail_notices::enqueue_revocation_notice(
-            &mut tx,
-            user.id,
-            &user.name,
-            &login_id,
-            &serial,
-            now,
-            "お取引店",
-        )
-        .await?;
-    }
     tx.commit().await?;
-    super::publication::refresh_soon(state);
+    super::authority::published(state);
     Ok(serial)
 }
 
@@ -381,8 +365,7 @@ pub async fn grant_issuance_code(
         now,
         &ClientInfo::default(),
     )
-    .await
-    .map_err(|_| OperatorError::Input("発行用コードの発行に失敗しました".into()))?;
+    .await?;
     tx.commit().await?;
     super::mail_notices::spawn_delivery(state);
     Ok(granted)

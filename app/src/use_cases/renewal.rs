@@ -7,12 +7,11 @@
 
 use super::client_certificate::{self, Identified};
 use super::issuance::{self, entry, record_entry, Issued, KeyMethodInput};
-use super::{login, Failure};
-use crate::db::users::UserRecord;
-use crate::db::{audit_log, certificates, Tx};
+use super::{authority, login, Failure};
+use crate::db::audit_log;
 use crate::domain::audit::{clean, AuditEntry, ClientInfo};
 use crate::domain::{
-    Actor, AuditAction, CertificateRefusal, CertificateSerial, Refusal, RevocationReason, Timestamp,
+    Actor, AuditAction, CertificateRefusal, CertificateSerial, Refusal, RevocationReason,
 };
 use crate::error::AppError;
 use crate::infra::password::Password;
@@ -115,7 +114,8 @@ pub async fn renew(
     let prepared = issuance::prepare_off_runtime(state, &user, method, now).await?;
     let mut tx = state.db.begin_write().await?;
     let old = &identified.certificate.serial;
-    let Some(token) = replace_in(&mut tx, &user, old, &prepared, now).await? else {
+    let signed = authority::sign_in(&mut tx, &user, &prepared, Some(old), now, Some(client));
+    let Some(token) = signed.await? else {
         // Another renewal (or a revocation) ended this certificate first.
         tx.rollback().await?;
         let refusal = CertificateRefusal::NotCurrent;
@@ -130,39 +130,8 @@ pub async fn renew(
         RevocationReason::Superseded.label()
     ));
     audit_log::insert_tx(&mut tx, &done).await?;
-    let event = super::mail_notices::Event::Renewed {
-        old,
-        new: &prepared.serial,
-    };
-    super::mail_notices::enqueue_event_notice(&mut tx, user.id, &event, now, client).await?;
     tx.commit().await?;
-    super::mail_notices::spawn_delivery(state);
-    super::publication::refresh_soon(state);
+    authority::published(state);
     tracing::info!(user = %user.login_id, "certificate renewed");
     Ok(Issued::from_prepared(prepared, token))
-}
-
-/// The old certificate ends (superseded) and the new one is stored, in the
-/// caller's transaction; `None` when the old one was no longer 発行済み.
-/// `Some(token)` as [`issuance::store_in`] answers it.
-async fn replace_in(
-    tx: &mut Tx,
-    user: &UserRecord,
-    old: &CertificateSerial,
-    prepared: &issuance::Prepared,
-    now: Timestamp,
-) -> Result<Option<Option<String>>, sqlx::Error> {
-    let ended = certificates::revoke_if_issued(
-        tx,
-        user.id,
-        old,
-        now,
-        user.login_id.as_str(),
-        RevocationReason::Superseded,
-    )
-    .await?;
-    if !ended {
-        return Ok(None);
-    }
-    issuance::store_in(tx, user.id, prepared, now).await
 }

@@ -2,9 +2,9 @@
 //! The rule itself is `domain::revocation::check`; here are the lookups,
 //! the password and the one transaction. Every refusal is in 操作履歴.
 
-use super::{confirmation, issuance_codes, mail_notices, Failure};
+use super::{authority, confirmation, Failure};
 use crate::db::users::{self, UserRecord, UserWithCertificate};
-use crate::db::{audit_log, certificates, sessions, Tx};
+use crate::db::{audit_log, Tx};
 use crate::domain::audit::{clean, AuditEntry, ClientInfo};
 use crate::domain::revocation::{self, NotSelectable, Step};
 use crate::domain::{
@@ -221,18 +221,16 @@ pub async fn execute(
     audit_log::insert_tx(&mut tx, &row).await?;
     tx.commit().await?;
     if let Ok(revoked) = &result {
-        mail_notices::spawn_delivery(state);
-        super::publication::refresh_soon(state);
+        authority::published(state);
         tracing::info!(actor = %actor.login_id, target = %revoked.login_id, "certificate revoked");
     }
     result.map_err(Failure::Refused)
 }
 
-/// The revocation itself: compare-and-set the certificate, end the
-/// target's other sessions, void the target's 発行用コード (a revocation
-/// holds: only a new grant lets the user obtain one again) or, when the
-/// master allowed re-obtaining, grant one; queue the notices. Of concurrent
-/// executes only one finds the certificate still 発行済み.
+/// The revocation itself, by the authority: the certificate (compare-and-
+/// set: of concurrent executes only one finds it still 発行済み), the
+/// target's other sessions, their 発行用コード (voided, or a new one when
+/// the master allowed re-obtaining), the notice.
 async fn revoke_in(
     tx: &mut Tx,
     actor: &UserRecord,
@@ -241,48 +239,30 @@ async fn revoke_in(
     request: &ExecuteRequest<'_>,
     now: Timestamp,
 ) -> Result<Result<Revoked, RevokeRefusal>, AppError> {
-    let revoked = certificates::revoke_if_issued(
-        tx,
-        target.user_id,
-        &certificate.serial,
-        now,
-        actor.login_id.as_str(),
-        RevocationReason::Unspecified,
-    )
-    .await?;
-    if !revoked {
-        return Ok(Err(RevokeRefusal::AlreadyRevoked));
-    }
-    // The target's sessions end. Under 電子証明書方式 each is bound to the
-    // certificate just revoked, and its next request says so (and ends it);
-    // deleting it here would show a plain "session ended" instead.
-    if !actor.certificate_login {
-        sessions::delete_for_user(&mut **tx, target.user_id, request.keep_session).await?;
-    }
-    let revoked_by = format!("{}（{}）", actor.name, actor.login_id);
-    mail_notices::enqueue_revocation_notice(
-        tx,
-        target.user_id,
-        &target.name,
-        &target.login_id,
-        &certificate.serial,
-        now,
-        &revoked_by,
-    )
-    .await?;
     // Only the master grants codes, and never their own (the bank does).
     let may_grant = actor.role == Role::Master && target.user_id != actor.id;
-    let reobtain_granted = if request.allow_reobtain && may_grant {
-        let grantor = Actor::User(actor.login_id.clone());
-        issuance_codes::grant_in(tx, target.user_id, &grantor, now, request.client).await?;
-        true
-    } else {
-        issuance_codes::void_in(tx, target.user_id, now).await?;
-        false
+    let reobtain = request.allow_reobtain && may_grant;
+    let revoked_by = Actor::User(actor.login_id.clone());
+    let revocation = authority::Revocation {
+        user_id: target.user_id,
+        login_id: &target.login_id,
+        name: &target.name,
+        certificate_login: actor.certificate_login,
+        serial: &certificate.serial,
+        reason: RevocationReason::Unspecified,
+        revoked_by: &revoked_by,
+        revoked_by_name: &format!("{}（{}）", actor.name, actor.login_id),
+        keep_session: request.keep_session,
+        notify: true,
+        reobtain,
+        client: request.client,
     };
+    if !authority::revoke_in(tx, &revocation, now).await? {
+        return Ok(Err(RevokeRefusal::AlreadyRevoked));
+    }
     Ok(Ok(Revoked {
         login_id: target.login_id.clone(),
-        reobtain_granted,
+        reobtain_granted: reobtain,
     }))
 }
 
