@@ -593,6 +593,36 @@ async fn each_event_mails_the_user_and_the_master_once(app: TestApp) {
     grant_on_screen(&app, "master01", "expired01").await;
     assert_eq!(count(&app, "expired01").await, 1);
     assert_eq!(count(&app, "master01").await, 4);
+    // 更新 by logid031 with its certificate: the user and the master.
+    let mut renewing = app.presenting("logid031").await;
+    let res = renewing
+        .post_form("/api/renewal_authenticate", &[("password", LOGIN_PASSWORD)])
+        .await;
+    assert_eq!(res.location(), Some("/certificate/renew/method"));
+    let fields: &[(&str, &[u8], Option<&str>)] = &[
+        ("flow", b"Renewal", None),
+        ("method", b"p12", None),
+        ("import_password", IMPORT_PASSWORD.as_bytes(), None),
+        ("import_password_repeat", IMPORT_PASSWORD.as_bytes(), None),
+    ];
+    let res = renewing.post_multipart("/certificate/submit", fields).await;
+    assert_eq!(res.location(), Some("/certificate/renew/result"));
+    assert_eq!(count(&app, "logid031").await, 1);
+    assert_eq!(count(&app, "master01").await, 5);
+    // ワンタイムパスワード登録解除 by the master: the user, and the master once.
+    let mut master = app.logged_in("master01").await;
+    let res = master
+        .post_form(
+            "/api/otp_reset",
+            &[
+                ("login_id", "noissue01"),
+                ("confirmation_password", CONFIRMATION_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.location(), Some("/kanri/users/otp?reset=noissue01"));
+    assert_eq!(count(&app, "noissue01").await, 3);
+    assert_eq!(count(&app, "master01").await, 6);
     // Delivered once each (the files transport of the tests).
     let delivered = kanri_app::use_cases::mail_notices::deliver_pending(&app.state)
         .await
