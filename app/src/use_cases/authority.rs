@@ -78,7 +78,7 @@ pub async fn revoke_in(
     if r.reobtain {
         issuance_codes::grant_in(tx, r.user_id, r.revoked_by, now, r.client).await?;
     } else {
-        issuance_codes::void_in(tx, r.user_id, now).await?;
+        crate::db::issuance_codes::void_live(tx, r.user_id, now).await?;
     }
     Ok(true)
 }

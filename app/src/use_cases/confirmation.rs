@@ -8,7 +8,8 @@
 use crate::db::users::{self, UserRecord};
 use crate::db::Tx;
 use crate::domain::audit::ClientInfo;
-use crate::domain::{AdminRefusal, PasswordKind, Timestamp};
+use crate::domain::user::master_may_act_on;
+use crate::domain::{AdminRefusal, LoginId, PasswordKind, Timestamp};
 use crate::error::AppError;
 use crate::infra::password::Password;
 use crate::infra::throttle::Attempt;
@@ -81,4 +82,23 @@ pub(crate) async fn settle(
         )),
         Err(refusal) => Ok(Err(refusal)),
     }
+}
+
+/// A user of the master's own contract other than the master (the master
+/// acts for others; the bank acts for the master).
+pub(crate) async fn other_user_of(
+    state: &AppState,
+    master: &UserRecord,
+    raw_login_id: &str,
+) -> Result<Result<UserRecord, AdminRefusal>, AppError> {
+    let target = match LoginId::parse(raw_login_id) {
+        Ok(id) => users::find_by_login_id(state.db.pool(), &id).await?,
+        Err(_) => None,
+    };
+    let Some(target) = target else {
+        return Ok(Err(AdminRefusal::NotFound));
+    };
+    let same_contract = target.contract_id == master.contract_id;
+    let same_user = target.id == master.id;
+    Ok(master_may_act_on(master.role, same_contract, same_user).map(|()| target))
 }

@@ -10,7 +10,6 @@ use crate::db::users::{self, UserRecord};
 use crate::db::{audit_log, issuance_codes, Tx};
 use crate::domain::audit::{AuditEntry, ClientInfo};
 use crate::domain::issuance_code::VALID_HOURS;
-use crate::domain::user::master_may_act_on;
 use crate::domain::{Actor, AdminRefusal, AuditAction, IssuanceCode, LoginId, Timestamp};
 use crate::error::AppError;
 use crate::infra::password::Password;
@@ -75,12 +74,6 @@ pub(crate) async fn grant_in(
     })
 }
 
-/// Voids a user's live codes (a revocation without 再取得を許可する).
-pub(crate) async fn void_in(tx: &mut Tx, user_id: i64, now: Timestamp) -> Result<(), AppError> {
-    issuance_codes::void_live(tx, user_id, now).await?;
-    Ok(())
-}
-
 /// 発行用コード発行 by the master user, confirmed with the 確認用パスワード.
 pub async fn grant_by_master(
     state: &AppState,
@@ -111,18 +104,10 @@ pub async fn grant_by_master(
     if let Err(refusal) = confirmation::gate(state, master, client, now).await? {
         return Err(refuse(refusal).await?);
     }
-    let target = match LoginId::parse(raw_login_id) {
-        Ok(id) => users::find_by_login_id(state.db.pool(), &id).await?,
-        Err(_) => None,
+    let target = match confirmation::other_user_of(state, master, raw_login_id).await? {
+        Ok(target) => target,
+        Err(refusal) => return Err(refuse(refusal).await?),
     };
-    let Some(target) = target else {
-        return Err(refuse(AdminRefusal::NotFound).await?);
-    };
-    let same_contract = target.contract_id == master.contract_id;
-    let same_user = target.id == master.id;
-    if let Err(refusal) = master_may_act_on(master.role, same_contract, same_user) {
-        return Err(refuse(refusal).await?);
-    }
     let verdict = confirmation::verify(state, master, password).await?;
     let mut tx = state.db.begin_write().await?;
     let settled = confirmation::settle(&mut tx, master, verdict).await?;

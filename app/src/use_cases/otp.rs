@@ -8,7 +8,6 @@ use super::{confirmation, login, mail_notices, Failure};
 use crate::db::users::{self, OtpSecretText, UserRecord};
 use crate::db::{audit_log, Tx};
 use crate::domain::audit::ClientInfo;
-use crate::domain::user::master_may_act_on;
 use crate::domain::{
     AdminRefusal, AuditAction, LoginId, OtpRefusal, PasswordKind, Refusal, Timestamp,
 };
@@ -180,25 +179,6 @@ pub async fn authenticate(
     result.map_err(Failure::Refused)
 }
 
-/// A user of the master's own contract other than the master (the master
-/// acts for others; the bank acts for the master).
-async fn other_user_of(
-    state: &AppState,
-    master: &UserRecord,
-    raw_login_id: &str,
-) -> Result<Result<UserRecord, AdminRefusal>, AppError> {
-    let target = match LoginId::parse(raw_login_id) {
-        Ok(id) => users::find_by_login_id(state.db.pool(), &id).await?,
-        Err(_) => None,
-    };
-    let Some(target) = target else {
-        return Ok(Err(AdminRefusal::NotFound));
-    };
-    let same_contract = target.contract_id == master.contract_id;
-    let same_user = target.id == master.id;
-    Ok(master_may_act_on(master.role, same_contract, same_user).map(|()| target))
-}
-
 /// Releases a stopped ワンタイムパスワード of a user in the master's own
 /// contract (the master releases others'; the bank releases the master's).
 pub async fn release_by_master(
@@ -207,7 +187,7 @@ pub async fn release_by_master(
     raw_login_id: &str,
     client: &ClientInfo,
 ) -> Result<LoginId, AppError> {
-    let target = match other_user_of(state, master, raw_login_id).await? {
+    let target = match confirmation::other_user_of(state, master, raw_login_id).await? {
         Ok(target) => target,
         Err(AdminRefusal::NotPermitted) => return Err(AppError::Forbidden),
         Err(_) => return Err(AppError::NotFound),
@@ -237,7 +217,7 @@ pub async fn reset_by_master(
         .target(crate::domain::audit::clean(raw_login_id, 32));
     let verdict = match confirmation::gate(state, master, client, now).await? {
         Err(refusal) => Err(refusal),
-        Ok(()) => match other_user_of(state, master, raw_login_id).await? {
+        Ok(()) => match confirmation::other_user_of(state, master, raw_login_id).await? {
             Err(refusal) => Err(refusal),
             Ok(target) if target.otp_secret.is_none() => Err(AdminRefusal::NothingToReset),
             Ok(target) => confirmation::verify(state, master, password)
