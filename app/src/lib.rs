@@ -15,6 +15,7 @@ pub mod error;
 pub mod functions;
 pub mod pages;
 pub mod payloads;
+pub mod router;
 pub mod routes;
 
 // Server only: the layers behind the server functions.
@@ -81,7 +82,7 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="kanri" href="/pkg/kanri.css"/>
         <Title text="法人向けインターネットバンキング 管理"/>
         <Router>
-            <routes::ScreenRoutes/>
+            <router::ScreenRoutes/>
         </Router>
     }
 }

@@ -4,9 +4,9 @@
 
 use crate::db::users::{self, UserRecord};
 use crate::domain::audit::ClientInfo;
+use crate::domain::session::{SessionAuth, AUTH_KEY};
 use crate::domain::Timestamp;
 use crate::error::AppError;
-use crate::infra::session_store::AUTH_KEY;
 use crate::state::AppState;
 use axum::extract::ConnectInfo;
 use http::request::Parts;
@@ -14,25 +14,6 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, SocketAddr};
 use tower_sessions::Session;
-
-/// What the session remembers about its user. The user's role and state are
-/// re-read from the database on every request, never trusted from here.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct SessionAuth {
-    pub user_id: i64,
-    pub authenticated_at: Timestamp,
-    /// The login before this one, shown on ホーム as 前回ログイン日時.
-    pub previous_login_at: Option<Timestamp>,
-    /// When the session was last saved. Saving moves the idle deadline; it
-    /// is done at most once per [`refresh_interval`], not on every request,
-    /// because each save is a database write (and on SQLite a commit that
-    /// every other writer waits for).
-    pub last_seen: Timestamp,
-    /// 電子証明書方式: the certificate the session logged in with. Every
-    /// request must present it, and it must still be the user's current one.
-    #[serde(default)]
-    pub certificate_serial: Option<crate::domain::CertificateSerial>,
-}
 
 /// How often activity is written back to the session: a quarter of the idle
 /// timeout, at most a minute. The idle deadline is therefore exact to within
@@ -255,27 +236,18 @@ async fn check_certificate(
     auth: &SessionAuth,
     now: Timestamp,
 ) -> Result<Result<(), crate::domain::CertificateRefusal>, AppError> {
-    use crate::domain::audit::AuditEntry;
-    use crate::domain::{Actor, AuditAction};
     let presented = presented_certificate();
     let der = presented.as_ref().map(|p| p.0.as_slice());
     let bound = auth.certificate_serial.as_ref();
-    let result =
-        crate::use_cases::client_certificate::check_session(state, user, bound, der, now).await?;
-    if let Err(refusal) = result {
-        let entry = AuditEntry::new(
-            now,
-            Actor::User(user.login_id.clone()),
-            Some(&user.contract_code),
-            AuditAction::SessionCertificate,
-            &client_info(),
-        );
-        let target = bound.map(|s| s.to_string()).unwrap_or_default();
-        crate::db::audit_log::insert(state.db.pool(), &entry.target(target).refused(refusal))
-            .await?;
-        tracing::info!(user = %user.login_id, refusal = refusal.code(), "session ended by its certificate");
-    }
-    Ok(result)
+    crate::use_cases::client_certificate::check_session(
+        state,
+        user,
+        bound,
+        der,
+        now,
+        &client_info(),
+    )
+    .await
 }
 
 /// The [`SessionAuth`] in a session record's data. A record this version

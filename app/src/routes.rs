@@ -1,85 +1,102 @@
-//! Every address of kanri, written once: the screens (with the page that
-//! renders each, for the router) and the links and redirects built from
-//! them. Form actions come from the server functions themselves
-//! (`ServerFn::url()`), so no screen spells an `/api/…` address.
+//! Every address of kanri, named once: the screens, the plain handlers and
+//! the links and redirects built from them. Which page renders a screen is
+//! the router's business (`crate::router`), not this file's. Form actions
+//! come from the server functions themselves (`ServerFn::url()`), so no
+//! screen spells an `/api/…` address.
 
 use crate::domain::history::HistoryFilterForm;
 use crate::domain::{LoginId, RevokeRefusal};
-use crate::functions::encode_query_value as q;
 use crate::payloads::login::LoginNotice;
 
-/// Declares each screen's address as a constant and the router that
-/// renders them all on the server (`SsrMode::Async`, so that a screen can
-/// still set its status or redirect).
-macro_rules! screens {
-    ($($(#[$doc:meta])* $name:ident = $path:tt => $page:ident,)+) => {
-        $($(#[$doc])* pub const $name: &str = $path;)+
+// Screens: each is a page of the router (`crate::router`).
 
-        /// The router of every screen above.
-        #[leptos::component]
-        pub fn ScreenRoutes() -> impl leptos::IntoView {
-            use crate::pages::*;
-            use leptos::prelude::*;
-            use leptos_router::components::{Route, Routes};
-            use leptos_router::{path, SsrMode};
-            view! {
-                <Routes fallback=NotFoundPage>
-                    $(<Route path=path!($path) view=$page ssr=SsrMode::Async/>)+
-                </Routes>
-            }
-        }
-    };
-}
+/// ホーム.
+pub const HOME: &str = "/";
 
-screens! {
-    /// ホーム.
-    HOME = "/" => HomePage,
-    /// ログイン.
-    LOGIN = "/login" => LoginPage,
-    /// 管理 → 業務選択 (BSSK001).
-    BUSINESS_SELECT = "/kanri" => BusinessSelectPage,
-    /// 利用者管理 → 作業内容選択 (BRSK001).
-    USERS_MENU = "/kanri/users" => UserAdminMenuPage,
-    /// 証明書状態照会.
-    CERTIFICATE_STATUS = "/kanri/users/status" => CertificateStatusPage,
-    /// 操作履歴照会.
-    OPERATION_HISTORY = "/kanri/history" => OperationHistoryPage,
-    /// 証明書失効 — 利用者一覧 (BRSK018).
-    REVOKE_LIST = "/kanri/users/revoke" => RevokeListPage,
-    /// 証明書失効確認 (BRSK019).
-    REVOKE_CONFIRM = "/kanri/users/revoke/confirm" => RevokeConfirmPage,
-    /// 証明書失効結果.
-    REVOKE_RESULT = "/kanri/users/revoke/result" => RevokeResultPage,
-    /// 証明書取得認証 (取得 手順5).
-    ISSUANCE_AUTH = "/certificate/issue" => IssuanceAuthPage,
-    /// ワンタイムパスワード認証 of 取得.
-    ISSUANCE_OTP = "/certificate/issue/otp" => IssuanceOtpPage,
-    /// The key method of 取得.
-    ISSUANCE_METHOD = "/certificate/issue/method" => IssuanceMethodPage,
-    /// 証明書発行結果 (取得 手順6).
-    ISSUANCE_RESULT = "/certificate/issue/result" => IssuanceResultPage,
-    /// 証明書取得 認証 (CCHK002) of 更新, over HTTPS with the current certificate.
-    RENEWAL_AUTH = "/certificate/renew" => RenewalAuthPage,
-    /// ワンタイムパスワード認証 (CCHK003) of 更新.
-    RENEWAL_OTP = "/certificate/renew/otp" => RenewalOtpPage,
-    /// The key method of 更新.
-    RENEWAL_METHOD = "/certificate/renew/method" => RenewalMethodPage,
-    /// 証明書取得 結果 (CCHK007) of 更新.
-    RENEWAL_RESULT = "/certificate/renew/result" => RenewalResultPage,
-    /// ワンタイムパスワード登録 (from ホーム).
-    OTP_REGISTER = "/otp/register" => OtpRegistrationPage,
-    /// ワンタイムパスワード管理: 利用停止解除 and 登録解除 (利用者管理, master user).
-    OTP_RELEASE = "/kanri/users/otp" => OtpReleasePage,
-    /// 発行用コード発行 (利用者管理, master user).
-    CODE_GRANT = "/kanri/users/code" => IssuanceCodeGrantPage,
-    /// 発行用コード発行結果: the code, shown once.
-    CODE_GRANTED = "/kanri/users/code/result" => IssuanceCodeResultPage,
-    /// The minimal page `bench/` compares with (404 unless enabled).
-    BENCH_MINIMAL = "/bench/minimal" => BenchMinimalPage,
-    /// The minimal page after one database round trip, awaited as every
-    /// screen awaits its data (404 unless enabled).
-    BENCH_ONE_READ = "/bench/one-read" => BenchOneReadPage,
-}
+/// ログイン.
+pub const LOGIN: &str = "/login";
+
+/// 管理 → 業務選択 (BSSK001).
+pub const BUSINESS_SELECT: &str = "/kanri";
+
+/// 利用者管理 → 作業内容選択 (BRSK001).
+pub const USERS_MENU: &str = "/kanri/users";
+
+/// 証明書状態照会.
+pub const CERTIFICATE_STATUS: &str = "/kanri/users/status";
+
+/// 操作履歴照会.
+pub const OPERATION_HISTORY: &str = "/kanri/history";
+
+/// 証明書失効 — 利用者一覧 (BRSK018).
+pub const REVOKE_LIST: &str = "/kanri/users/revoke";
+
+/// 証明書失効確認 (BRSK019).
+pub const REVOKE_CONFIRM: &str = "/kanri/users/revoke/confirm";
+
+/// 証明書失効結果.
+pub const REVOKE_RESULT: &str = "/kanri/users/revoke/result";
+
+/// 証明書取得認証 (取得 手順5).
+pub const ISSUANCE_AUTH: &str = "/certificate/issue";
+
+/// ワンタイムパスワード認証 of 取得.
+pub const ISSUANCE_OTP: &str = "/certificate/issue/otp";
+
+/// The key method of 取得.
+pub const ISSUANCE_METHOD: &str = "/certificate/issue/method";
+
+/// 証明書発行結果 (取得 手順6).
+pub const ISSUANCE_RESULT: &str = "/certificate/issue/result";
+
+/// 証明書取得 認証 (CCHK002) of 更新, over HTTPS with the current certificate.
+pub const RENEWAL_AUTH: &str = "/certificate/renew";
+
+/// ワンタイムパスワード認証 (CCHK003) of 更新.
+pub const RENEWAL_OTP: &str = "/certificate/renew/otp";
+
+/// The key method of 更新.
+pub const RENEWAL_METHOD: &str = "/certificate/renew/method";
+
+/// 証明書取得 結果 (CCHK007) of 更新.
+pub const RENEWAL_RESULT: &str = "/certificate/renew/result";
+
+/// ワンタイムパスワード登録 (from ホーム).
+pub const OTP_REGISTER: &str = "/otp/register";
+
+/// ワンタイムパスワード管理: 利用停止解除 and 登録解除 (利用者管理, master user).
+pub const OTP_RELEASE: &str = "/kanri/users/otp";
+
+/// 発行用コード発行 (利用者管理, master user).
+pub const CODE_GRANT: &str = "/kanri/users/code";
+
+/// 発行用コード発行結果: the code, shown once.
+pub const CODE_GRANTED: &str = "/kanri/users/code/result";
+
+/// Every screen above, in order: the router is checked against this list.
+pub const SCREENS: &[&str] = &[
+    HOME,
+    LOGIN,
+    BUSINESS_SELECT,
+    USERS_MENU,
+    CERTIFICATE_STATUS,
+    OPERATION_HISTORY,
+    REVOKE_LIST,
+    REVOKE_CONFIRM,
+    REVOKE_RESULT,
+    ISSUANCE_AUTH,
+    ISSUANCE_OTP,
+    ISSUANCE_METHOD,
+    ISSUANCE_RESULT,
+    RENEWAL_AUTH,
+    RENEWAL_OTP,
+    RENEWAL_METHOD,
+    RENEWAL_RESULT,
+    OTP_REGISTER,
+    OTP_RELEASE,
+    CODE_GRANT,
+    CODE_GRANTED,
+];
 
 /// The 操作履歴 CSV download (a plain handler of the server, not a screen).
 pub const OPERATION_HISTORY_CSV: &str = "/kanri/history.csv";
@@ -97,6 +114,20 @@ pub const OCSP: &str = "/pki/ocsp";
 /// session it was issued in: no address serves certificates by serial,
 /// whose subjects name login IDs (SPEC 9.1).
 pub const CERTIFICATE_DER: &str = "/certificate/download.cer";
+
+/// URL-encodes a query value (the few characters our codes and IDs may hold).
+pub fn query_value(raw: &str) -> String {
+    use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+    // RFC 3986's unreserved characters stay; everything else is escaped.
+    const ESCAPED: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    utf8_percent_encode(raw, ESCAPED).to_string()
+}
+
+use query_value as q;
 
 /// A screen of 取得 or 更新 with a refusal to explain (`?error=<code>`).
 pub fn with_error(screen: &str, code: &str) -> String {
@@ -123,6 +154,11 @@ pub fn revoke_confirm(login_id: &str, refusal: Option<RevokeRefusal>) -> String 
 pub fn revoke_result(login_id: &LoginId, reobtain_granted: bool) -> String {
     let granted = if reobtain_granted { "&reobtain=1" } else { "" };
     format!("{REVOKE_RESULT}?login_id={}{granted}", q(login_id.as_str()))
+}
+
+/// ワンタイムパスワード管理 after `done` (`reset` or `released`) for `login_id`.
+pub fn otp_release_done(done: &str, login_id: &LoginId) -> String {
+    format!("{OTP_RELEASE}?{done}={}", q(login_id.as_str()))
 }
 
 pub fn certificate_status(sort_code: &str, descending: bool, page: Option<usize>) -> String {

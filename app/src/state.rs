@@ -1,10 +1,10 @@
 //! Application state, given to every route and server function.
 
 use crate::db::Db;
+use crate::infra::cache::Caches;
 use crate::infra::clock::Clock;
 use crate::infra::coalesce::BackgroundRuns;
 use crate::infra::config::Config;
-use crate::infra::crl_entries::CrlEntries;
 use crate::infra::mailer::Mailer;
 use crate::infra::password::PasswordHasher;
 use crate::infra::pki::Pki;
@@ -43,8 +43,8 @@ pub struct Services {
     pub pki: Arc<Pki>,
     pub mailer: Mailer,
     pub throttles: Arc<Throttles>,
-    /// The CRL's entries, read incrementally by revocation number.
-    pub crl_entries: Arc<CrlEntries>,
+    /// Every memory cache of this process (`infra::cache`).
+    pub caches: Caches,
     /// The CRL refresh and mail delivery that requests start, one at a time.
     pub background: Arc<BackgroundRuns>,
     pub config: Arc<Config>,

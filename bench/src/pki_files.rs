@@ -6,7 +6,7 @@
 use crate::measures::load::ClientCertificate;
 use crate::server::http;
 use kanri_pki::{encode_pem, parse_pkcs12, Passphrase};
-use kanri_server::harness::Server;
+use kanri_testkit::Server;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,5 @@
 //! The kanri-server under measurement, started through the harness it shares
-//! with the load test (`kanri_server::harness`), and the HTTP calls the
+//! with the load test (`kanri_testkit`), and the HTTP calls the
 //! measures make to it besides wrk's; and kanri's state in this process, for
 //! the measures that call its use cases directly.
 
@@ -7,7 +7,7 @@ use crate::args::Args;
 use crate::fixtures::PASSWORD;
 use kanri_app::infra::config::{Config, MailTransport};
 use kanri_app::state::AppState;
-use kanri_server::harness::{Rss, Server, ServerSpec};
+use kanri_testkit::{Rss, Server, ServerSpec};
 use std::path::Path;
 use std::time::Duration;
 
@@ -52,7 +52,6 @@ fn spec(args: &Args, dir: &Path) -> ServerSpec {
         // Generous: it also starts on the scale database.
         .ready_within(Duration::from_secs(120))
         .env("RUST_LOG", "warn")
-        .env("KANRI_BENCH_ROUTES", "1")
         // The load comes from one address and a few accounts on purpose.
         .env("KANRI_ATTEMPTS_PER_CLIENT_PER_MINUTE", "100000000")
         .env("KANRI_ATTEMPTS_PER_ACCOUNT_PER_MINUTE", "100000000")

@@ -4,8 +4,8 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use kanri_app::db::contracts::ContractSetting;
-use kanri_app::domain::{PasswordKind, RevocationReason, Role};
-use kanri_app::infra::password::Password;
+use kanri_app::domain::secret::Password;
+use kanri_app::domain::{LoginId, PasswordKind, RevocationReason, Role};
 use kanri_app::state::AppState;
 use kanri_app::use_cases::issuance::{KeyMethod, KeyMethodInput};
 use kanri_app::use_cases::operator::{self, NewUserInput, OperatorError};
@@ -70,8 +70,8 @@ pub enum Command {
     /// with a key made here into a .p12 (its import password from stdin),
     /// or for the user's CSR.
     CertIssue {
-        #[arg(long)]
-        login_id: String,
+        #[arg(long, value_parser = login_id)]
+        login_id: LoginId,
         /// Write key + certificate + CA certificate here (PKCS#12).
         #[arg(long, conflicts_with = "csr", required_unless_present = "csr")]
         p12: Option<std::path::PathBuf>,
@@ -84,8 +84,8 @@ pub enum Command {
     },
     /// Revoke a user's certificate (the paper 申込書 route).
     CertRevoke {
-        #[arg(long)]
-        login_id: String,
+        #[arg(long, value_parser = login_id)]
+        login_id: LoginId,
         /// RFC 5280 reason.
         #[arg(long, value_enum, default_value = "unspecified")]
         reason: CliReason,
@@ -105,25 +105,25 @@ pub enum Command {
     },
     /// Release a stopped ワンタイムパスワード (利用停止の解除).
     OtpRelease {
-        #[arg(long)]
-        login_id: String,
+        #[arg(long, value_parser = login_id)]
+        login_id: LoginId,
     },
     /// Remove a user's ワンタイムパスワード (登録解除: a lost phone); the
     /// user may register a new one. The bank does this for master users.
     OtpReset {
-        #[arg(long)]
-        login_id: String,
+        #[arg(long, value_parser = login_id)]
+        login_id: LoginId,
     },
     /// Grant a user a 発行用コード for 取得 (the 申込書 route; the only one
     /// for a master user). Prints the code once and mails it to the user.
     IssuanceCode {
-        #[arg(long)]
-        login_id: String,
+        #[arg(long, value_parser = login_id)]
+        login_id: LoginId,
     },
     /// Release a stopped password (利用停止の解除).
     PasswordRelease {
-        #[arg(long)]
-        login_id: String,
+        #[arg(long, value_parser = login_id)]
+        login_id: LoginId,
         #[arg(long, value_enum)]
         kind: CliPasswordKind,
     },
@@ -349,7 +349,7 @@ async fn contract_set(state: &AppState, code: &str, on: bool) -> Result<String, 
 /// 利用停止の解除 of one of the user's passwords (or the ワンタイムパスワード).
 async fn release(
     state: &AppState,
-    login_id: &str,
+    login_id: &LoginId,
     kind: PasswordKind,
 ) -> Result<String, OperatorError> {
     operator::release_password(state, login_id, kind).await?;
@@ -357,6 +357,11 @@ async fn release(
         "利用者 {login_id} の{}の利用停止を解除しました",
         kind.label()
     ))
+}
+
+/// A ログインID on the command line, parsed before anything runs.
+fn login_id(raw: &str) -> Result<LoginId, String> {
+    LoginId::parse(raw).map_err(|e| e.to_string())
 }
 
 async fn mail_run(state: &AppState) -> Result<String, OperatorError> {
@@ -377,7 +382,7 @@ fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), OperatorError>
 /// `cert-issue`: a .p12 (import password from stdin) or a CSR's certificate.
 async fn cert_issue(
     state: &AppState,
-    login_id: &str,
+    login_id: &LoginId,
     p12: Option<std::path::PathBuf>,
     csr: Option<(std::path::PathBuf, std::path::PathBuf)>,
 ) -> Result<String, OperatorError> {

@@ -6,7 +6,6 @@
 
 pub mod certificate_forms;
 pub mod cli;
-pub mod harness;
 pub mod history_csv;
 pub mod middleware;
 pub mod publication;

@@ -98,13 +98,13 @@ fn sessions(state: &AppState) -> SessionManagerLayer<DbSessionStore> {
         .with_expiry(Expiry::OnInactivity(idle))
 }
 
-/// Baseline for bench/ (only when asked for): the list page's own bytes
-/// from a bare handler.
+/// Baseline for bench/ (a `bench` build with `KANRI_BENCH_BARE_FILE`): the
+/// list page's own bytes from a bare handler.
+#[cfg(feature = "bench")]
 fn bench_routes(config: &Config) -> Router<AppState> {
     let bytes = config
         .bench_bare_file
         .as_ref()
-        .filter(|_| config.bench_routes)
         .and_then(|f| std::fs::read(f).ok());
     let Some(bytes) = bytes else {
         return Router::new();
@@ -122,6 +122,12 @@ fn bench_routes(config: &Config) -> Router<AppState> {
             }
         }),
     )
+}
+
+/// The product binary: no `/bench/` address at all.
+#[cfg(not(feature = "bench"))]
+fn bench_routes(_: &Config) -> Router<AppState> {
+    Router::new()
 }
 
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {

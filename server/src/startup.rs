@@ -2,6 +2,7 @@
 //! demo set (in demo mode), the password hasher.
 
 use kanri_app::db::{Db, DbError};
+use kanri_app::infra::cache::Caches;
 use kanri_app::infra::clock::Clock;
 use kanri_app::infra::config::Config;
 use kanri_app::infra::mailer::{MailError, Mailer};
@@ -71,7 +72,7 @@ pub async fn build_state_with_clock(
         hasher,
         mailer,
         throttles: Arc::new(throttles),
-        crl_entries: Default::default(),
+        caches: Caches::new(config.caches),
         background: Default::default(),
         config: Arc::new(config),
         leptos_options,

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use common::{Client, TestApp, CONFIRMATION_PASSWORD, LOGIN_PASSWORD};
 
 on_both_databases!(
+    with_and_without_caches:
     user02_logs_in_with_its_own_certificate,
     every_unusable_certificate_is_refused_at_login_with_its_reason,
     a_wrong_password_is_refused_before_the_certificate_is_looked_at,
@@ -187,7 +188,7 @@ async fn the_operator_revocation_and_a_renewal_end_the_session_too(app: TestApp)
     let mut user02 = logged_in_user02(&app).await;
     kanri_app::use_cases::operator::revoke_certificate(
         &app.state,
-        "user02",
+        &common::id("user02"),
         kanri_app::domain::RevocationReason::KeyCompromise,
     )
     .await

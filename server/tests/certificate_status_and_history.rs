@@ -277,7 +277,7 @@ async fn history_csv_is_utf8_with_bom_and_filtered(app: TestApp) {
 async fn revocation_reasons_are_shown_in_japanese(app: TestApp) {
     kanri_app::use_cases::operator::revoke_certificate(
         &app.state,
-        "logid031",
+        &common::id("logid031"),
         kanri_app::domain::RevocationReason::KeyCompromise,
     )
     .await

@@ -58,8 +58,8 @@ async fn a_write_on_one_instance_shows_on_the_next_list_read_of_another(app: Tes
     assert!(row(&list, "sachikodt").contains("失効済み"));
 
     // A user added through this instance's operator command: the same.
+    use kanri_app::domain::secret::Password;
     use kanri_app::domain::Role;
-    use kanri_app::infra::password::Password;
     use kanri_app::use_cases::operator::{self, NewUserInput};
     let input = NewUserInput {
         login_id: "newuser01".into(),

@@ -113,7 +113,7 @@ async fn sixth_wrong_login_password_stops_it(app: TestApp) {
     // The bank releases it; the right password works again.
     kanri_app::use_cases::operator::release_password(
         &app.state,
-        "sachikodt",
+        &common::id("sachikodt"),
         kanri_app::domain::PasswordKind::Login,
     )
     .await

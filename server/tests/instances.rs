@@ -14,8 +14,8 @@ mod common;
 
 use common::peers::{run, scratch};
 use kanri_app::infra::config::Config;
-use kanri_server::harness::nginx::{per_upstream, Nginx};
-use kanri_server::harness::{Server, ServerSpec};
+use kanri_testkit::nginx::{per_upstream, Nginx};
+use kanri_testkit::{Server, ServerSpec};
 use rand::seq::SliceRandom;
 use rand::Rng;
 use sqlx::{Connection, Row};
@@ -210,8 +210,11 @@ impl Browser {
         self.cookie = None;
         let login_id = self.login_id.clone();
         // A revocation holds: the bank grants the code (SPEC 9.1).
-        let Ok(granted) =
-            kanri_app::use_cases::operator::grant_issuance_code(&shared.bank, &login_id).await
+        let Ok(granted) = kanri_app::use_cases::operator::grant_issuance_code(
+            &shared.bank,
+            &common::id(&login_id),
+        )
+        .await
         else {
             return;
         };
@@ -334,8 +337,8 @@ struct Population {
 }
 
 async fn populate(database_url: &str, data_dir: &Path) -> Population {
+    use kanri_app::domain::secret::Password;
     use kanri_app::domain::Role;
-    use kanri_app::infra::password::Password;
     use kanri_app::use_cases::issuance::KeyMethod;
     use kanri_app::use_cases::operator::{self, NewUserInput};
     let mut config: Config = common::test_config(database_url.to_owned(), data_dir.to_owned());
@@ -389,10 +392,14 @@ async fn populate(database_url: &str, data_dir: &Path) -> Population {
                 .await
                 .unwrap();
             let method = KeyMethod::ServerKey(kanri_pki::Passphrase::new(IMPORT_PASSWORD));
-            let prepared =
-                operator::issue_certificate(&state, &login_id, method, state.clock.now())
-                    .await
-                    .unwrap();
+            let prepared = operator::issue_certificate(
+                &state,
+                &common::id(&login_id),
+                method,
+                state.clock.now(),
+            )
+            .await
+            .unwrap();
             let contents = kanri_pki::parse_pkcs12(
                 &prepared.pkcs12.unwrap(),
                 &kanri_pki::Passphrase::new(IMPORT_PASSWORD),

@@ -7,7 +7,7 @@
 //! is half-revoked, every revocation has exactly one success row in 操作履歴,
 //! and the server's log holds no password, hash, cookie or session ID.
 
-use kanri_server::harness::ServerSpec;
+use kanri_testkit::ServerSpec;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use reqwest::redirect::Policy;
 use sqlx::{Connection, Row, SqliteConnection};
@@ -310,35 +310,30 @@ async fn load_with_sigkill_loses_and_duplicates_nothing() {
 
     // Graceful stop: SIGTERM while 20 logins (each an argon2 hash, two at a
     // time) are in flight; every one of them must still get its answer, and
-    // the process must then exit by itself, cleanly.
+    // the process must then exit by itself, cleanly. "In flight" is waited
+    // for, not slept for: every request is written whole before the barrier
+    // opens, and SIGTERM goes only once the server has answered the first of
+    // them (the other 19 were read while that hash ran, and wait for theirs).
+    let barrier = Arc::new(tokio::sync::Barrier::new(21));
+    let (first_tx, mut first_rx) = tokio::sync::mpsc::channel::<()>(20);
     let mut in_flight = Vec::new();
     for _ in 0..20 {
-        let base = shared.base.clone();
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], server.port()));
+        let (barrier, first_tx) = (barrier.clone(), first_tx.clone());
         in_flight.push(tokio::spawn(async move {
-            let http = reqwest::Client::builder()
-                .redirect(Policy::none())
-                .build()
-                .unwrap();
-            let res = http
-                .post(format!("{base}/api/login"))
-                .header("accept", "text/html")
-                .form(&[("login_id", "master01"), ("password", LOGIN_PASSWORD)])
-                .send()
-                .await;
-            res.map(|r| {
-                r.headers()
-                    .get(LOCATION)
-                    .map(|l| l.to_str().unwrap().to_owned())
-            })
+            let answer = login_over_raw_http(addr, &barrier, &first_tx).await;
+            answer.ok().and_then(|head| location_of(&head))
         }));
     }
-    tokio::time::sleep(Duration::from_millis(30)).await;
+    drop(first_tx);
+    barrier.wait().await;
+    first_rx.recv().await.expect("a first login answered");
     server.sigterm().expect("SIGTERM kanri-server");
     let mut finished_after_sigterm = 0;
     for request in in_flight {
         let answer = request.await.unwrap();
         assert_eq!(
-            answer.ok().flatten().as_deref(),
+            answer.as_deref(),
             Some("/"),
             "a login in flight at SIGTERM completes"
         );
@@ -494,4 +489,50 @@ async fn load_with_sigkill_loses_and_duplicates_nothing() {
         "log lines are JSON: {other_lines:?}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// One ログイン as a browser would post it, on its own connection, written
+/// whole before `barrier`; then the answer's head. `first` hears of each
+/// answer as it arrives.
+async fn login_over_raw_http(
+    addr: std::net::SocketAddr,
+    barrier: &tokio::sync::Barrier,
+    first: &tokio::sync::mpsc::Sender<()>,
+) -> std::io::Result<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let body = format!("login_id=master01&password={LOGIN_PASSWORD}");
+    let request = format!(
+        "POST /api/login HTTP/1.1\r\nHost: {addr}\r\nAccept: text/html\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(addr).await;
+    if let Ok(stream) = stream.as_mut() {
+        let written = stream.write_all(request.as_bytes()).await;
+        barrier.wait().await;
+        written?;
+    } else {
+        barrier.wait().await;
+    }
+    let mut stream = stream?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await?;
+    // The channel has room for all 20 and is read once: never waits.
+    let _ = first.try_send(());
+    let answer = String::from_utf8_lossy(&answer);
+    Ok(answer
+        .split("\r\n\r\n")
+        .next()
+        .unwrap_or_default()
+        .to_owned())
+}
+
+/// The Location of an answer's head.
+fn location_of(head: &str) -> Option<String> {
+    head.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.eq_ignore_ascii_case("location")
+            .then(|| value.trim().to_owned())
+    })
 }

@@ -288,8 +288,8 @@ on_both_databases!(a_master_login_id_in_use_elsewhere_is_reported_as_taken);
 /// A new contract whose master's ログインID belongs to another contract's
 /// user: the ID is taken (it used to be reported as "already has a master").
 async fn a_master_login_id_in_use_elsewhere_is_reported_as_taken(app: TestApp) {
+    use kanri_app::domain::secret::Password;
     use kanri_app::domain::Role;
-    use kanri_app::infra::password::Password;
     use kanri_app::use_cases::operator::{self, NewUserInput, OperatorError};
     let input = |login_id: &str, role| NewUserInput {
         login_id: login_id.into(),

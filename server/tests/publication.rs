@@ -11,12 +11,14 @@ use kanri_app::use_cases::operator;
 use std::path::PathBuf;
 
 on_both_databases!(
+    with_and_without_caches:
     the_crl_lists_each_kind_of_revocation_with_its_reason,
     ocsp_says_good_then_revoked_with_time_and_reason_and_unknown_for_strangers,
     crl_numbers_stay_strictly_increasing_under_concurrent_revocations,
     each_instance_keeps_the_entries_and_reads_only_the_new_revocations,
     malformed_ocsp_requests_get_malformed_request_never_a_5xx,
 );
+on_both_databases!(the_kept_crl_entries_are_what_a_full_read_gives);
 
 /// Files for openssl: the CA and one user's certificate, PEM.
 struct Files {
@@ -204,12 +206,20 @@ async fn the_crl_lists_each_kind_of_revocation_with_its_reason(app: TestApp) {
     assert!(files.verify_with_crl("sachikodt").contains(": OK"));
 
     revoke_on_screen(&app, "sachikodt").await; // the screen: unspecified
-    operator::revoke_certificate(&app.state, "logid031", RevocationReason::KeyCompromise)
-        .await
-        .unwrap();
-    operator::revoke_certificate(&app.state, "master01", RevocationReason::AffiliationChanged)
-        .await
-        .unwrap();
+    operator::revoke_certificate(
+        &app.state,
+        &common::id("logid031"),
+        RevocationReason::KeyCompromise,
+    )
+    .await
+    .unwrap();
+    operator::revoke_certificate(
+        &app.state,
+        &common::id("master01"),
+        RevocationReason::AffiliationChanged,
+    )
+    .await
+    .unwrap();
     renew(&app, "admin01").await; // the old one: superseded
 
     let text = files.crl(&app).await;
@@ -256,9 +266,13 @@ async fn ocsp_says_good_then_revoked_with_time_and_reason_and_unknown_for_strang
     let good = files.ocsp(&app, "logid031").await;
     assert!(good.contains("Response verify OK"), "{good}");
     assert!(good.contains("logid031.pem: good"), "{good}");
-    operator::revoke_certificate(&app.state, "logid031", RevocationReason::KeyCompromise)
-        .await
-        .unwrap();
+    operator::revoke_certificate(
+        &app.state,
+        &common::id("logid031"),
+        RevocationReason::KeyCompromise,
+    )
+    .await
+    .unwrap();
     let revoked = files.ocsp(&app, "logid031").await;
     assert!(revoked.contains("logid031.pem: revoked"), "{revoked}");
     assert!(revoked.contains("Reason: keyCompromise"), "{revoked}");
@@ -301,9 +315,13 @@ async fn crl_numbers_stay_strictly_increasing_under_concurrent_revocations(app: 
     let revocations = targets.iter().map(|user| {
         let state = app.state.clone();
         async move {
-            operator::revoke_certificate(&state, user, RevocationReason::CessationOfOperation)
-                .await
-                .unwrap();
+            operator::revoke_certificate(
+                &state,
+                &common::id(user),
+                RevocationReason::CessationOfOperation,
+            )
+            .await
+            .unwrap();
             kanri_app::use_cases::publication::current_crl(&state)
                 .await
                 .unwrap()
@@ -395,13 +413,21 @@ async fn each_instance_keeps_the_entries_and_reads_only_the_new_revocations(app:
 
     // A revocation on one instance is in the other's next CRL, and the
     // other way round; every entry exactly once.
-    operator::revoke_certificate(&app.state, "logid031", RevocationReason::KeyCompromise)
-        .await
-        .unwrap();
+    operator::revoke_certificate(
+        &app.state,
+        &common::id("logid031"),
+        RevocationReason::KeyCompromise,
+    )
+    .await
+    .unwrap();
     let by_other = files.crl_text(&make_crl(&other.state).await.unwrap().der);
-    operator::revoke_certificate(&other.state, "sachikodt", RevocationReason::Superseded)
-        .await
-        .unwrap();
+    operator::revoke_certificate(
+        &other.state,
+        &common::id("sachikodt"),
+        RevocationReason::Superseded,
+    )
+    .await
+    .unwrap();
     revoke_on_screen(&app, "admin01").await;
     let here = files.crl_text(&make_crl(&app.state).await.unwrap().der);
     for (text, users) in [
@@ -444,9 +470,13 @@ async fn each_instance_keeps_the_entries_and_reads_only_the_new_revocations(app:
             .unwrap()
     };
     let before = counted().await;
-    operator::revoke_certificate(&app.state, "logid031", RevocationReason::KeyCompromise)
-        .await
-        .unwrap_err();
+    operator::revoke_certificate(
+        &app.state,
+        &common::id("logid031"),
+        RevocationReason::KeyCompromise,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(counted().await, before);
 
     // Once their certificates have expired, the kept entries leave the CRL
@@ -454,4 +484,41 @@ async fn each_instance_keeps_the_entries_and_reads_only_the_new_revocations(app:
     app.state.clock.advance(chrono::Duration::days(2 * 366));
     let later = files.crl_text(&make_crl(&app.state).await.unwrap().der);
     assert!(later.contains("No Revoked Certificates"), "{later}");
+}
+
+/// The CRL entry cache against the plain read, on two instances of one
+/// database: after revocations on either, an expiry and a restart-free
+/// hour, the cached entries are exactly the ones read anew every time.
+async fn the_kept_crl_entries_are_what_a_full_read_gives(app: TestApp) {
+    use kanri_app::infra::cache::{CacheMode, CrlEntryCache};
+    let other = app.other_instance().await;
+    let plain = CrlEntryCache::new(CacheMode::Off);
+    let compare = async || {
+        let now = app.state.clock.now();
+        let mut kept = app
+            .state
+            .caches
+            .crl_entries
+            .current(&app.state.db, now)
+            .await
+            .unwrap();
+        let mut read = plain.current(&app.state.db, now).await.unwrap();
+        kept.sort_by_key(|e| e.serial);
+        read.sort_by_key(|e| e.serial);
+        assert_eq!(kept, read);
+        kept.len()
+    };
+    assert_eq!(compare().await, 1, "the demo's revoked01");
+    operator::revoke_certificate(
+        &other.state,
+        &common::id("logid031"),
+        RevocationReason::KeyCompromise,
+    )
+    .await
+    .unwrap();
+    assert_eq!(compare().await, 2, "written by the other instance");
+    revoke_on_screen(&app, "admin01").await;
+    assert_eq!(compare().await, 3);
+    app.state.clock.advance(chrono::Duration::days(2 * 366));
+    assert_eq!(compare().await, 0, "expired entries leave both");
 }

@@ -194,15 +194,20 @@ async fn stale_serial_is_refused(app: TestApp) {
     use kanri_app::use_cases::{issuance::KeyMethod, operator};
     operator::revoke_certificate(
         &app.state,
-        "logid031",
+        &common::id("logid031"),
         kanri_app::domain::RevocationReason::Unspecified,
     )
     .await
     .unwrap();
     let method = KeyMethod::ServerKey(kanri_pki::Passphrase::new("Import-Pass-01"));
-    operator::issue_certificate(&app.state, "logid031", method, app.state.clock.now())
-        .await
-        .unwrap();
+    operator::issue_certificate(
+        &app.state,
+        &common::id("logid031"),
+        method,
+        app.state.clock.now(),
+    )
+    .await
+    .unwrap();
     let res = client
         .execute_revocation("logid031", &shown, CONFIRMATION_PASSWORD)
         .await;

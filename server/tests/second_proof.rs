@@ -180,7 +180,7 @@ async fn a_revocation_holds_even_with_the_password_and_the_token(app: TestApp) {
     let serial = app.certificate_serial("logid031").await;
     operator::revoke_certificate(
         &app.state,
-        "logid031",
+        &common::id("logid031"),
         kanri_app::domain::RevocationReason::KeyCompromise,
     )
     .await
@@ -549,8 +549,12 @@ async fn the_master_resets_a_token_and_the_bank_the_masters(app: TestApp) {
         )
         .await
         .is_none());
-    operator::reset_otp(&app.state, "master01").await.unwrap();
-    assert!(operator::reset_otp(&app.state, "master01").await.is_err());
+    operator::reset_otp(&app.state, &common::id("master01"))
+        .await
+        .unwrap();
+    assert!(operator::reset_otp(&app.state, &common::id("master01"))
+        .await
+        .is_err());
     assert_eq!(app.audit_count("otp_reset", "success", None).await, 2);
     assert!(app
         .delivered_to("logid031")
@@ -685,7 +689,7 @@ async fn anonymous_clients_learn_nothing_about_login_ids(app: TestApp) {
 
 /// A user of a contract, added by the bank, without a certificate.
 async fn add_user(app: &TestApp, contract: &str, login_id: &str) {
-    use kanri_app::infra::password::Password;
+    use kanri_app::domain::secret::Password;
     let input = operator::NewUserInput {
         login_id: login_id.into(),
         name: "新規 利用者".into(),

@@ -8,8 +8,8 @@
 mod common;
 
 use common::peers::{run, scratch};
-use kanri_server::harness::nginx::Nginx;
-use kanri_server::harness::{Server, ServerSpec};
+use kanri_testkit::nginx::Nginx;
+use kanri_testkit::{Server, ServerSpec};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,11 +1,11 @@
 //! Users (利用者) and their two passwords' failure counters.
 
 use super::{decode_error, flag, Columns, Db, Tx};
+use crate::domain::secret::{OtpSecretText, PasswordHash};
 use crate::domain::{
     CertificateRecord, CertificateSerial, CertificateState, LoginId, PasswordKind,
     RevocationReason, Role, Timestamp, MAX_PASSWORD_FAILURES,
 };
-use crate::infra::password::PasswordHash;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
 
@@ -42,26 +42,6 @@ pub struct UserRecord {
     pub issuance_code_required: bool,
     /// The user's 発行済み certificate, if any: serial and 有効期限.
     pub current_certificate: Option<(CertificateSerial, Timestamp)>,
-}
-
-/// A stored TOTP secret (base32). Never printed: `Debug` is redacted.
-#[derive(Clone)]
-pub struct OtpSecretText(String);
-
-impl OtpSecretText {
-    pub fn new(base32: String) -> Self {
-        Self(base32)
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for OtpSecretText {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("OtpSecretText(***)")
-    }
 }
 
 const USER_COLUMNS: &str =

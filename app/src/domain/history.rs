@@ -1,7 +1,7 @@
 //! 操作履歴照会's filter: what was typed, and the bounds the query uses.
 //! Dates are Japan-time days; the window is the last [`HISTORY_DAYS`] days.
 
-use super::audit::AuditAction;
+use super::audit::{AuditAction, AuditOutcome};
 use super::time::japan;
 use super::{LoginId, Timestamp};
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
@@ -104,6 +104,23 @@ pub fn parse_history_filter(
         action,
         message: (!problems.is_empty()).then(|| format!("{}。", problems.join("。"))),
         window_start,
+    }
+}
+
+/// One row of 操作履歴 as the screen and the CSV show it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub occurred_at: Timestamp,
+    pub actor: String,
+    /// `None` for an action this version does not know.
+    pub action: Option<AuditAction>,
+    pub target: String,
+    pub outcome: AuditOutcome,
+}
+
+impl AuditRow {
+    pub fn action_label(&self) -> &'static str {
+        self.action.map_or("その他", AuditAction::label)
     }
 }
 

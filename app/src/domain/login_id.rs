@@ -53,6 +53,50 @@ impl fmt::Display for LoginId {
     }
 }
 
+/// A ログインID as a form sent it (typed, or a hidden field): parsed once, in
+/// the server function, into the ID it names if it is one. What was sent is
+/// kept, trimmed, cleaned of control characters and cut to 32 characters,
+/// because a refusal records it in 操作履歴 and the attempt limit counts
+/// by it even when it names nobody.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypedLoginId {
+    typed: String,
+    parsed: Option<LoginId>,
+}
+
+impl TypedLoginId {
+    pub fn new(raw: &str) -> Self {
+        let raw = raw.trim();
+        Self {
+            typed: super::audit::clean(raw, 32),
+            parsed: LoginId::parse(raw).ok(),
+        }
+    }
+
+    /// An ID already known (a session's own user, a presented certificate's).
+    pub fn known(login_id: &LoginId) -> Self {
+        Self {
+            typed: login_id.as_str().to_owned(),
+            parsed: Some(login_id.clone()),
+        }
+    }
+
+    /// The ID, when what was sent is one.
+    pub fn login_id(&self) -> Option<&LoginId> {
+        self.parsed.as_ref()
+    }
+
+    /// What was sent, fit for 操作履歴.
+    pub fn typed(&self) -> &str {
+        &self.typed
+    }
+
+    /// Nothing was sent (no user selected).
+    pub fn is_empty(&self) -> bool {
+        self.typed.is_empty()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,5 +124,17 @@ mod tests {
         ] {
             assert_eq!(LoginId::parse(bad), Err(LoginIdError::Invalid), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_typed_id_keeps_what_was_sent_for_the_record() {
+        let ok = TypedLoginId::new(" sachikodt ");
+        assert_eq!(ok.login_id().map(LoginId::as_str), Some("sachikodt"));
+        assert_eq!(ok.typed(), "sachikodt");
+        let bad = TypedLoginId::new("a\u{7}b' OR 1=1 --");
+        assert_eq!(bad.login_id(), None);
+        assert_eq!(bad.typed(), "a\u{FFFD}b' OR 1=1 --");
+        assert_eq!(TypedLoginId::new(&"x".repeat(100)).typed().len(), 32);
+        assert!(TypedLoginId::new("  ").is_empty());
     }
 }

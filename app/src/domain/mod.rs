@@ -7,10 +7,13 @@ pub mod certificate;
 pub mod history;
 pub mod issuance_code;
 pub mod login_id;
+pub mod overview;
 pub mod paging;
 pub mod refusal;
 pub mod revocation;
 pub mod role;
+pub mod secret;
+pub mod session;
 pub mod time;
 pub mod user;
 
@@ -20,7 +23,7 @@ pub use certificate::{
     EXPIRY_NOTICE_DAYS,
 };
 pub use issuance_code::{IssuanceCode, ProofNeeded, Token};
-pub use login_id::LoginId;
+pub use login_id::{LoginId, TypedLoginId};
 pub use paging::Page;
 pub use refusal::{
     AdminRefusal, CertificateRefusal, IssueRefusal, LoginRefusal, OtpRefusal, Refusal,

@@ -5,7 +5,7 @@
 
 use super::certificate::{CertificateRecord, CertificateSerial, CertificateStatus};
 use super::refusal::RevokeRefusal;
-use super::{Role, Timestamp};
+use super::{LoginId, Role, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// Which screen asks.
@@ -72,6 +72,42 @@ impl NotSelectable {
             NotSelectable::OtherState => "失効できない証明書状態です",
         }
     }
+}
+
+/// A row of 利用者一覧 (BRSK018).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RevocationCandidate {
+    pub login_id: LoginId,
+    pub name: String,
+    pub role: Role,
+    pub status: CertificateStatus,
+    pub not_after: Option<Timestamp>,
+    /// Why the row cannot be selected; `None` when it can.
+    pub not_selectable: Option<NotSelectable>,
+}
+
+/// What 証明書失効確認 (BRSK019) shows of its target.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RevocationConfirmation {
+    pub login_id: LoginId,
+    pub name: String,
+    pub status: CertificateStatus,
+    pub not_after: Timestamp,
+    /// Carried back with 実行, so that the certificate revoked is the one shown.
+    pub serial: CertificateSerial,
+    /// The master is about to revoke their own certificate.
+    pub own_certificate: bool,
+    /// Wrong 確認用パスワード entries so far (shown after a failure).
+    pub confirmation_failures: i64,
+}
+
+/// 証明書失効結果: the target's certificate as it is now.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RevocationResult {
+    pub login_id: LoginId,
+    pub name: String,
+    pub status: CertificateStatus,
+    pub revoked_at: Option<Timestamp>,
 }
 
 #[cfg(test)]

@@ -5,10 +5,10 @@ use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "login")]
 pub async fn login(login_id: String, password: String) -> Result<(), AppError> {
-    use crate::infra::password::Password;
-    use crate::infra::session_store::AUTH_KEY;
+    use crate::domain::secret::Password;
+    use crate::domain::session::{SessionAuth, AUTH_KEY};
     use crate::payloads::login::LoginNotice;
-    use crate::request::{self, SessionAuth};
+    use crate::request;
     use crate::routes;
     use crate::use_cases::{login, Failure};
 
@@ -17,7 +17,15 @@ pub async fn login(login_id: String, password: String) -> Result<(), AppError> {
     let password = Password::new(password);
     let presented = request::presented_certificate();
     let der = presented.as_ref().map(|p| p.0.as_slice());
-    match login::login(&state, &login_id, &password, der, &request::client_info()).await {
+    match login::login(
+        &state,
+        &crate::domain::TypedLoginId::new(&login_id),
+        &password,
+        der,
+        &request::client_info(),
+    )
+    .await
+    {
         Ok(logged_in) => {
             // A new session ID at every login (no session fixation), and
             // nothing left of whoever used this browser before (a
@@ -39,7 +47,12 @@ pub async fn login(login_id: String, password: String) -> Result<(), AppError> {
             // Only a refusal after the right password is about a certificate;
             // the advice depends on whether the user is the master.
             let master = match refusal {
-                crate::domain::Refusal::Certificate(_) => is_master(&state, &login_id).await?,
+                crate::domain::Refusal::Certificate(_) => {
+                    match crate::domain::LoginId::parse(login_id.trim()) {
+                        Ok(id) => login::is_master(&state, &id).await?,
+                        Err(_) => false,
+                    }
+                }
                 _ => false,
             };
             let notice = LoginNotice::for_login_refusal(refusal, master);
@@ -48,16 +61,6 @@ pub async fn login(login_id: String, password: String) -> Result<(), AppError> {
         Err(Failure::Error(err)) => return Err(err),
     }
     Ok(())
-}
-
-/// Whether a ログインID is a contract's マスターユーザ.
-#[cfg(feature = "ssr")]
-async fn is_master(state: &crate::state::AppState, login_id: &str) -> Result<bool, AppError> {
-    let Ok(id) = crate::domain::LoginId::parse(login_id.trim()) else {
-        return Ok(false);
-    };
-    let user = crate::db::users::find_by_login_id(state.db.pool(), &id).await?;
-    Ok(user.is_some_and(|u| u.role == crate::domain::Role::Master))
 }
 
 #[server(prefix = "/api", endpoint = "logout")]

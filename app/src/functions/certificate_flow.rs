@@ -24,7 +24,7 @@ pub async fn authenticate_for_issuance(
     password: String,
     #[server(default)] issuance_code: String,
 ) -> Result<(), AppError> {
-    use crate::infra::password::Password;
+    use crate::domain::secret::Password;
     use crate::request;
     use crate::routes;
     use crate::use_cases::{issuance, Failure};
@@ -33,7 +33,15 @@ pub async fn authenticate_for_issuance(
     let session = request::session().await?;
     let password = Password::new(password);
     let client = request::client_info();
-    match issuance::authenticate(&state, &login_id, &password, &issuance_code, &client).await {
+    match issuance::authenticate(
+        &state,
+        &crate::domain::TypedLoginId::new(&login_id),
+        &password,
+        &issuance_code,
+        &client,
+    )
+    .await
+    {
         Ok(authenticated) => {
             begin(
                 &session,
@@ -103,8 +111,8 @@ pub async fn load_certificate_step(
     flow: Flow,
     otp_step: bool,
 ) -> Result<Result<StepPage, IssueRefusal>, AppError> {
-    use crate::db::users;
     use crate::request;
+    use crate::use_cases::issuance;
     let state = request::state()?;
     let session = request::session().await?;
     let now = state.clock.now();
@@ -114,9 +122,7 @@ pub async fn load_certificate_step(
     let Some(pending) = usable else {
         return Ok(Err(IssueRefusal::NotAuthenticated));
     };
-    let user = users::find_by_id(state.db.pool(), pending.user_id)
-        .await?
-        .ok_or(AppError::SessionEnded)?;
+    let user = issuance::pending_user(&state, pending.user_id).await?;
     Ok(Ok(StepPage {
         flow,
         login_id: user.login_id,

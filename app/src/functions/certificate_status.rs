@@ -10,8 +10,8 @@ pub async fn load_certificate_overview(
     dir: String,
     page: String,
 ) -> Result<CertificateOverview, AppError> {
+    use crate::domain::overview::OverviewSort;
     use crate::domain::Page;
-    use crate::payloads::certificate_status::OverviewSort;
     use crate::request;
     use crate::use_cases::certificate_status;
 

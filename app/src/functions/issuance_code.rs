@@ -28,7 +28,7 @@ pub async fn grant_issuance_code(
     #[server(default)] login_id: String,
     confirmation_password: String,
 ) -> Result<(), AppError> {
-    use crate::infra::password::Password;
+    use crate::domain::secret::Password;
     use crate::payloads::issuance_code::GrantedCode;
     use crate::request;
     use crate::routes;
@@ -37,8 +37,14 @@ pub async fn grant_issuance_code(
     let state = request::state()?;
     let password = Password::new(confirmation_password);
     let client = request::client_info();
-    match issuance_codes::grant_by_master(&state, &current.user, &login_id, &password, &client)
-        .await
+    match issuance_codes::grant_by_master(
+        &state,
+        &current.user,
+        &crate::domain::TypedLoginId::new(&login_id),
+        &password,
+        &client,
+    )
+    .await
     {
         Ok(granted) => {
             let shown = GrantedCode {

@@ -7,6 +7,7 @@
 //! redirect's query string (post/redirect/get).
 
 pub mod auth;
+#[cfg(feature = "bench")]
 pub mod bench;
 pub mod certificate_flow;
 pub mod certificate_status;
@@ -16,18 +17,6 @@ pub mod operation_history;
 pub mod otp;
 pub mod renewal;
 pub mod revocation;
-
-/// URL-encodes a query value (the few characters our codes and IDs may hold).
-pub fn encode_query_value(raw: &str) -> String {
-    use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-    // RFC 3986's unreserved characters stay; everything else is escaped.
-    const ESCAPED: &AsciiSet = &NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'_')
-        .remove(b'.')
-        .remove(b'~');
-    utf8_percent_encode(raw, ESCAPED).to_string()
-}
 
 /// The viewer as the layout shows them; the contract's name comes with the
 /// user's own row, so this costs no query.

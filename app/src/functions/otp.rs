@@ -16,10 +16,10 @@ const ENROLMENT_KEY: &str = "otp_enrolment";
 async fn kept_secret(
     session: &tower_sessions::Session,
     user_id: i64,
-) -> Option<crate::db::users::OtpSecretText> {
+) -> Option<crate::domain::secret::OtpSecretText> {
     let kept: Option<(i64, String)> = session.get(ENROLMENT_KEY).await.ok().flatten();
     kept.filter(|(owner, _)| *owner == user_id)
-        .map(|(_, secret)| crate::db::users::OtpSecretText::new(secret))
+        .map(|(_, secret)| crate::domain::secret::OtpSecretText::new(secret))
 }
 
 /// ワンタイムパスワード登録: a new secret (kept in the server's session
@@ -59,7 +59,7 @@ pub async fn register_otp(
     code: String,
     #[server(default)] password: String,
 ) -> Result<(), AppError> {
-    use crate::infra::password::Password;
+    use crate::domain::secret::Password;
     use crate::request;
     use crate::routes;
     use crate::use_cases::{otp, Failure};
@@ -117,7 +117,7 @@ pub async fn reset_otp(
     #[server(default)] login_id: String,
     confirmation_password: String,
 ) -> Result<(), AppError> {
-    use crate::infra::password::Password;
+    use crate::domain::secret::Password;
     use crate::request;
     use crate::routes;
     use crate::use_cases::{otp, Failure};
@@ -125,12 +125,16 @@ pub async fn reset_otp(
     let state = request::state()?;
     let password = Password::new(confirmation_password);
     let client = request::client_info();
-    match otp::reset_by_master(&state, &current.user, &login_id, &password, &client).await {
-        Ok(reset) => leptos_axum::redirect(&format!(
-            "{}?reset={}",
-            routes::OTP_RELEASE,
-            super::encode_query_value(reset.as_str())
-        )),
+    match otp::reset_by_master(
+        &state,
+        &current.user,
+        &crate::domain::TypedLoginId::new(&login_id),
+        &password,
+        &client,
+    )
+    .await
+    {
+        Ok(reset) => leptos_axum::redirect(&routes::otp_release_done("reset", &reset)),
         Err(Failure::Refused(refusal)) => {
             leptos_axum::redirect(&routes::with_error(routes::OTP_RELEASE, refusal.code()))
         }
@@ -146,12 +150,13 @@ pub async fn release_otp(login_id: String) -> Result<(), AppError> {
     use crate::use_cases::otp;
     let current = request::current_master().await?;
     let state = request::state()?;
-    let released =
-        otp::release_by_master(&state, &current.user, &login_id, &request::client_info()).await?;
-    leptos_axum::redirect(&format!(
-        "{}?released={}",
-        routes::OTP_RELEASE,
-        super::encode_query_value(released.as_str())
-    ));
+    let released = otp::release_by_master(
+        &state,
+        &current.user,
+        &crate::domain::TypedLoginId::new(&login_id),
+        &request::client_info(),
+    )
+    .await?;
+    leptos_axum::redirect(&routes::otp_release_done("released", &released));
     Ok(())
 }

@@ -37,7 +37,7 @@ pub async fn load_renewal_start() -> Result<RenewalStart, AppError> {
 #[server(prefix = "/api", endpoint = "renewal_authenticate")]
 pub async fn authenticate_for_renewal(password: String) -> Result<(), AppError> {
     use super::certificate_flow::{begin, next_step};
-    use crate::infra::password::Password;
+    use crate::domain::secret::Password;
     use crate::payloads::certificate_flow::Flow;
     use crate::request;
     use crate::routes;

@@ -25,12 +25,18 @@ pub async fn load_revocation_confirmation(login_id: String) -> Result<Confirmati
     let current = request::current_administrator().await?;
     let state = request::state()?;
     let client = request::client_info();
-    let confirmation =
-        match revocation::confirmation(&state, &current.user, &login_id, &client).await {
-            Ok(c) => Ok(c),
-            Err(Failure::Refused(refusal)) => Err(refusal),
-            Err(Failure::Error(err)) => return Err(err),
-        };
+    let confirmation = match revocation::confirmation(
+        &state,
+        &current.user,
+        &crate::domain::TypedLoginId::new(&login_id),
+        &client,
+    )
+    .await
+    {
+        Ok(c) => Ok(c),
+        Err(Failure::Refused(refusal)) => Err(refusal),
+        Err(Failure::Error(err)) => return Err(err),
+    };
     Ok(ConfirmationPage {
         viewer: super::viewer_of(&current.user),
         confirmation,
@@ -48,7 +54,7 @@ pub async fn revoke_certificate(
     #[server(default)]
     reobtain: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::infra::password::Password;
+    use crate::domain::secret::Password;
     use crate::request;
     use crate::routes;
     use crate::use_cases::revocation::{self, ExecuteRequest};
@@ -60,8 +66,8 @@ pub async fn revoke_certificate(
     let client = request::client_info();
     let session_id = current.session.id().map(|id| id.to_string());
     let request = ExecuteRequest {
-        raw_login_id: &login_id,
-        raw_serial: &serial,
+        login_id: &crate::domain::TypedLoginId::new(&login_id),
+        shown: crate::domain::CertificateSerial::parse(&serial).ok(),
         password: &password,
         keep_session: session_id.as_deref(),
         allow_reobtain: reobtain.is_some(),
@@ -89,6 +95,17 @@ pub async fn load_revocation_result(login_id: String) -> Result<ResultPage, AppE
     use crate::use_cases::revocation;
     let current = request::current_administrator().await?;
     let state = request::state()?;
-    let viewer = super::viewer_of(&current.user);
-    revocation::result(&state, &current.user, &login_id, viewer).await
+    let result = revocation::result(
+        &state,
+        &current.user,
+        &crate::domain::TypedLoginId::new(&login_id),
+    )
+    .await?;
+    Ok(ResultPage {
+        viewer: super::viewer_of(&current.user),
+        login_id: result.login_id,
+        name: result.name,
+        status: result.status,
+        revoked_at: result.revoked_at,
+    })
 }

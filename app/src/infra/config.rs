@@ -2,7 +2,9 @@
 //! the embedded SQLite demo. The one secret here, the CA passphrase, is a
 //! type that never prints.
 
-use super::password::{HashCost, Password};
+use super::cache::CacheMode;
+use super::password::HashCost;
+use crate::domain::secret::Password;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -30,11 +32,13 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Log lines as JSON (`KANRI_LOG_FORMAT=json`) instead of text.
     pub json_logs: bool,
-    /// `KANRI_BENCH_ROUTES=1`: serve `/bench/minimal` (a minimal Leptos page),
-    /// `/bench/one-read` (the same after one database round trip) and, with
-    /// `KANRI_BENCH_BARE_FILE`, `/bench/bare` (those bytes from a bare axum
-    /// handler), the baselines of `bench/`. Off by default.
-    pub bench_routes: bool,
+    /// `KANRI_CACHES=off`: keep nothing in memory between requests (see
+    /// `infra::cache`); on by default.
+    pub caches: CacheMode,
+    /// `KANRI_BENCH_BARE_FILE`: in a `bench` build only (the `bench`
+    /// feature, which also adds `/bench/minimal` and `/bench/one-read`),
+    /// `/bench/bare` serves this file's bytes from a bare axum handler, a
+    /// baseline of `bench/`. The product binary has no `/bench/` address.
     pub bench_bare_file: Option<PathBuf>,
     /// Opens the CA's sealed key: `KANRI_CA_PASSPHRASE`, or the first line
     /// of the file `KANRI_CA_PASSPHRASE_FILE`. Demo mode falls back to
@@ -132,8 +136,8 @@ fn number(name: &'static str, default: u64) -> Result<u64, ConfigError> {
 fn boolean(name: &'static str, default: bool) -> Result<bool, ConfigError> {
     match var(name).as_deref().map(str::trim) {
         None => Ok(default),
-        Some("1" | "true" | "yes") => Ok(true),
-        Some("0" | "false" | "no") => Ok(false),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some("0" | "false" | "no" | "off") => Ok(false),
         Some(_) => Err(ConfigError::NotABool(name)),
     }
 }
@@ -172,7 +176,11 @@ impl Config {
                     .map_err(|_| ConfigError::NotAddresses("KANRI_TRUSTED_PROXIES"))?,
             },
             json_logs: var("KANRI_LOG_FORMAT").is_some_and(|f| f == "json"),
-            bench_routes: boolean("KANRI_BENCH_ROUTES", false)?,
+            caches: if boolean("KANRI_CACHES", true)? {
+                CacheMode::Keep
+            } else {
+                CacheMode::Off
+            },
             bench_bare_file: var("KANRI_BENCH_BARE_FILE").map(PathBuf::from),
             ca_passphrase: ca_passphrase()?,
             public_url: var("KANRI_PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:3000".into()),

@@ -11,50 +11,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
 
-/// A password as typed (or a credential from the configuration). Never
-/// `Serialize`, never printed.
-#[derive(Clone)]
-pub struct Password(String);
-
-impl Password {
-    pub fn new(raw: String) -> Self {
-        Self(raw)
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl fmt::Debug for Password {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Password(***)")
-    }
-}
-
-/// A PHC-format argon2id hash as stored. Redacted in `Debug`, not `Serialize`.
-#[derive(Clone)]
-pub struct PasswordHash(String);
-
-impl PasswordHash {
-    pub fn from_db(value: String) -> Self {
-        Self(value)
-    }
-
-    pub fn as_db(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for PasswordHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("PasswordHash(***)")
-    }
-}
+use crate::domain::secret::{Password, PasswordHash};
 
 /// argon2id cost parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,7 +108,7 @@ impl PasswordHasher {
     ) -> Result<bool, HashError> {
         let _permit = self.permits.acquire().await.map_err(|_| HashError::Join)?;
         let raw = password.expose().to_owned();
-        let hash = hash.0.clone();
+        let hash = hash.as_db().to_owned();
         tokio::task::spawn_blocking(move || verify_blocking(raw.as_bytes(), &hash))
             .await
             .map_err(|_| HashError::Join)
@@ -267,7 +224,7 @@ pub fn hash_blocking(cost: HashCost, raw: &str) -> Result<PasswordHash, HashErro
         salt: Some(salt.as_salt()),
         hash: Some(Output::new(&out).map_err(|_| HashError::Hash)?),
     };
-    Ok(PasswordHash(phc.to_string()))
+    Ok(PasswordHash::from_db(phc.to_string()))
 }
 
 #[cfg(test)]

@@ -7,9 +7,6 @@
 use crate::db::crls::RevokedEntry;
 use crate::domain::{CertificateRefusal, CertificateSerial, RevocationReason, Timestamp};
 use kanri_pki::{Ca, ClientSubject, PublicUrls, RevokedCertificate, Serial, VerifyError};
-use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::Mutex;
 
 pub struct Pki {
     pub ca: Ca,
@@ -17,11 +14,6 @@ pub struct Pki {
     pub client_o: String,
     pub client_ou: String,
     pub urls: PublicUrls,
-    /// Certificates whose signature already verified, by the SHA-256 of
-    /// their DER. A signature never stops being valid, so the ECDSA check
-    /// (~75 µs) is done once per certificate, not once per request; the
-    /// validity dates and the status database are still checked every time.
-    verified: Mutex<HashMap<[u8; 32], Verified>>,
 }
 
 /// What a verified certificate says.
@@ -33,8 +25,18 @@ pub struct Verified {
     pub not_after: Timestamp,
 }
 
-/// Entries kept before the cache starts over (a user has one or two).
-const VERIFIED_CACHE_ENTRIES: usize = 10_000;
+impl Verified {
+    /// Whether the certificate is within its validity at `now`.
+    pub fn valid_at(&self, now: Timestamp) -> Result<(), CertificateRefusal> {
+        if now < self.not_before {
+            Err(CertificateRefusal::NotYetValid)
+        } else if now > self.not_after {
+            Err(CertificateRefusal::Expired)
+        } else {
+            Ok(())
+        }
+    }
+}
 
 impl Pki {
     pub fn new(ca: Ca, client_o: String, client_ou: String, urls: PublicUrls) -> Self {
@@ -43,40 +45,13 @@ impl Pki {
             client_o,
             client_ou,
             urls,
-            verified: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Whether `der` is a client certificate of this CA, valid at `now`.
+    /// Whether `der` is a client certificate of this CA, valid at `now`: its
+    /// signature (an ECDSA check; `infra::cache::SignatureCache` keeps the
+    /// answers) and its dates.
     pub fn verify(&self, der: &[u8], now: Timestamp) -> Result<Verified, CertificateRefusal> {
-        let key: [u8; 32] = Sha256::digest(der).into();
-        let cached = self.cache().get(&key).cloned();
-        let verified = match cached {
-            Some(v) => v,
-            None => {
-                let v = self.verify_signature(der, now)?;
-                let mut cache = self.cache();
-                if cache.len() >= VERIFIED_CACHE_ENTRIES {
-                    cache.clear();
-                }
-                cache.insert(key, v.clone());
-                v
-            }
-        };
-        if now < verified.not_before {
-            Err(CertificateRefusal::NotYetValid)
-        } else if now > verified.not_after {
-            Err(CertificateRefusal::Expired)
-        } else {
-            Ok(verified)
-        }
-    }
-
-    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Verified>> {
-        self.verified.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn verify_signature(&self, der: &[u8], now: Timestamp) -> Result<Verified, CertificateRefusal> {
         match self.ca.verify_client_certificate(der, now.0) {
             Ok(c) => Ok(Verified {
                 serial: CertificateSerial::from_bytes(*c.serial.as_bytes()),

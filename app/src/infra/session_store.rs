@@ -7,14 +7,12 @@
 
 use super::clock::Clock;
 use crate::db::{sessions, Db};
+use crate::domain::session::{SessionAuth, AUTH_KEY};
 use crate::domain::Timestamp;
 use async_trait::async_trait;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error, Result};
 use tower_sessions::{ExpiredDeletion, SessionStore};
-
-/// The session key under which the logged-in user's [`crate::request::SessionAuth`] lives.
-pub const AUTH_KEY: &str = "auth";
 
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {
@@ -41,7 +39,8 @@ impl DbSessionStore {
 }
 
 fn user_id_of(record: &Record) -> Option<i64> {
-    record.data.get(AUTH_KEY)?.get("user_id")?.as_i64()
+    let auth: SessionAuth = serde_json::from_value(record.data.get(AUTH_KEY)?.clone()).ok()?;
+    Some(auth.user_id)
 }
 
 fn backend(err: impl std::fmt::Display) -> Error {

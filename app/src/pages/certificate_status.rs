@@ -2,11 +2,10 @@
 //! 期限間近 and 有効期限切れ are marked with a sign and words, not colour alone.
 
 use crate::components::{Layout, Loaded, Pager, ScreenHeading};
+use crate::domain::overview::{OverviewRow, OverviewSort, StatusCounts};
 use crate::domain::{CertificateStatus, EXPIRY_NOTICE_DAYS};
 use crate::functions::certificate_status::load_certificate_overview;
-use crate::payloads::certificate_status::{
-    CertificateOverview, OverviewRow, OverviewSort, StatusCounts,
-};
+use crate::payloads::certificate_status::CertificateOverview;
 use crate::routes;
 use leptos::prelude::*;
 

@@ -2,6 +2,7 @@
 //! they show what their server function returns and nothing more. Their
 //! addresses are in `crate::routes`.
 
+#[cfg(feature = "bench")]
 mod bench;
 mod business_select;
 mod certificate_flow;
@@ -17,6 +18,7 @@ mod revoke_list;
 mod revoke_result;
 mod users_menu;
 
+#[cfg(feature = "bench")]
 pub use bench::{BenchMinimalPage, BenchOneReadPage};
 pub use business_select::BusinessSelectPage;
 pub use certificate_flow::{

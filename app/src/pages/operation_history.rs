@@ -2,11 +2,12 @@
 //! filtered and paged, with a CSV download of the filtered rows.
 
 use crate::components::{Layout, Loaded, Notice, Pager, ScreenHeading};
+use crate::domain::history::AuditRow;
 use crate::domain::history::{HistoryFilterForm, HISTORY_DAYS};
 use crate::domain::AuditAction;
 use crate::domain::LoginId;
 use crate::functions::operation_history::load_audit_history;
-use crate::payloads::operation_history::{AuditHistory, AuditRow};
+use crate::payloads::operation_history::AuditHistory;
 use crate::routes;
 use leptos::prelude::*;
 

@@ -1,9 +1,10 @@
 //! 証明書失効確認 (BRSK019).
 
 use crate::components::{Layout, Loaded, Notice, OnceForm, ScreenHeading};
+use crate::domain::revocation::RevocationConfirmation;
 use crate::domain::{RevokeRefusal, MAX_PASSWORD_FAILURES};
 use crate::functions::revocation::{load_revocation_confirmation, RevokeCertificate};
-use crate::payloads::revoke_confirm::{ConfirmationPage, RevocationConfirmation};
+use crate::payloads::revoke_confirm::ConfirmationPage;
 use crate::routes;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;

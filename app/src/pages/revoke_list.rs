@@ -1,9 +1,10 @@
 //! 証明書失効 — 利用者一覧 / 対象者の選択 (BRSK018).
 
 use crate::components::{Layout, Loaded, Notice, ScreenHeading};
+use crate::domain::revocation::RevocationCandidate;
 use crate::domain::RevokeRefusal;
 use crate::functions::revocation::load_revocation_candidates;
-use crate::payloads::revoke_list::{CandidateList, RevocationCandidate};
+use crate::payloads::revoke_list::CandidateList;
 use crate::routes;
 use leptos::prelude::*;
 

@@ -1,7 +1,8 @@
 //! ホーム: who is logged in, the previous login, the expiry notice.
 
 use super::Viewer;
-use crate::domain::{CertificateStatus, Timestamp};
+use crate::domain::overview::ExpiryNotice;
+use crate::domain::Timestamp;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -14,11 +15,4 @@ pub struct HomeData {
     pub otp_registered: bool,
     /// Where 更新 starts (HTTPS, with the certificate).
     pub renewal_url: String,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ExpiryNotice {
-    pub status: CertificateStatus,
-    pub not_after: Timestamp,
-    pub days_left: i64,
 }

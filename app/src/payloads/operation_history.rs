@@ -1,8 +1,9 @@
 //! 操作履歴照会: the filter as understood, and one page of rows.
 
 use super::Viewer;
+use crate::domain::history::AuditRow;
 use crate::domain::history::HistoryFilterForm;
-use crate::domain::{AuditAction, AuditOutcome, LoginId, Page, Timestamp};
+use crate::domain::{LoginId, Page};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -17,20 +18,4 @@ pub struct AuditHistory {
     pub page: Page,
     /// The earliest day that can be asked for (100 days back), `YYYY-MM-DD`.
     pub window_start: String,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct AuditRow {
-    pub occurred_at: Timestamp,
-    pub actor: String,
-    /// `None` for an action this version does not know.
-    pub action: Option<AuditAction>,
-    pub target: String,
-    pub outcome: AuditOutcome,
-}
-
-impl AuditRow {
-    pub fn action_label(&self) -> &'static str {
-        self.action.map_or("その他", AuditAction::label)
-    }
 }

@@ -1,11 +1,11 @@
 //! 証明書状態照会: every user of one contract with their 証明書状態,
 //! counted, sorted and paged, for its master and admin users.
 
-use crate::db::users::UserRecord;
+use crate::db::users::{self, UserRecord};
 use crate::domain::certificate::days_left;
+use crate::domain::overview::{ExpiryNotice, OverviewRow, OverviewSort, StatusCounts};
 use crate::domain::{CertificateStatus, Page};
 use crate::error::AppError;
-use crate::payloads::certificate_status::{OverviewRow, OverviewSort, StatusCounts};
 use crate::state::AppState;
 use std::cmp::Ordering;
 
@@ -98,4 +98,23 @@ pub async fn overview(
         .take(crate::domain::paging::PAGE_SIZE)
         .collect();
     Ok(Overview { counts, rows, page })
+}
+
+/// ホーム's notice: the user's own certificate when it is 期限間近 or
+/// 有効期限切れ.
+pub async fn expiry_notice(
+    state: &AppState,
+    user: &UserRecord,
+) -> Result<Option<ExpiryNotice>, AppError> {
+    let now = state.clock.now();
+    let own =
+        users::find_with_certificate(state.db.pool(), user.contract_id, &user.login_id).await?;
+    Ok(own.and_then(|row| row.certificate).and_then(|cert| {
+        let status = cert.status(now);
+        status.needs_expiry_notice().then(|| ExpiryNotice {
+            status,
+            not_after: cert.not_after,
+            days_left: days_left(cert.not_after, now),
+        })
+    }))
 }

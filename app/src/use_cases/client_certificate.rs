@@ -4,9 +4,13 @@
 //! user's current 発行済み certificate. 更新 starts here, and so does the
 //! 電子証明書方式 login.
 
+use crate::db::audit_log;
 use crate::db::certificates::{self, StoredCertificate};
 use crate::db::users::{self, UserRecord};
-use crate::domain::{CertificateRefusal, CertificateSerial, CertificateState, Timestamp};
+use crate::domain::audit::{AuditEntry, ClientInfo};
+use crate::domain::{
+    Actor, AuditAction, CertificateRefusal, CertificateSerial, CertificateState, Timestamp,
+};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -42,7 +46,7 @@ pub async fn identify(
         return Ok(Err(CertificateRefusal::Missing));
     };
     let now = state.clock.now();
-    let (serial, common_name) = match state.pki.verify(der, now) {
+    let (serial, common_name) = match state.caches.signatures.verify(&state.pki, der, now) {
         Ok(v) => (v.serial, v.common_name),
         Err(refusal) => return Ok(Err(refusal)),
     };
@@ -80,9 +84,35 @@ pub async fn owned_by(
 
 /// Every request of a 電子証明書方式 session: the connection still presents
 /// the certificate the session logged in with, valid, and it is still the
-/// user's 発行済み certificate. One comparison with what the user's row
-/// already carries; the database is asked again only to say why not.
+/// user's 発行済み certificate. A refusal (which ends the session) is
+/// recorded in 操作履歴.
 pub async fn check_session(
+    state: &AppState,
+    user: &UserRecord,
+    bound: Option<&CertificateSerial>,
+    der: Option<&[u8]>,
+    now: Timestamp,
+    client: &ClientInfo,
+) -> Result<Result<(), CertificateRefusal>, AppError> {
+    let result = session_certificate(state, user, bound, der, now).await?;
+    if let Err(refusal) = result {
+        let entry = AuditEntry::new(
+            now,
+            Actor::User(user.login_id.clone()),
+            Some(&user.contract_code),
+            AuditAction::SessionCertificate,
+            client,
+        );
+        let target = bound.map(|s| s.to_string()).unwrap_or_default();
+        audit_log::insert(state.db.pool(), &entry.target(target).refused(refusal)).await?;
+        tracing::info!(user = %user.login_id, refusal = refusal.code(), "session ended by its certificate");
+    }
+    Ok(result)
+}
+
+/// [`check_session`]'s check: one comparison with what the user's row
+/// already carries; the database is asked again only to say why not.
+async fn session_certificate(
     state: &AppState,
     user: &UserRecord,
     bound: Option<&CertificateSerial>,
@@ -92,7 +122,7 @@ pub async fn check_session(
     let Some(der) = der else {
         return Ok(Err(CertificateRefusal::Missing));
     };
-    let presented = match state.pki.verify(der, now) {
+    let presented = match state.caches.signatures.verify(&state.pki, der, now) {
         Ok(v) => v.serial,
         Err(refusal) => return Ok(Err(refusal)),
     };

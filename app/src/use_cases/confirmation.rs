@@ -8,10 +8,10 @@
 use crate::db::users::{self, UserRecord};
 use crate::db::Tx;
 use crate::domain::audit::ClientInfo;
+use crate::domain::secret::Password;
 use crate::domain::user::master_may_act_on;
-use crate::domain::{AdminRefusal, LoginId, PasswordKind, Timestamp};
+use crate::domain::{AdminRefusal, PasswordKind, Timestamp, TypedLoginId};
 use crate::error::AppError;
-use crate::infra::password::Password;
 use crate::infra::throttle::Attempt;
 use crate::state::AppState;
 
@@ -89,11 +89,11 @@ pub(crate) async fn settle(
 pub(crate) async fn other_user_of(
     state: &AppState,
     master: &UserRecord,
-    raw_login_id: &str,
+    login_id: &TypedLoginId,
 ) -> Result<Result<UserRecord, AdminRefusal>, AppError> {
-    let target = match LoginId::parse(raw_login_id) {
-        Ok(id) => users::find_by_login_id(state.db.pool(), &id).await?,
-        Err(_) => None,
+    let target = match login_id.login_id() {
+        Some(id) => users::find_by_login_id(state.db.pool(), id).await?,
+        None => None,
     };
     let Some(target) = target else {
         return Ok(Err(AdminRefusal::NotFound));

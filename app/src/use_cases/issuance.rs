@@ -10,13 +10,13 @@ use crate::db::users::{self, UserRecord};
 use crate::db::{audit_log, certificates, pending_downloads, violation, Tx, Violation};
 use crate::domain::audit::{AuditEntry, ClientInfo};
 use crate::domain::issuance_code::{proof_needed, ProofNeeded, Token};
+use crate::domain::secret::Password;
 use crate::domain::time::cn_timestamp;
 use crate::domain::{
     Actor, AuditAction, CertificateSerial, CertificateStatus, IssuanceCode, IssueRefusal, LoginId,
-    Refusal, Timestamp,
+    Refusal, Timestamp, TypedLoginId,
 };
 use crate::error::AppError;
-use crate::infra::password::Password;
 use crate::infra::pki::Pki;
 use crate::state::AppState;
 use chrono::Months;
@@ -351,12 +351,12 @@ async fn code_check(
 /// at once while a 発行済み certificate exists.
 pub async fn authenticate(
     state: &AppState,
-    raw_login_id: &str,
+    login_id: &TypedLoginId,
     password: &Password,
     typed_code: &str,
     client: &ClientInfo,
 ) -> Result<Authenticated, Failure<Refusal>> {
-    let check = login::check_password(state, raw_login_id, password, client).await?;
+    let check = login::check_password(state, login_id, password, client).await?;
     let now = state.clock.now();
     // Read before the transaction (no second pooled connection while it holds one).
     let found = match &check.verdict {
@@ -539,4 +539,12 @@ pub async fn take_download(
     let entry = entry(now, &user, AuditAction::CertificateDownload, client).outcome(&result);
     record_entry(state, entry).await?;
     result.map_err(Failure::Refused)
+}
+
+/// The user a 取得 or 更新 in progress was authenticated as: gone (deleted
+/// since) ends the flow like an ended session.
+pub async fn pending_user(state: &AppState, user_id: i64) -> Result<UserRecord, AppError> {
+    users::find_by_id(state.db.pool(), user_id)
+        .await?
+        .ok_or(AppError::SessionEnded)
 }

@@ -10,9 +10,11 @@ use crate::db::users::{self, UserRecord};
 use crate::db::{audit_log, issuance_codes, Tx};
 use crate::domain::audit::{AuditEntry, ClientInfo};
 use crate::domain::issuance_code::VALID_HOURS;
-use crate::domain::{Actor, AdminRefusal, AuditAction, IssuanceCode, LoginId, Timestamp};
+use crate::domain::secret::Password;
+use crate::domain::{
+    Actor, AdminRefusal, AuditAction, IssuanceCode, LoginId, Timestamp, TypedLoginId,
+};
 use crate::error::AppError;
-use crate::infra::password::Password;
 use crate::state::AppState;
 
 /// A code just granted: shown once, never stored.
@@ -78,7 +80,7 @@ pub(crate) async fn grant_in(
 pub async fn grant_by_master(
     state: &AppState,
     master: &UserRecord,
-    raw_login_id: &str,
+    login_id: &TypedLoginId,
     password: &Password,
     client: &ClientInfo,
 ) -> Result<Granted, Failure<AdminRefusal>> {
@@ -90,7 +92,7 @@ pub async fn grant_by_master(
         AuditAction::IssuanceCodeGrant,
         client,
     )
-    .target(crate::domain::audit::clean(raw_login_id, 32));
+    .target(login_id.typed());
     let refuse = |refusal: AdminRefusal| {
         let row = row.clone().refused(refusal);
         async move {
@@ -98,13 +100,13 @@ pub async fn grant_by_master(
             Ok::<_, Failure<AdminRefusal>>(Failure::Refused(refusal))
         }
     };
-    if raw_login_id.is_empty() {
+    if login_id.is_empty() {
         return Err(refuse(AdminRefusal::NotSelected).await?);
     }
     if let Err(refusal) = confirmation::gate(state, master, client, now).await? {
         return Err(refuse(refusal).await?);
     }
-    let target = match confirmation::other_user_of(state, master, raw_login_id).await? {
+    let target = match confirmation::other_user_of(state, master, login_id).await? {
         Ok(target) => target,
         Err(refusal) => return Err(refuse(refusal).await?),
     };

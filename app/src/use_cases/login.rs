@@ -6,13 +6,13 @@ use super::{client_certificate, Failure};
 use crate::db::audit_log;
 use crate::db::users::{self, UserRecord};
 use crate::db::Tx;
-use crate::domain::audit::{clean, AuditEntry, ClientInfo};
+use crate::domain::audit::{AuditEntry, ClientInfo};
+use crate::domain::secret::Password;
 use crate::domain::{
     Actor, AuditAction, CertificateRefusal, CertificateSerial, LoginId, LoginRefusal, PasswordKind,
-    Refusal, Timestamp,
+    Refusal, Role, Timestamp, TypedLoginId,
 };
 use crate::error::AppError;
-use crate::infra::password::Password;
 use crate::infra::throttle::Attempt;
 use crate::state::AppState;
 
@@ -40,27 +40,31 @@ pub(crate) struct PasswordCheck {
 /// Throttle, look the user up, verify the password: no writes yet.
 pub(crate) async fn check_password(
     state: &AppState,
-    raw_login_id: &str,
+    login_id: &TypedLoginId,
     password: &Password,
     client: &ClientInfo,
 ) -> Result<PasswordCheck, AppError> {
     let unknown = |verdict| PasswordCheck {
-        actor: Actor::Unknown(clean(raw_login_id.trim(), 32)),
+        actor: Actor::Unknown(login_id.typed().to_owned()),
         user_id: None,
         contract_code: None,
         verdict: Err(verdict),
     };
-    let account = clean(raw_login_id.trim(), 32);
     let now = state.clock.now();
     let allowed = state
         .throttles
-        .allow(Attempt::LoginPassword, client.ip.as_deref(), &account, now)
+        .allow(
+            Attempt::LoginPassword,
+            client.ip.as_deref(),
+            login_id.typed(),
+            now,
+        )
         .await?;
     if !allowed {
         return Ok(unknown(LoginRefusal::Throttled));
     }
-    let user = match LoginId::parse(raw_login_id.trim()) {
-        Ok(id) if !password.is_empty() => users::find_by_login_id(state.db.pool(), &id).await?,
+    let user = match login_id.login_id() {
+        Some(id) if !password.is_empty() => users::find_by_login_id(state.db.pool(), id).await?,
         _ => None,
     };
     let Some(user) = user else {
@@ -125,12 +129,12 @@ pub(crate) async fn settle_password(
 /// learns that a certificate is missing.
 pub async fn login(
     state: &AppState,
-    raw_login_id: &str,
+    login_id: &TypedLoginId,
     password: &Password,
     presented: Option<&[u8]>,
     client: &ClientInfo,
 ) -> Result<LoggedIn, Failure<Refusal>> {
-    let check = check_password(state, raw_login_id, password, client).await?;
+    let check = check_password(state, login_id, password, client).await?;
     // The certificate is looked at (after a right password only) before the
     // transaction: its reads must not wait for a second pooled connection
     // while the transaction holds one.
@@ -182,6 +186,13 @@ async fn certificate_of(
 }
 
 /// Records a logout in 操作履歴.
+/// Whether `login_id` is a contract's マスターユーザ (a refused certificate's
+/// advice differs for them).
+pub async fn is_master(state: &AppState, login_id: &LoginId) -> Result<bool, AppError> {
+    let user = users::find_by_login_id(state.db.pool(), login_id).await?;
+    Ok(user.is_some_and(|u| u.role == Role::Master))
+}
+
 pub async fn record_logout(
     state: &AppState,
     user: &UserRecord,

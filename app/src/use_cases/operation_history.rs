@@ -3,11 +3,11 @@
 
 use crate::db::audit_log::{self, HistoryQuery, HistoryRow};
 use crate::db::users::UserRecord;
+use crate::domain::history::AuditRow;
 use crate::domain::history::{parse_history_filter, HistoryFilter, HistoryFilterForm};
 use crate::domain::paging::PAGE_SIZE;
 use crate::domain::{LoginId, Page};
 use crate::error::AppError;
-use crate::payloads::operation_history::AuditRow;
 use crate::state::AppState;
 
 /// The CSV download stops here; a filter narrows it.

@@ -7,11 +7,12 @@ use crate::db::users::{self, NewUser};
 use crate::db::{audit_log, contracts, violation, Tx, Violation};
 use crate::domain::audit::{AuditEntry, ClientInfo};
 
+use crate::domain::secret::Password;
 use crate::domain::user::{validate_contract, validate_user, InvalidInput, UserFields};
 use crate::domain::{
     Actor, AuditAction, CertificateSerial, LoginId, PasswordKind, RevocationReason, Role, Timestamp,
 };
-use crate::infra::password::{Password, PasswordHasher};
+use crate::infra::password::PasswordHasher;
 use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
@@ -194,10 +195,9 @@ pub async fn add_user(
 /// A user named on the command line, or why not.
 async fn user_named(
     state: &AppState,
-    raw_login_id: &str,
+    login_id: &LoginId,
 ) -> Result<users::UserRecord, OperatorError> {
-    let login_id = LoginId::parse(raw_login_id).map_err(InvalidInput::from)?;
-    users::find_by_login_id(state.db.pool(), &login_id)
+    users::find_by_login_id(state.db.pool(), login_id)
         .await?
         .ok_or_else(|| OperatorError::UserNotFound(login_id.to_string()))
 }
@@ -207,11 +207,11 @@ async fn user_named(
 /// user has a 発行済み certificate (revoke it first), as 取得 is.
 pub async fn issue_certificate(
     state: &AppState,
-    raw_login_id: &str,
+    login_id: &LoginId,
     method: KeyMethod,
     issued_at: Timestamp,
 ) -> Result<Prepared, OperatorError> {
-    let user = user_named(state, raw_login_id).await?;
+    let user = user_named(state, login_id).await?;
     let prepared = issuance::prepare_off_runtime(state, &user, method, issued_at)
         .await
         .map_err(|_| OperatorError::Input("証明書を作成できませんでした".into()))?;
@@ -240,29 +240,29 @@ pub async fn issue_certificate(
 /// tells the user by e-mail.
 pub async fn revoke_certificate(
     state: &AppState,
-    raw_login_id: &str,
+    login_id: &LoginId,
     reason: RevocationReason,
 ) -> Result<CertificateSerial, OperatorError> {
-    revoke(state, raw_login_id, reason, true).await
+    revoke(state, login_id, reason, true).await
 }
 
 /// Revokes without the e-mail: for loading demo data, which sets up a past
 /// state rather than reporting an event.
 pub(crate) async fn revoke_silently(
     state: &AppState,
-    raw_login_id: &str,
+    login_id: &LoginId,
     reason: RevocationReason,
 ) -> Result<CertificateSerial, OperatorError> {
-    revoke(state, raw_login_id, reason, false).await
+    revoke(state, login_id, reason, false).await
 }
 
 async fn revoke(
     state: &AppState,
-    raw_login_id: &str,
+    login_id: &LoginId,
     reason: RevocationReason,
     notify: bool,
 ) -> Result<CertificateSerial, OperatorError> {
-    let user = user_named(state, raw_login_id).await?;
+    let user = user_named(state, login_id).await?;
     let login_id = user.login_id.clone();
     let listed = users::find_with_certificate(state.db.pool(), user.contract_id, &login_id)
         .await?
@@ -353,9 +353,9 @@ pub async fn set_contract(
 /// a master user): printed once to the operator and mailed to the user.
 pub async fn grant_issuance_code(
     state: &AppState,
-    raw_login_id: &str,
+    login_id: &LoginId,
 ) -> Result<super::issuance_codes::Granted, OperatorError> {
-    let user = user_named(state, raw_login_id).await?;
+    let user = user_named(state, login_id).await?;
     let now = state.clock.now();
     let mut tx = state.db.begin_write().await?;
     let granted = super::issuance_codes::grant_in(
@@ -372,8 +372,8 @@ pub async fn grant_issuance_code(
 }
 
 /// ワンタイムパスワード登録解除 by the bank (for a master user, or anyone).
-pub async fn reset_otp(state: &AppState, raw_login_id: &str) -> Result<(), OperatorError> {
-    let user = user_named(state, raw_login_id).await?;
+pub async fn reset_otp(state: &AppState, login_id: &LoginId) -> Result<(), OperatorError> {
+    let user = user_named(state, login_id).await?;
     let now = state.clock.now();
     let mut tx = state.db.begin_write().await?;
     let reset =
@@ -398,10 +398,10 @@ pub async fn reset_otp(state: &AppState, raw_login_id: &str) -> Result<(), Opera
 
 pub async fn release_password(
     state: &AppState,
-    raw_login_id: &str,
+    login_id: &LoginId,
     kind: PasswordKind,
 ) -> Result<(), OperatorError> {
-    let user = user_named(state, raw_login_id).await?;
+    let user = user_named(state, login_id).await?;
     let login_id = user.login_id.clone();
     let now = state.clock.now();
     let mut tx = state.db.begin_write().await?;

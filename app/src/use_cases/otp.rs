@@ -5,14 +5,15 @@
 
 use super::issuance::entry;
 use super::{confirmation, login, mail_notices, Failure};
-use crate::db::users::{self, OtpSecretText, UserRecord};
+use crate::db::users::{self, UserRecord};
 use crate::db::{audit_log, Tx};
 use crate::domain::audit::ClientInfo;
+use crate::domain::secret::OtpSecretText;
+use crate::domain::secret::Password;
 use crate::domain::{
-    AdminRefusal, AuditAction, LoginId, OtpRefusal, PasswordKind, Refusal, Timestamp,
+    AdminRefusal, AuditAction, LoginId, OtpRefusal, PasswordKind, Refusal, Timestamp, TypedLoginId,
 };
 use crate::error::AppError;
-use crate::infra::password::Password;
 use crate::infra::throttle::Attempt;
 use crate::state::AppState;
 use kanri_pki::{otpauth_uri, qr_svg, verify_totp, TotpSecret};
@@ -74,7 +75,13 @@ pub async fn register(
     with_certificate: bool,
     client: &ClientInfo,
 ) -> Result<(), Failure<Refusal>> {
-    let check = login::check_password(state, user.login_id.as_str(), password, client).await?;
+    let check = login::check_password(
+        state,
+        &TypedLoginId::known(&user.login_id),
+        password,
+        client,
+    )
+    .await?;
     let now = state.clock.now();
     let mut tx = state.db.begin_write().await?;
     let result: Result<(), Refusal> = match login::settle_password(&mut tx, check).await? {
@@ -184,10 +191,10 @@ pub async fn authenticate(
 pub async fn release_by_master(
     state: &AppState,
     master: &UserRecord,
-    raw_login_id: &str,
+    login_id: &TypedLoginId,
     client: &ClientInfo,
 ) -> Result<LoginId, AppError> {
-    let target = match confirmation::other_user_of(state, master, raw_login_id).await? {
+    let target = match confirmation::other_user_of(state, master, login_id).await? {
         Ok(target) => target,
         Err(AdminRefusal::NotPermitted) => return Err(AppError::Forbidden),
         Err(_) => return Err(AppError::NotFound),
@@ -208,16 +215,15 @@ pub async fn release_by_master(
 pub async fn reset_by_master(
     state: &AppState,
     master: &UserRecord,
-    raw_login_id: &str,
+    login_id: &TypedLoginId,
     password: &Password,
     client: &ClientInfo,
 ) -> Result<LoginId, Failure<AdminRefusal>> {
     let now = state.clock.now();
-    let row = entry(now, master, AuditAction::OtpReset, client)
-        .target(crate::domain::audit::clean(raw_login_id, 32));
+    let row = entry(now, master, AuditAction::OtpReset, client).target(login_id.typed());
     let verdict = match confirmation::gate(state, master, client, now).await? {
         Err(refusal) => Err(refusal),
-        Ok(()) => match confirmation::other_user_of(state, master, raw_login_id).await? {
+        Ok(()) => match confirmation::other_user_of(state, master, login_id).await? {
             Err(refusal) => Err(refusal),
             Ok(target) if target.otp_secret.is_none() => Err(AdminRefusal::NothingToReset),
             Ok(target) => confirmation::verify(state, master, password)

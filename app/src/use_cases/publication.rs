@@ -46,7 +46,7 @@ pub async fn make_crl(state: &AppState) -> Result<StoredCrl, AppError> {
     // The counter first: every revocation it counts is visible to the list.
     let revocations = crls::revocations(pool).await?;
     let now = state.clock.now();
-    let revoked = state.crl_entries.current(&state.db, now).await?;
+    let revoked = state.caches.crl_entries.current(&state.db, now).await?;
     let number = crls::latest_number(pool).await?.map_or(1, |n| n + 1);
     let this_update = now;
     let next_update = Timestamp(now.0 + Duration::hours(CRL_VALIDITY_HOURS));

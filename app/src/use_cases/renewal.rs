@@ -10,11 +10,12 @@ use super::issuance::{self, entry, record_entry, Issued, KeyMethodInput};
 use super::{authority, login, Failure};
 use crate::db::audit_log;
 use crate::domain::audit::{clean, AuditEntry, ClientInfo};
+use crate::domain::secret::Password;
 use crate::domain::{
     Actor, AuditAction, CertificateRefusal, CertificateSerial, Refusal, RevocationReason,
+    TypedLoginId,
 };
 use crate::error::AppError;
-use crate::infra::password::Password;
 use crate::state::AppState;
 
 /// The presented certificate, if it can be renewed by whoever asks:
@@ -67,8 +68,8 @@ pub async fn authenticate(
         Ok(identified) => identified,
         Err(refusal) => return Err(Failure::Refused(refusal.into())),
     };
-    let check =
-        login::check_password(state, identified.user.login_id.as_str(), password, client).await?;
+    let login_id = TypedLoginId::known(&identified.user.login_id);
+    let check = login::check_password(state, &login_id, password, client).await?;
     let now = state.clock.now();
     let entry = entry(now, &identified.user, AuditAction::RenewalAuth, client).target(format!(
         "{} ({})",

@@ -7,15 +7,13 @@ use crate::db::users::{self, UserRecord, UserWithCertificate};
 use crate::db::{audit_log, Tx};
 use crate::domain::audit::{clean, AuditEntry, ClientInfo};
 use crate::domain::revocation::{self, NotSelectable, Step};
+use crate::domain::revocation::{RevocationCandidate, RevocationConfirmation, RevocationResult};
+use crate::domain::secret::Password;
 use crate::domain::{
     Actor, AdminRefusal, AuditAction, CertificateRecord, CertificateSerial, CertificateStatus,
-    LoginId, RevocationReason, RevokeRefusal, Role, Timestamp,
+    LoginId, RevocationReason, RevokeRefusal, Role, Timestamp, TypedLoginId,
 };
 use crate::error::AppError;
-use crate::infra::password::Password;
-use crate::payloads::revoke_confirm::RevocationConfirmation;
-use crate::payloads::revoke_list::RevocationCandidate;
-use crate::payloads::revoke_result::ResultPage;
 use crate::state::AppState;
 
 /// The rows of 利用者一覧 / 対象者の選択 for the actor's contract.
@@ -66,12 +64,12 @@ fn entry(actor: &UserRecord, client: &ClientInfo, now: Timestamp) -> AuditEntry 
 async fn find_target(
     state: &AppState,
     actor: &UserRecord,
-    raw_login_id: &str,
+    login_id: &TypedLoginId,
 ) -> Result<Option<UserWithCertificate>, AppError> {
-    let Ok(login_id) = LoginId::parse(raw_login_id) else {
+    let Some(login_id) = login_id.login_id() else {
         return Ok(None);
     };
-    Ok(users::find_with_certificate(state.db.pool(), actor.contract_id, &login_id).await?)
+    Ok(users::find_with_certificate(state.db.pool(), actor.contract_id, login_id).await?)
 }
 
 /// The confirmation screen's data, after the same rule as 実行. A refusal
@@ -79,10 +77,10 @@ async fn find_target(
 pub async fn confirmation(
     state: &AppState,
     actor: &UserRecord,
-    raw_login_id: &str,
+    login_id: &TypedLoginId,
     client: &ClientInfo,
 ) -> Result<RevocationConfirmation, Failure<RevokeRefusal>> {
-    if raw_login_id.is_empty() {
+    if login_id.is_empty() {
         return Err(Failure::Refused(RevokeRefusal::NotSelected));
     }
     let now = state.clock.now();
@@ -95,8 +93,8 @@ pub async fn confirmation(
             Ok::<_, Failure<RevokeRefusal>>(Failure::Refused(refusal))
         }
     };
-    let Some(target) = find_target(state, actor, raw_login_id).await? else {
-        return Err(refuse(raw_login_id, RevokeRefusal::NotFound).await?);
+    let Some(target) = find_target(state, actor, login_id).await? else {
+        return Err(refuse(login_id.typed(), RevokeRefusal::NotFound).await?);
     };
     let step = Step::Choose;
     let certificate = match revocation::check(
@@ -122,8 +120,10 @@ pub async fn confirmation(
 
 /// What 実行 was asked to do.
 pub struct ExecuteRequest<'a> {
-    pub raw_login_id: &'a str,
-    pub raw_serial: &'a str,
+    pub login_id: &'a TypedLoginId,
+    /// The serial the confirmation screen showed (`None`: the form's value
+    /// was not a serial).
+    pub shown: Option<CertificateSerial>,
     pub password: &'a Password,
     /// The actor's own session, which survives when a master revokes their
     /// own certificate.
@@ -156,14 +156,13 @@ async fn check(
     // Too many attempts just now, or a stopped password: refused before any
     // work (and any hash).
     if let Err(refusal) = confirmation::gate(state, actor, client, now).await? {
-        return Ok(refused(request.raw_login_id, refusal.into()));
+        return Ok(refused(request.login_id.typed(), refusal.into()));
     }
-    let Some(target) = find_target(state, actor, request.raw_login_id).await? else {
-        return Ok(refused(request.raw_login_id, RevokeRefusal::NotFound));
+    let Some(target) = find_target(state, actor, request.login_id).await? else {
+        return Ok(refused(request.login_id.typed(), RevokeRefusal::NotFound));
     };
-    let shown = CertificateSerial::parse(request.raw_serial).ok();
     let step = Step::Execute {
-        shown: shown.as_ref(),
+        shown: request.shown.as_ref(),
     };
     let certificate = match revocation::check(
         actor.role,
@@ -279,15 +278,13 @@ pub struct Revoked {
 pub async fn result(
     state: &AppState,
     actor: &UserRecord,
-    raw_login_id: &str,
-    viewer: crate::payloads::Viewer,
-) -> Result<ResultPage, AppError> {
-    let target = find_target(state, actor, raw_login_id)
+    login_id: &TypedLoginId,
+) -> Result<RevocationResult, AppError> {
+    let target = find_target(state, actor, login_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let now = state.clock.now();
-    Ok(ResultPage {
-        viewer,
+    Ok(RevocationResult {
         status: CertificateStatus::of(target.certificate.as_ref(), now),
         revoked_at: target.certificate.as_ref().and_then(|c| c.revoked_at),
         login_id: target.login_id,

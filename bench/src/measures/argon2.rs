@@ -2,7 +2,8 @@
 
 use crate::fixtures::CONFIRMATION;
 use crate::repeat::count_until;
-use kanri_app::infra::password::{hash_blocking, HashCost, Password, PasswordHasher};
+use kanri_app::domain::secret::Password;
+use kanri_app::infra::password::{hash_blocking, HashCost, PasswordHasher};
 use std::time::{Duration, Instant};
 
 /// argon2id verifications per second with kanri's parameters, through

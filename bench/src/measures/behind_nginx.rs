@@ -19,8 +19,8 @@ use super::revocations::{self, Revocations};
 use crate::fixtures::{self, Database, LIST_CONTRACT, LIST_MASTER};
 use crate::pki_files::{ca_certificate, demo_client};
 use kanri_pki::{encode_pem, Ca, CaSubject};
-use kanri_server::harness::nginx::{per_upstream, Nginx};
-use kanri_server::harness::Server;
+use kanri_testkit::nginx::{per_upstream, Nginx};
+use kanri_testkit::Server;
 use std::net::{Ipv4Addr, SocketAddr};
 
 /// One setup behind nginx.

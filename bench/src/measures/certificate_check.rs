@@ -9,7 +9,7 @@ use super::load::{self, Loaded, Request, Sample, Target, CONNECTIONS};
 use super::pages::MENU_PAGE;
 use crate::fixtures::{self, Database};
 use crate::pki_files::{PkiFiles, CERTIFICATE_CONTRACT, CERTIFICATE_MASTER};
-use kanri_server::harness::Server;
+use kanri_testkit::Server;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::time::Duration;

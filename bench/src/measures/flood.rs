@@ -7,7 +7,7 @@ use super::pages::LIST_PAGE;
 use super::wrk::{self, Load};
 use crate::repeat::Repeat;
 use crate::server::{http, rss};
-use kanri_server::harness::Server;
+use kanri_testkit::Server;
 use std::time::{Duration, Instant};
 
 /// Clients posting wrong passwords at once.

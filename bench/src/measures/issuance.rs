@@ -8,7 +8,7 @@
 use crate::fixtures::{self, PASSWORD};
 use crate::repeat::Repeat;
 use crate::server::http;
-use kanri_server::harness::Server;
+use kanri_testkit::Server;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};

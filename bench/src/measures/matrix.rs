@@ -10,7 +10,7 @@ use super::load::{self, Loaded, Request, Sample, Target, CONNECTIONS};
 use super::pages::{LIST_PAGE, MENU_PAGE, MINIMAL_PAGE};
 use crate::fixtures::{self, Database, LIST_CONTRACT, LIST_MASTER, LIST_USERS};
 use crate::pki_files::{ca_certificate, demo_client};
-use kanri_server::harness::Server;
+use kanri_testkit::Server;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 

@@ -5,7 +5,7 @@
 
 use super::load::{self, Loaded, Request, Target, CONNECTIONS};
 use crate::pki_files::{openssl, PkiFiles};
-use kanri_server::harness::Server;
+use kanri_testkit::Server;
 use std::net::{Ipv4Addr, SocketAddr};
 
 /// What EJBCA, a widely used open-source CA, documents for its OCSP

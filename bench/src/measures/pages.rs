@@ -5,7 +5,7 @@
 use super::wrk::{self, Load};
 use crate::fixtures::LIST_USERS;
 use crate::server::{page, rss};
-use kanri_server::harness::Server;
+use kanri_testkit::Server;
 
 /// 利用者一覧, the page the budget is about.
 pub const LIST_PAGE: &str = "/kanri/users/revoke";

@@ -23,12 +23,40 @@ use std::time::Duration;
 use tower::ServiceExt;
 
 pub const LOGIN_PASSWORD: &str = "Login-Pass-01";
+
+/// A ログインID the test names (the operator's commands take parsed IDs).
+pub fn id(login_id: &str) -> kanri_app::domain::LoginId {
+    kanri_app::domain::LoginId::parse(login_id).expect("a valid ログインID")
+}
 pub const CONFIRMATION_PASSWORD: &str = "Kakunin-Pass-01";
 
 /// Declares one test body run against each backend: `name::sqlite` and
-/// `name::postgres`.
+/// `name::postgres`; with `with_and_without_caches:` also each with every
+/// memory cache off (`KANRI_CACHES=off`, `infra::cache`), so that the same
+/// test proves the cached path and the plain one alike.
 #[macro_export]
 macro_rules! on_both_databases {
+    (with_and_without_caches: $($name:ident),+ $(,)?) => {$(
+        mod $name {
+            $crate::on_both_databases!(@backends $name, kanri_app::infra::cache::CacheMode::Keep);
+            mod without_caches {
+                $crate::on_both_databases!(@backends $name, kanri_app::infra::cache::CacheMode::Off);
+            }
+        }
+    )+};
+    (@backends $name:ident, $caches:expr) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn sqlite() {
+            let app = $crate::common::TestApp::start($crate::common::Backend::Sqlite, |c| c.caches = $caches);
+            $crate::$name(app.await.unwrap()).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        #[cfg_attr(not(kanri_postgres), ignore = "KANRI_TEST_POSTGRES_URL is not set")]
+        async fn postgres() {
+            let app = $crate::common::TestApp::start($crate::common::Backend::Postgres, |c| c.caches = $caches);
+            $crate::$name(app.await.expect("KANRI_TEST_POSTGRES_URL is not set")).await
+        }
+    };
     ($($name:ident),+ $(,)?) => {$(
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -170,7 +198,7 @@ pub fn test_config(database_url: String, data_dir: PathBuf) -> Config {
         attempts_per_account_per_minute: 100_000,
         trusted_proxies: Vec::new(),
         json_logs: false,
-        bench_routes: false,
+        caches: kanri_app::infra::cache::CacheMode::Keep,
         bench_bare_file: None,
         // Demo mode opens the demo CA with the demo passphrase.
         ca_passphrase: None,
@@ -188,6 +216,7 @@ impl TestApp {
             self.data_dir.clone(),
         );
         config.mail = self.state.config.mail.clone();
+        config.caches = self.state.config.caches;
         let options = LeptosOptions::builder().output_name("kanri").build();
         let state = kanri_server::build_state(config, options)
             .await
@@ -356,7 +385,7 @@ impl TestApp {
 
     /// A 発行用コード granted by the bank (the operator command's use case).
     pub async fn grant_by_bank(&self, login_id: &str) -> String {
-        kanri_app::use_cases::operator::grant_issuance_code(&self.state, login_id)
+        kanri_app::use_cases::operator::grant_issuance_code(&self.state, &id(login_id))
             .await
             .unwrap()
             .code
@@ -667,8 +696,8 @@ pub fn encode_form(fields: &[(&str, &str)]) -> String {
         .map(|(k, v)| {
             format!(
                 "{}={}",
-                kanri_app::functions::encode_query_value(k),
-                kanri_app::functions::encode_query_value(v)
+                kanri_app::routes::query_value(k),
+                kanri_app::routes::query_value(v)
             )
         })
         .collect::<Vec<_>>()

@@ -20,7 +20,7 @@ const START_POLLS: u32 = 100;
 const START_POLL_INTERVAL: Duration = Duration::from_millis(50);
 
 /// The configuration, with its dollar-brace placeholders.
-const CONFIG_TEMPLATE: &str = include_str!("../../deploy/nginx.conf");
+const CONFIG_TEMPLATE: &str = include_str!("../../server/deploy/nginx.conf");
 
 /// A running nginx. Dropping it stops it (and its workers).
 #[derive(Debug)]

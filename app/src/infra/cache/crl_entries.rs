@@ -11,6 +11,7 @@
 //! certificate never becomes valid again, so an entry only ever leaves by
 //! its certificate's expiry, which is known here.
 
+use super::CacheMode;
 use crate::db::crls;
 use crate::db::Db;
 use crate::domain::Timestamp;
@@ -18,30 +19,37 @@ use crate::infra::pki::to_pki;
 use kanri_pki::RevokedCertificate;
 
 #[derive(Debug)]
-pub struct CrlEntries {
+pub struct CrlEntryCache {
+    mode: CacheMode,
     kept: tokio::sync::Mutex<Kept>,
 }
 
 #[derive(Debug)]
 struct Kept {
-    /// The highest revocation number read; -1 before the first read, which
-    /// therefore reads every revoked certificate (numbered or 0).
+    /// The highest revocation number read; -1 before the first read.
     after: i64,
     entries: Vec<(RevokedCertificate, Timestamp)>,
 }
 
-impl Default for CrlEntries {
-    fn default() -> Self {
+impl Kept {
+    /// Before the first read, which therefore reads every revoked
+    /// certificate (numbered or 0).
+    fn nothing() -> Self {
         Self {
-            kept: tokio::sync::Mutex::new(Kept {
-                after: -1,
-                entries: Vec::new(),
-            }),
+            after: -1,
+            entries: Vec::new(),
         }
     }
 }
 
-impl CrlEntries {
+impl CrlEntryCache {
+    pub fn new(mode: CacheMode) -> Self {
+        Self {
+            mode,
+            kept: tokio::sync::Mutex::new(Kept::nothing()),
+        }
+    }
+
     /// Every revoked certificate within its validity at `now`, as the CRL
     /// lists them. One read at a time per process: two CRLs asked for at
     /// once share the second's read instead of racing to append.
@@ -51,6 +59,9 @@ impl CrlEntries {
         now: Timestamp,
     ) -> Result<Vec<RevokedCertificate>, sqlx::Error> {
         let mut kept = self.kept.lock().await;
+        if self.mode == CacheMode::Off {
+            *kept = Kept::nothing();
+        }
         let new = crls::revoked_since(db, kept.after, now).await?;
         kept.entries.retain(|(_, not_after)| *not_after > now);
         for entry in &new {

@@ -1,4 +1,5 @@
-//! A real `kanri-server` process, started and driven from outside.
+//! A real `kanri-server` process, started and driven from outside: a
+//! dev-only crate (used by `server/tests` and `bench/`), never in the product.
 //!
 //! The load test (`server/tests/load.rs`) and the benchmarks (`kanri-bench`)
 //! both run the binary itself rather than the router in process: they need
@@ -15,7 +16,7 @@
 //!
 //! ```no_run
 //! # async fn example() -> std::io::Result<()> {
-//! use kanri_server::harness::ServerSpec;
+//! use kanri_testkit::ServerSpec;
 //! let spec = ServerSpec::new("target/debug/kanri-server", "/tmp/kanri-a")
 //!     .env("RUST_LOG", "warn");
 //! let mut server = spec.start().await?;
@@ -30,6 +31,8 @@
 //! Std and tokio only: the readiness probe is one raw HTTP/1.1 request, so
 //! the library needs no HTTP client. Linux only, like `/proc`. Debian's
 //! nginx in front of instances is [`nginx::Nginx`].
+
+#![forbid(unsafe_code)]
 
 pub mod nginx;
 
