@@ -249,6 +249,14 @@ pub fn days_left(not_after: Timestamp, now: Timestamp) -> i64 {
     (not_after.0 - now.0).num_seconds().div_euclid(86_400)
 }
 
+/// ホーム's notice of the viewer's own certificate: 期限間近 or 有効期限切れ.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ExpiryNotice {
+    pub status: CertificateStatus,
+    pub not_after: Timestamp,
+    pub days_left: i64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -90,11 +90,3 @@ impl OverviewSort {
         }
     }
 }
-
-/// ホーム's notice of the viewer's own certificate: 期限間近 or 有効期限切れ.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ExpiryNotice {
-    pub status: CertificateStatus,
-    pub not_after: Timestamp,
-    pub days_left: i64,
-}

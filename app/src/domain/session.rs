@@ -17,7 +17,7 @@ pub struct SessionAuth {
     /// The login before this one, shown on ホーム as 前回ログイン日時.
     pub previous_login_at: Option<Timestamp>,
     /// When the session was last saved. Saving moves the idle deadline; it
-    /// is done at most once per [`refresh_interval`], not on every request,
+    /// is done at most once per `request::refresh_interval`, not on every request,
     /// because each save is a database write (and on SQLite a commit that
     /// every other writer waits for).
     pub last_seen: Timestamp,

@@ -17,15 +17,8 @@ pub async fn login(login_id: String, password: String) -> Result<(), AppError> {
     let password = Password::new(password);
     let presented = request::presented_certificate();
     let der = presented.as_ref().map(|p| p.0.as_slice());
-    match login::login(
-        &state,
-        &crate::domain::TypedLoginId::new(&login_id),
-        &password,
-        der,
-        &request::client_info(),
-    )
-    .await
-    {
+    let login_id = crate::domain::TypedLoginId::new(&login_id);
+    match login::login(&state, &login_id, &password, der, &request::client_info()).await {
         Ok(logged_in) => {
             // A new session ID at every login (no session fixation), and
             // nothing left of whoever used this browser before (a
@@ -47,12 +40,10 @@ pub async fn login(login_id: String, password: String) -> Result<(), AppError> {
             // Only a refusal after the right password is about a certificate;
             // the advice depends on whether the user is the master.
             let master = match refusal {
-                crate::domain::Refusal::Certificate(_) => {
-                    match crate::domain::LoginId::parse(login_id.trim()) {
-                        Ok(id) => login::is_master(&state, &id).await?,
-                        Err(_) => false,
-                    }
-                }
+                crate::domain::Refusal::Certificate(_) => match login_id.login_id() {
+                    Some(id) => login::is_master(&state, id).await?,
+                    None => false,
+                },
                 _ => false,
             };
             let notice = LoginNotice::for_login_refusal(refusal, master);

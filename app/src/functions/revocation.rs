@@ -103,9 +103,6 @@ pub async fn load_revocation_result(login_id: String) -> Result<ResultPage, AppE
     .await?;
     Ok(ResultPage {
         viewer: super::viewer_of(&current.user),
-        login_id: result.login_id,
-        name: result.name,
-        status: result.status,
-        revoked_at: result.revoked_at,
+        result,
     })
 }

@@ -1,7 +1,7 @@
 //! ホーム: 利用者名, 前回ログイン日時 and the own certificate's expiry notice.
 
 use crate::components::{Layout, Loaded, Notice, ScreenHeading};
-use crate::domain::overview::ExpiryNotice;
+use crate::domain::certificate::ExpiryNotice;
 use crate::domain::CertificateStatus;
 use crate::functions::home::load_home;
 use crate::payloads::home::HomeData;

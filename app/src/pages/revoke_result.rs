@@ -12,11 +12,11 @@ pub fn RevokeResultPage() -> impl IntoView {
     view! { <Loaded load=move || load_revocation_result(login_id.clone()) body=page/> }
 }
 
-fn page(r: ResultPage) -> impl IntoView {
+fn page(ResultPage { viewer, result: r }: ResultPage) -> impl IntoView {
     // Said by the 実行 that granted it (the URL only picks the sentence).
     let reobtain = super::query("reobtain").is_some_and(|v| v == "1");
     view! {
-        <Layout viewer=r.viewer>
+        <Layout viewer=viewer>
             <ScreenHeading title="証明書失効結果"/>
             <p class="notice notice-info" role="status">"証明書失効結果が表示されます。"</p>
             <table class="details">

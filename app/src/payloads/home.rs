@@ -1,7 +1,7 @@
 //! ホーム: who is logged in, the previous login, the expiry notice.
 
 use super::Viewer;
-use crate::domain::overview::ExpiryNotice;
+use crate::domain::certificate::ExpiryNotice;
 use crate::domain::Timestamp;
 use serde::{Deserialize, Serialize};
 

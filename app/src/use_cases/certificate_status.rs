@@ -3,7 +3,8 @@
 
 use crate::db::users::{self, UserRecord};
 use crate::domain::certificate::days_left;
-use crate::domain::overview::{ExpiryNotice, OverviewRow, OverviewSort, StatusCounts};
+use crate::domain::certificate::ExpiryNotice;
+use crate::domain::overview::{OverviewRow, OverviewSort, StatusCounts};
 use crate::domain::{CertificateStatus, Page};
 use crate::error::AppError;
 use crate::state::AppState;

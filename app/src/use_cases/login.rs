@@ -185,7 +185,6 @@ async fn certificate_of(
         .map(Some))
 }
 
-/// Records a logout in 操作履歴.
 /// Whether `login_id` is a contract's マスターユーザ (a refused certificate's
 /// advice differs for them).
 pub async fn is_master(state: &AppState, login_id: &LoginId) -> Result<bool, AppError> {
@@ -193,6 +192,7 @@ pub async fn is_master(state: &AppState, login_id: &LoginId) -> Result<bool, App
     Ok(user.is_some_and(|u| u.role == Role::Master))
 }
 
+/// Records a logout in 操作履歴.
 pub async fn record_logout(
     state: &AppState,
     user: &UserRecord,

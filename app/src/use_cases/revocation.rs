@@ -5,7 +5,7 @@
 use super::{authority, confirmation, Failure};
 use crate::db::users::{self, UserRecord, UserWithCertificate};
 use crate::db::{audit_log, Tx};
-use crate::domain::audit::{clean, AuditEntry, ClientInfo};
+use crate::domain::audit::{AuditEntry, ClientInfo};
 use crate::domain::revocation::{self, NotSelectable, Step};
 use crate::domain::revocation::{RevocationCandidate, RevocationConfirmation, RevocationResult};
 use crate::domain::secret::Password;
@@ -85,9 +85,7 @@ pub async fn confirmation(
     }
     let now = state.clock.now();
     let refuse = |named: &str, refusal| {
-        let row = entry(actor, client, now)
-            .target(clean(named, 32))
-            .refused(refusal);
+        let row = entry(actor, client, now).target(named).refused(refusal);
         async move {
             audit_log::insert(state.db.pool(), &row).await?;
             Ok::<_, Failure<RevokeRefusal>>(Failure::Refused(refusal))
@@ -150,7 +148,7 @@ async fn check(
     now: Timestamp,
 ) -> Result<Checked, AppError> {
     let refused = |target: &str, refusal| Checked {
-        audit_target: clean(target, 64),
+        audit_target: target.to_owned(),
         verdict: Err(refusal),
     };
     // Too many attempts just now, or a stopped password: refused before any

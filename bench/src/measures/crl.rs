@@ -2,7 +2,7 @@
 //! fresh demo database: `publication::make_crl` as a revocation triggers it
 //! (the counter, the entries, signing, storing), the first time after the
 //! 100,000 revocations (this process reads them all) and then after each
-//! single revocation (it reads the new one: `infra::crl_entries`); and its
+//! single revocation (it reads the new one: `infra::cache::crl_entries`); and its
 //! parts alone: reading every entry (`crls::revoked_since`), signing them
 //! (`Ca::build_crl`) and storing the CRL.
 

@@ -11,9 +11,9 @@ use kanri_testkit::Server;
 pub const LIST_PAGE: &str = "/kanri/users/revoke";
 /// 作業内容選択: the session and user reads, no list.
 pub const MENU_PAGE: &str = "/kanri/users";
-/// A minimal Leptos SSR page with the same shell (`KANRI_BENCH_ROUTES`).
+/// A minimal Leptos SSR page with the same shell (a `bench` build only).
 pub const MINIMAL_PAGE: &str = "/bench/minimal";
-/// The minimal page after one database round trip (`KANRI_BENCH_ROUTES`).
+/// The minimal page after one database round trip (a `bench` build only).
 pub const ONE_READ_PAGE: &str = "/bench/one-read";
 /// A bare axum handler serving the list page's HTML (`KANRI_BENCH_BARE_FILE`).
 pub const BARE_PAGE: &str = "/bench/bare";

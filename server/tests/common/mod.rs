@@ -23,12 +23,12 @@ use std::time::Duration;
 use tower::ServiceExt;
 
 pub const LOGIN_PASSWORD: &str = "Login-Pass-01";
+pub const CONFIRMATION_PASSWORD: &str = "Kakunin-Pass-01";
 
 /// A ログインID the test names (the operator's commands take parsed IDs).
 pub fn id(login_id: &str) -> kanri_app::domain::LoginId {
     kanri_app::domain::LoginId::parse(login_id).expect("a valid ログインID")
 }
-pub const CONFIRMATION_PASSWORD: &str = "Kakunin-Pass-01";
 
 /// Declares one test body run against each backend: `name::sqlite` and
 /// `name::postgres`; with `with_and_without_caches:` also each with every
