@@ -21,6 +21,12 @@ impl Passphrase {
         Self::new(contents.trim_end_matches(['\r', '\n']))
     }
 
+    /// Its length in characters (the rule on a CA passphrase's length is
+    /// the caller's).
+    pub fn chars(&self) -> usize {
+        self.0.chars().count()
+    }
+
     /// True when there is nothing to derive a key from.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

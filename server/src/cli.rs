@@ -66,6 +66,14 @@ pub enum Command {
         #[arg(long)]
         unit: String,
     },
+    /// Seal the CA's key with a new passphrase (at least 16 characters),
+    /// read from stdin (one line) or from --new-passphrase-file; the current
+    /// one comes from KANRI_CA_PASSPHRASE (or _FILE) as for every command.
+    /// Then give every instance the new passphrase.
+    CaReseal {
+        #[arg(long)]
+        new_passphrase_file: Option<std::path::PathBuf>,
+    },
     /// Issue a certificate to a user without one, valid one year from now:
     /// with a key made here into a .p12 (its import password from stdin),
     /// or for the user's CSR.
@@ -234,7 +242,10 @@ fn read_passwords() -> Result<(Password, Password), OperatorError> {
 /// Runs an operator command; returns what to print on success.
 pub async fn run_operator(state: &AppState, command: Command) -> Result<String, OperatorError> {
     match command {
-        Command::Serve { .. } | Command::CaInit { .. } | Command::CaImport { .. } => {
+        Command::Serve { .. }
+        | Command::CaInit { .. }
+        | Command::CaImport { .. }
+        | Command::CaReseal { .. } => {
             Err(OperatorError::Input("main runs this command itself".into()))
         }
         Command::ContractAdd(args) => contract_add(state, args).await,

@@ -5,6 +5,7 @@
 use clap::Parser;
 use kanri_app::infra::config::Config;
 use kanri_app::use_cases::certificate_authority::{self, CaNames};
+use kanri_pki::Passphrase;
 use kanri_server::build_state;
 use kanri_server::cli::{run_operator, Cli, Command};
 use kanri_server::startup::connect;
@@ -36,7 +37,10 @@ async fn run() -> ExitCode {
     if let Command::Serve { demo: true } = command {
         config.enable_demo();
     }
-    if matches!(command, Command::CaInit { .. } | Command::CaImport { .. }) {
+    if matches!(
+        command,
+        Command::CaInit { .. } | Command::CaImport { .. } | Command::CaReseal { .. }
+    ) {
         return report(ca_command(&config, command).await);
     }
 
@@ -114,8 +118,8 @@ fn report(outcome: Result<String, String>) -> ExitCode {
     }
 }
 
-/// `ca-init` and `ca-import`: they run before a CA exists, so without the
-/// full server state.
+/// `ca-init`, `ca-import` and `ca-reseal`: they run before a CA exists (or
+/// before it can be opened as configured), so without the full server state.
 async fn ca_command(config: &Config, command: Command) -> Result<String, String> {
     let db = connect(config).await.map_err(|e| e.to_string())?;
     let now = kanri_app::infra::clock::Clock::system().now();
@@ -149,6 +153,29 @@ async fn ca_command(config: &Config, command: Command) -> Result<String, String>
             };
             certificate_authority::import(&db, config, &names, &certificate_pem, &key_pem, now)
                 .await
+        }
+        Command::CaReseal {
+            new_passphrase_file,
+        } => {
+            let new = match new_passphrase_file {
+                Some(path) => std::fs::read_to_string(&path)
+                    .map(|text| Passphrase::from_file_contents(&text))
+                    .map_err(|e| format!("{} を読めません: {e}", path.display()))?,
+                None => {
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .read_line(&mut line)
+                        .map_err(|e| format!("新しいパスフレーズを読み取れません: {e}"))?;
+                    Passphrase::from_file_contents(&line)
+                }
+            };
+            let resealed = certificate_authority::reseal(&db, config, &new, now).await;
+            db.close().await;
+            return resealed
+                .map(|()| {
+                    "認証局の鍵を新しいパスフレーズで暗号化し直しました。すべてのインスタンスの KANRI_CA_PASSPHRASE を変更してください".to_owned()
+                })
+                .map_err(|e| e.to_string());
         }
         _ => return Err("not a CA command".into()),
     };

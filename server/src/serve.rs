@@ -14,6 +14,14 @@ use tower_sessions::ExpiredDeletion;
 
 /// Serves until stopped. Errors are what to tell the operator.
 pub async fn serve(state: AppState) -> Result<(), String> {
+    // bench/run's binary carries /bench/* (answered without a login); it is
+    // built where the product's is, so it refuses to be the product.
+    if cfg!(feature = "bench") && !state.config.demo {
+        return Err(
+            "この kanri-server はベンチマーク用（feature bench）です。デモモードでのみ起動します"
+                .into(),
+        );
+    }
     let addr = state.leptos_options.site_addr;
     let listener = TcpListener::bind(addr)
         .await
@@ -64,33 +72,39 @@ pub async fn serve(state: AppState) -> Result<(), String> {
 }
 
 /// The HTTPS listener, when configured: bound, with its TLS configuration
-/// (the server certificate from files, or issued now by kanri's own CA for
-/// the demo and tests).
+/// (the server certificate from files; only in demo mode issued now by
+/// kanri's own CA, which must not vouch for servers in a bank's use).
 async fn https_listener(
     state: &AppState,
 ) -> Result<Option<(TcpListener, Arc<rustls::ServerConfig>)>, String> {
     let Some(tls) = &state.config.tls else {
         return Ok(None);
     };
-    let (chain, key) = match &tls.certificate {
-        Some(files) => crate::tls::read_pem_files(&files.certificate_chain, &files.private_key)
-            .map_err(|e| e.to_string())?,
-        None => {
-            let host = tls.addr.ip().to_string();
-            let issued = state
-                .pki
-                .ca
-                .issue_server_certificate(&["localhost", &host], state.clock.now().0, 365)
-                .map_err(|e| e.to_string())?;
-            let key =
-                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(issued.key.pkcs8_der().to_vec()));
-            let chain = vec![
-                CertificateDer::from(issued.certificate_der),
-                CertificateDer::from(state.pki.ca.certificate_der().to_vec()),
-            ];
-            (chain, key)
-        }
-    };
+    let (chain, key) =
+        match &tls.certificate {
+            Some(files) => crate::tls::read_pem_files(&files.certificate_chain, &files.private_key)
+                .map_err(|e| e.to_string())?,
+            None if !state.config.demo => return Err(
+                "KANRI_TLS_ADDR にはサーバ証明書が必要です（KANRI_TLS_CERT と KANRI_TLS_KEY）。\
+                 kanri の認証局がサーバ証明書を発行するのはデモモードだけです"
+                    .into(),
+            ),
+            None => {
+                let host = tls.addr.ip().to_string();
+                let issued = state
+                    .pki
+                    .ca
+                    .issue_server_certificate(&["localhost", &host], state.clock.now().0, 365)
+                    .map_err(|e| e.to_string())?;
+                let key =
+                    PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(issued.key.pkcs8_der().to_vec()));
+                let chain = vec![
+                    CertificateDer::from(issued.certificate_der),
+                    CertificateDer::from(state.pki.ca.certificate_der().to_vec()),
+                ];
+                (chain, key)
+            }
+        };
     let config = crate::tls::server_config(chain, key, state.pki.ca.subject_der())
         .map_err(|e| e.to_string())?;
     let listener = TcpListener::bind(tls.addr)

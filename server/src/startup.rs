@@ -13,6 +13,7 @@ use kanri_app::use_cases::certificate_authority::{self, CaSetupError};
 use kanri_app::use_cases::demo;
 use kanri_app::use_cases::operator::OperatorError;
 use leptos::config::LeptosOptions;
+use std::str::FromStr;
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -34,12 +35,48 @@ pub enum StartupError {
 /// The database, migrated: all the operator's CA commands need.
 pub async fn connect(config: &Config) -> Result<Db, StartupError> {
     if config.database_url.starts_with("sqlite:") {
-        std::fs::create_dir_all(&config.data_dir)
+        private_files(config)
             .map_err(|e| StartupError::DataDir(config.data_dir.display().to_string(), e))?;
     }
     let db = Db::connect(&config.database_url, config.max_db_connections).await?;
     db.migrate().await?;
     Ok(db)
+}
+
+/// The data folder (the demo's `.p12` files, mail) and the SQLite file (the
+/// sealed CA key, sessions, 操作履歴), each created readable by kanri's user
+/// only; SQLite's `-wal` and `-shm` files beside it are inside the private
+/// folder whatever their own mode. Existing files and folders are left as
+/// the bank set them.
+fn private_files(config: &Config) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    let private_dir = |dir: &std::path::Path| {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+    };
+    private_dir(&config.data_dir)?;
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(&config.database_url)
+        .map_err(std::io::Error::other)?;
+    let file = options.get_filename();
+    if file.as_os_str().is_empty() || file == std::path::Path::new(":memory:") {
+        return Ok(());
+    }
+    if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        private_dir(parent)?;
+    }
+    // An empty file is an empty SQLite database; sqlx opens it as one.
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(file)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 pub async fn build_state(

@@ -859,6 +859,8 @@ async fn check_mail(database_url: &str, folder: &Path, db: &mut sqlx::AnyConnect
     .rows_affected();
     let run = std::process::Command::new(env!("CARGO_BIN_EXE_kanri-server"))
         .arg("mail-run")
+        // The instances run the demo (its CA serves nowhere else).
+        .env("KANRI_DEMO", "1")
         .env("DATABASE_URL", database_url)
         .env("KANRI_CA_PASSPHRASE", PASSPHRASE)
         .env("KANRI_MAIL_DIR", folder)

@@ -17,7 +17,22 @@ fn run(dir: &Path, args: &[&str], stdin: &str) -> Output {
 }
 
 fn run_with(dir: &Path, args: &[&str], stdin: &str, passphrase: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kanri-server"))
+    run_in(dir, args, stdin, passphrase, &[])
+}
+
+/// The binary with `extra` environment (KANRI_DEMO, the TLS listener),
+/// killed after two minutes: a `serve` that should have refused to start
+/// fails the test instead of hanging it.
+fn run_in(
+    dir: &Path,
+    args: &[&str],
+    stdin: &str,
+    passphrase: &str,
+    extra: &[(&str, &str)],
+) -> Output {
+    let mut child = Command::new("timeout")
+        .arg("120")
+        .arg(env!("CARGO_BIN_EXE_kanri-server"))
         .args(args)
         .env("KANRI_DATA_DIR", dir)
         .env("KANRI_CA_PASSPHRASE", passphrase)
@@ -25,6 +40,7 @@ fn run_with(dir: &Path, args: &[&str], stdin: &str, passphrase: &str) -> Output 
         .env_remove("KANRI_DEMO")
         .env("LEPTOS_OUTPUT_NAME", "kanri")
         .env("RUST_LOG", "warn")
+        .envs(extra.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -326,4 +342,109 @@ async fn a_master_login_id_in_use_elsewhere_is_reported_as_taken(app: TestApp) {
         matches!(&err, OperatorError::LoginIdTaken(id) if id == "master01"),
         "{err}"
     );
+}
+
+fn refused(out: &Output, message: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "refused: {stderr}");
+    assert!(stderr.contains(message), "{message:?} in {stderr}");
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// Issue 24's passphrase and demo rules, played by an operator who gets
+/// them wrong: a short passphrase, a demo CA taken into production, an
+/// HTTPS listener without the bank's server certificate; and the data
+/// folder and database file that hold the sealed key, private to kanri.
+#[tokio::test]
+async fn the_ca_key_is_kept_as_a_bank_keeps_it() {
+    let root = std::env::temp_dir().join(format!("kanri-ca-{:016x}", rand::random::<u64>()));
+    let dir = root.join("data");
+    let ca_init = [
+        "ca-init",
+        "--organization",
+        "(9999)KENSHINYO",
+        "--unit",
+        "(9999)KANRI CA",
+        "--common-name",
+        "KANRI CA",
+    ];
+    refused(
+        &run_with(&dir, &ca_init, "", "fifteen-chars!!"),
+        "16文字以上",
+    );
+    // The folder and the database file kanri created are its user's alone.
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&dir.join("kanri.db")), 0o600);
+    let old = "sixteen-chars-ok";
+    ok(&run_with(&dir, &ca_init, "", old));
+
+    // ca-reseal: the new passphrase must be long enough too; then only it opens the key.
+    refused(
+        &run_with(&dir, &["ca-reseal"], "too-short\n", old),
+        "16文字以上",
+    );
+    let new = "a-new-and-longer-passphrase";
+    refused(
+        &run_with(
+            &dir,
+            &["ca-reseal"],
+            &format!("{new}\n"),
+            "not-the-passphrase",
+        ),
+        "正しくありません",
+    );
+    let out = ok(&run_with(&dir, &["ca-reseal"], &format!("{new}\n"), old));
+    assert!(out.contains("KANRI_CA_PASSPHRASE"), "{out}");
+    refused(
+        &run_with(&dir, &["mail-run"], "", old),
+        "パスフレーズが正しくありません",
+    );
+    ok(&run_with(&dir, &["mail-run"], "", new));
+    let mut db = SqliteConnection::connect(&format!("sqlite://{}", dir.join("kanri.db").display()))
+        .await
+        .unwrap();
+    let resealed: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'ca_reseal' AND actor = 'bank-operator'",
+    )
+    .fetch_one(&mut db)
+    .await
+    .unwrap()
+    .get(0);
+    assert_eq!(resealed, 1);
+    db.close().await.unwrap();
+
+    // Outside demo mode kanri issues itself no server certificate.
+    let tls = [
+        ("KANRI_TLS_ADDR", "127.0.0.1:0"),
+        ("LEPTOS_SITE_ADDR", "127.0.0.1:0"),
+    ];
+    refused(&run_in(&dir, &["serve"], "", new, &tls), "KANRI_TLS_CERT");
+
+    // A CA made in demo mode (sealed with a passphrase the demo publishes)
+    // serves the demo and nothing else.
+    let demo_dir = root.join("demo");
+    ok(&run_in(
+        &demo_dir,
+        &["demo-load"],
+        "",
+        new,
+        &[("KANRI_DEMO", "1")],
+    ));
+    refused(&run_with(&demo_dir, &["mail-run"], "", new), "デモ用");
+    refused(
+        &run_with(&demo_dir, &["ca-reseal"], &format!("{new}-2\n"), new),
+        "デモ用",
+    );
+    ok(&run_in(
+        &demo_dir,
+        &["mail-run"],
+        "",
+        new,
+        &[("KANRI_DEMO", "1")],
+    ));
+    let _ = std::fs::remove_dir_all(root);
 }

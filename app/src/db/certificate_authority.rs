@@ -10,6 +10,9 @@ pub struct StoredCa {
     pub sealed_key_pem: String,
     pub client_o: String,
     pub client_ou: String,
+    /// Made in demo mode, sealed with the published demo passphrase: it
+    /// serves in demo mode only.
+    pub demo: bool,
 }
 
 /// How the CA came to be.
@@ -21,7 +24,7 @@ pub enum Origin {
 
 pub async fn load(pool: &AnyPool) -> Result<Option<StoredCa>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT certificate_pem, sealed_key_pem, client_o, client_ou FROM certificate_authority WHERE id = 1",
+        "SELECT certificate_pem, sealed_key_pem, client_o, client_ou, demo FROM certificate_authority WHERE id = 1",
     )
     .fetch_optional(pool)
     .await?;
@@ -31,6 +34,7 @@ pub async fn load(pool: &AnyPool) -> Result<Option<StoredCa>, sqlx::Error> {
             sealed_key_pem: r.try_get("sealed_key_pem")?,
             client_o: r.try_get("client_o")?,
             client_ou: r.try_get("client_ou")?,
+            demo: super::flag(r.try_get("demo")?),
         })
     })
     .transpose()
@@ -50,8 +54,8 @@ pub async fn insert(
         Origin::Imported => "imported",
     };
     let result = sqlx::query(
-        "INSERT INTO certificate_authority (id, certificate_pem, sealed_key_pem, client_o, client_ou, origin, created_at) \
-         VALUES (1, $1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+        "INSERT INTO certificate_authority (id, certificate_pem, sealed_key_pem, client_o, client_ou, origin, created_at, demo) \
+         VALUES (1, $1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
     )
     .bind(&ca.certificate_pem)
     .bind(&ca.sealed_key_pem)
@@ -59,6 +63,25 @@ pub async fn insert(
     .bind(&ca.client_ou)
     .bind(origin)
     .bind(now.to_db())
+    .bind(i64::from(ca.demo))
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Replaces the sealed key with the same key sealed anew (`ca-reseal`),
+/// provided it is still the one `previous` names: of two reseals at once,
+/// one wins and the other is told.
+pub async fn reseal(
+    tx: &mut Tx,
+    previous_sealed_pem: &str,
+    sealed_key_pem: &str,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE certificate_authority SET sealed_key_pem = $1 WHERE id = 1 AND sealed_key_pem = $2",
+    )
+    .bind(sealed_key_pem)
+    .bind(previous_sealed_pem)
     .execute(&mut **tx)
     .await?;
     Ok(result.rows_affected() == 1)

@@ -35,6 +35,12 @@ pub enum CaSetupError {
     NoPassphrase,
     #[error("認証局の鍵のパスフレーズが正しくありません（KANRI_CA_PASSPHRASE / KANRI_CA_PASSPHRASE_FILE）")]
     WrongPassphrase,
+    #[error("認証局の鍵のパスフレーズは{MIN_PASSPHRASE_CHARS}文字以上にしてください（今の鍵は kanri-server ca-reseal で新しいパスフレーズに変えられます）")]
+    ShortPassphrase,
+    #[error("この認証局はデモ用です（公開されたパスフレーズで保護されています）。デモモード以外では使えません。ca-init で新しいデータベースに認証局を作成してください")]
+    DemoCaOutsideDemo,
+    #[error("認証局の鍵は同時に別の操作で変更されました。もう一度実行してください")]
+    ResealRaced,
     #[error("KANRI_PUBLIC_URL が正しくありません（例: https://kanri.example.jp）")]
     PublicUrl,
     #[error("{0}は空にできません")]
@@ -55,14 +61,36 @@ impl From<CaError> for CaSetupError {
     }
 }
 
+/// The shortest passphrase a CA key is sealed with outside demo mode: the
+/// sealed key sits in the database and its backups, where it can be
+/// attacked offline at leisure.
+pub const MIN_PASSPHRASE_CHARS: usize = 16;
+
 /// The passphrase this server opens the CA with: the configured one, or
-/// the demo's in demo mode.
+/// the demo's in demo mode. Outside demo mode a short one is refused.
 fn passphrase(config: &Config) -> Result<Passphrase, CaSetupError> {
+    let passphrase = configured_passphrase(config)?;
+    if !config.demo {
+        strong_enough(&passphrase)?;
+    }
+    Ok(passphrase)
+}
+
+/// The configured passphrase whatever its length: `ca-reseal` opens a key
+/// sealed before the length rule with it.
+fn configured_passphrase(config: &Config) -> Result<Passphrase, CaSetupError> {
     match &config.ca_passphrase {
         Some(p) if !p.is_empty() => Ok(p.clone()),
         _ if config.demo => Ok(Passphrase::new(DEMO_CA_PASSPHRASE)),
         _ => Err(CaSetupError::NoPassphrase),
     }
+}
+
+fn strong_enough(passphrase: &Passphrase) -> Result<(), CaSetupError> {
+    if passphrase.chars() < MIN_PASSPHRASE_CHARS {
+        return Err(CaSetupError::ShortPassphrase);
+    }
+    Ok(())
 }
 
 async fn store(
@@ -71,6 +99,7 @@ async fn store(
     names: &CaNames,
     passphrase: &Passphrase,
     origin: Origin,
+    demo: bool,
     now: Timestamp,
 ) -> Result<bool, CaSetupError> {
     for (label, name) in [("O", &names.organization), ("OU", &names.unit)] {
@@ -83,6 +112,7 @@ async fn store(
         sealed_key_pem: ca.seal_key(passphrase)?.as_pem().to_owned(),
         client_o: names.organization.clone(),
         client_ou: names.unit.clone(),
+        demo,
     };
     let mut tx = db.begin_write().await?;
     let stored = stored::insert(&mut tx, &row, origin, now).await?;
@@ -116,7 +146,18 @@ pub async fn create(
         common_name: names.common_name.clone(),
     };
     let ca = Ca::generate(&subject, now.0)?;
-    if !store(db, &ca, names, &passphrase(config)?, Origin::Generated, now).await? {
+    let demo = config.demo;
+    if !store(
+        db,
+        &ca,
+        names,
+        &passphrase(config)?,
+        Origin::Generated,
+        demo,
+        now,
+    )
+    .await?
+    {
         return Err(CaSetupError::Exists);
     }
     Ok(())
@@ -132,7 +173,18 @@ pub async fn import(
     now: Timestamp,
 ) -> Result<(), CaSetupError> {
     let ca = Ca::import(certificate_pem, key_pem)?;
-    if !store(db, &ca, names, &passphrase(config)?, Origin::Imported, now).await? {
+    let demo = config.demo;
+    if !store(
+        db,
+        &ca,
+        names,
+        &passphrase(config)?,
+        Origin::Imported,
+        demo,
+        now,
+    )
+    .await?
+    {
         return Err(CaSetupError::Exists);
     }
     Ok(())
@@ -154,13 +206,56 @@ pub async fn open(db: &Db, config: &Config, now: Timestamp) -> Result<Pki, CaSet
             common_name: names.common_name.clone(),
         };
         let ca = Ca::generate(&subject, now.0)?;
-        store(db, &ca, &names, &passphrase, Origin::Generated, now).await?;
+        store(db, &ca, &names, &passphrase, Origin::Generated, true, now).await?;
     }
     let row = stored::load(db.pool())
         .await?
         .ok_or(CaSetupError::Missing)?;
+    if row.demo && !config.demo {
+        return Err(CaSetupError::DemoCaOutsideDemo);
+    }
     let sealed = SealedKey::from_pem(row.sealed_key_pem);
     let ca = Ca::unseal(&row.certificate_pem, &sealed, &passphrase)?;
     let urls = PublicUrls::new(&config.public_url).map_err(|_| CaSetupError::PublicUrl)?;
     Ok(Pki::new(ca, row.client_o, row.client_ou, urls))
+}
+
+/// `ca-reseal`: the same key sealed with a new passphrase (at least
+/// [`MIN_PASSPHRASE_CHARS`]), opened with the configured one. Every
+/// instance must then be given the new passphrase.
+pub async fn reseal(
+    db: &Db,
+    config: &Config,
+    new: &Passphrase,
+    now: Timestamp,
+) -> Result<(), CaSetupError> {
+    strong_enough(new)?;
+    let row = stored::load(db.pool())
+        .await?
+        .ok_or(CaSetupError::Missing)?;
+    if row.demo && !config.demo {
+        return Err(CaSetupError::DemoCaOutsideDemo);
+    }
+    let sealed = SealedKey::from_pem(row.sealed_key_pem.clone());
+    let ca = Ca::unseal(
+        &row.certificate_pem,
+        &sealed,
+        &configured_passphrase(config)?,
+    )?;
+    let resealed = ca.seal_key(new)?;
+    let mut tx = db.begin_write().await?;
+    if !stored::reseal(&mut tx, &row.sealed_key_pem, resealed.as_pem()).await? {
+        return Err(CaSetupError::ResealRaced);
+    }
+    let entry = AuditEntry::new(
+        now,
+        Actor::BankOperator,
+        None,
+        AuditAction::CaReseal,
+        &ClientInfo::default(),
+    )
+    .target(ca.subject());
+    audit_log::insert_tx(&mut tx, &entry).await?;
+    tx.commit().await?;
+    Ok(())
 }
