@@ -115,9 +115,13 @@ const DEFAULT_CSP: &str =
 /// Headers on every response. Screens bring their own CSP (with the
 /// response's nonce, see `kanri_app::App`); everything else gets one
 /// without scripts. Authenticated pages and server functions must never be
-/// cached; static files under /pkg may be. HSTS when served over HTTPS.
+/// cached; static files under /pkg may be, and what the CA publishes under
+/// /pki says itself how long (the OCSP answers' nextUpdate, RFC 5019). HSTS
+/// when served over HTTPS.
 pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let cacheable = req.uri().path().starts_with("/pkg/");
+    let path = req.uri().path();
+    let cacheable = path.starts_with("/pkg/");
+    let published = path.starts_with("/pki/");
     let mut response = next.run(req).await;
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
         // tower-http's own answer is English plain text.
@@ -146,7 +150,8 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         );
     }
-    if !cacheable {
+    let says_itself = published && headers.contains_key(header::CACHE_CONTROL);
+    if !cacheable && !says_itself {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response

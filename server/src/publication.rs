@@ -6,6 +6,7 @@
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use kanri_app::domain::Timestamp;
 use kanri_app::state::AppState;
 use kanri_app::use_cases::publication;
 
@@ -39,20 +40,45 @@ pub async fn crl(State(state): State<AppState>) -> Response {
     }
 }
 
-fn ocsp_answer(body: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/ocsp-response"),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        body,
-    )
-        .into_response()
+/// An OCSP answer with RFC 5019's caching headers: a signed answer (signed
+/// just now, at its thisUpdate) may be kept until its nextUpdate and no
+/// longer; an error answer not at all.
+fn ocsp_answer(answer: publication::OcspAnswer) -> Response {
+    let content_type = (header::CONTENT_TYPE, "application/ocsp-response".to_owned());
+    match answer.signed {
+        Some((this_update, next_update)) => {
+            let max_age = (next_update.0 - this_update.0).num_seconds().max(0);
+            (
+                [
+                    content_type,
+                    (
+                        header::CACHE_CONTROL,
+                        format!("max-age={max_age}, public, no-transform, must-revalidate"),
+                    ),
+                    (header::LAST_MODIFIED, http_date(this_update)),
+                    (header::EXPIRES, http_date(next_update)),
+                ],
+                answer.der,
+            )
+                .into_response()
+        }
+        None => (
+            [content_type, (header::CACHE_CONTROL, "no-store".to_owned())],
+            answer.der,
+        )
+            .into_response(),
+    }
+}
+
+/// An HTTP date (RFC 9110 section 5.6.7).
+fn http_date(t: Timestamp) -> String {
+    t.0.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
 /// `POST /pki/ocsp` (RFC 6960 appendix A): the DER request is the body.
 pub async fn ocsp_post(State(state): State<AppState>, body: axum::body::Bytes) -> Response {
-    ocsp_answer(publication::ocsp_response(&state, &body).await)
+    let answer = publication::ocsp_response(&state, &body).await;
+    ocsp_answer(answer)
 }
 
 /// `GET /pki/ocsp/<base64 of the DER request>`. A path that is not even
@@ -64,10 +90,9 @@ pub async fn ocsp_get(
     let decoded = encoded
         .ok()
         .and_then(|Path(encoded)| kanri_pki::decode_get_request(&encoded).ok());
-    match decoded.ok_or(()) {
-        Ok(der) => ocsp_answer(publication::ocsp_response(&state, &der).await),
-        Err(()) => ocsp_answer(kanri_pki::ocsp_error_response(
-            kanri_pki::OcspErrorStatus::MalformedRequest,
-        )),
-    }
+    let answer = match decoded {
+        Some(der) => publication::ocsp_response(&state, &der).await,
+        None => publication::OcspAnswer::error(kanri_pki::OcspErrorStatus::MalformedRequest),
+    };
+    ocsp_answer(answer)
 }

@@ -301,6 +301,31 @@ async fn ocsp_says_good_then_revoked_with_time_and_reason_and_unknown_for_strang
     let res = app.client().get(&path).await;
     assert_eq!(res.status, StatusCode::OK);
     assert_eq!(res.headers["content-type"], "application/ocsp-response");
+    // RFC 5019 section 6.2: a cache may keep the answer until its
+    // nextUpdate (an hour after thisUpdate) and not a second longer, and
+    // the screens' no-store does not overwrite that.
+    let header = |name: &str| res.headers[name].to_str().unwrap().to_owned();
+    assert_eq!(
+        header("cache-control"),
+        "max-age=3600, public, no-transform, must-revalidate"
+    );
+    let date = |text: String| chrono::DateTime::parse_from_rfc2822(&text).unwrap();
+    let (last_modified, expires) = (date(header("last-modified")), date(header("expires")));
+    assert_eq!(expires - last_modified, chrono::Duration::minutes(60));
+    std::fs::write(files.dir.join("get-resp.der"), &res.body_bytes).unwrap();
+    let text = openssl(&[
+        "ocsp",
+        "-respin",
+        &files.path("get-resp.der"),
+        "-resp_text",
+        "-noverify",
+    ]);
+    let next_update = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Next Update: "))
+        .map(|t| chrono::NaiveDateTime::parse_from_str(t, "%b %e %H:%M:%S %Y GMT").unwrap())
+        .expect("a nextUpdate");
+    assert_eq!(next_update.and_utc().timestamp(), expires.timestamp());
 }
 
 async fn crl_numbers_stay_strictly_increasing_under_concurrent_revocations(app: TestApp) {
@@ -382,6 +407,10 @@ async fn malformed_ocsp_requests_get_malformed_request_never_a_5xx(app: TestApp)
         let res = app.client().send(Method::GET, path, None, "*/*").await;
         assert!(!res.status.is_server_error(), "{path}");
         assert_eq!(res.body_bytes, malformed, "{path}");
+        assert_eq!(
+            res.headers["cache-control"], "no-store",
+            "{path}: errors are not kept"
+        );
     }
 }
 

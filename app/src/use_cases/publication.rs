@@ -119,12 +119,30 @@ fn ocsp_status(stored: Option<StoredCertificate>) -> OcspCertStatus {
 /// An OCSP response (RFC 6960) to a DER request: signed, with the nonce
 /// echoed; `malformedRequest` for anything that is not a request, never an
 /// error of the server.
-pub async fn ocsp_response(state: &AppState, request_der: &[u8]) -> Vec<u8> {
+/// An OCSP answer and, when it is a signed one, its thisUpdate and
+/// nextUpdate: what an HTTP cache may know of it (RFC 5019 section 6). An
+/// error answer is cached by nobody.
+#[derive(Debug)]
+pub struct OcspAnswer {
+    pub der: Vec<u8>,
+    pub signed: Option<(Timestamp, Timestamp)>,
+}
+
+impl OcspAnswer {
+    pub fn error(status: OcspErrorStatus) -> Self {
+        Self {
+            der: ocsp_error_response(status),
+            signed: None,
+        }
+    }
+}
+
+pub async fn ocsp_response(state: &AppState, request_der: &[u8]) -> OcspAnswer {
     let Ok(request) = state.pki.ca.parse_ocsp_request(request_der) else {
-        return ocsp_error_response(OcspErrorStatus::MalformedRequest);
+        return OcspAnswer::error(OcspErrorStatus::MalformedRequest);
     };
     if !request.concerns_this_ca() {
-        return ocsp_error_response(OcspErrorStatus::Unauthorized);
+        return OcspAnswer::error(OcspErrorStatus::Unauthorized);
     }
     let mut statuses = Vec::new();
     for serial in request.serials() {
@@ -133,7 +151,7 @@ pub async fn ocsp_response(state: &AppState, request_der: &[u8]) -> Vec<u8> {
             Ok(stored) => statuses.push((serial, ocsp_status(stored))),
             Err(err) => {
                 tracing::error!(error = %err, "OCSP lookup failed");
-                return ocsp_error_response(OcspErrorStatus::InternalError);
+                return OcspAnswer::error(OcspErrorStatus::InternalError);
             }
         }
     }
@@ -149,9 +167,14 @@ pub async fn ocsp_response(state: &AppState, request_der: &[u8]) -> Vec<u8> {
             .find(|(s, _)| *s == serial)
             .map_or(OcspCertStatus::Unknown, |(_, status)| *status)
     };
-    state
-        .pki
-        .ca
-        .sign_ocsp_response(&request, &times, status_of)
-        .unwrap_or_else(|_| ocsp_error_response(OcspErrorStatus::InternalError))
+    match state.pki.ca.sign_ocsp_response(&request, &times, status_of) {
+        Ok(der) => OcspAnswer {
+            der,
+            signed: Some((
+                now,
+                Timestamp(now.0 + Duration::minutes(OCSP_VALIDITY_MINUTES)),
+            )),
+        },
+        Err(_) => OcspAnswer::error(OcspErrorStatus::InternalError),
+    }
 }
