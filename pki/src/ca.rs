@@ -383,7 +383,7 @@ fn key_from_pem(key_pem: &str) -> Result<KeyPair, CaError> {
     }
 }
 
-fn key_from_pkcs8(der: &[u8]) -> Result<KeyPair, CaError> {
+pub(crate) fn key_from_pkcs8(der: &[u8]) -> Result<KeyPair, CaError> {
     let info = pkcs8::PrivateKeyInfoRef::try_from(der).map_err(|_| CaError::KeyMalformed)?;
     let curve = info.algorithm.parameters_oid().ok();
     if info.algorithm.oid.to_string() != OID_EC_PUBLIC_KEY
@@ -438,7 +438,7 @@ fn sec1_to_pkcs8(sec1: &[u8]) -> Result<Zeroizing<Vec<u8>>, CaError> {
         .map_err(|_| CaError::KeyMalformed)
 }
 
-fn seal_pkcs8(
+pub(crate) fn seal_pkcs8(
     pkcs8_der: &[u8],
     passphrase: &Passphrase,
     iterations: u32,
@@ -457,7 +457,10 @@ fn seal_pkcs8(
     Ok(SealedKey(pem::encode(SEALED_KEY_LABEL, sealed.as_bytes())))
 }
 
-fn open_sealed(sealed: &SealedKey, passphrase: &Passphrase) -> Result<Zeroizing<Vec<u8>>, CaError> {
+pub(crate) fn open_sealed(
+    sealed: &SealedKey,
+    passphrase: &Passphrase,
+) -> Result<Zeroizing<Vec<u8>>, CaError> {
     let block = pem::decode(sealed.as_pem()).map_err(|_| CaError::SealedKeyMalformed)?;
     if block.label != SEALED_KEY_LABEL {
         return Err(CaError::SealedKeyMalformed);

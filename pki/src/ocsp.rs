@@ -1,5 +1,6 @@
 //! The OCSP responder's protocol half (RFC 6960): read a request, decide which
-//! CertIDs name certificates of this CA, and sign the answer with the CA key.
+//! CertIDs name certificates of this CA, and sign the answer with the
+//! delegated responder's key (`responder.rs`).
 //!
 //! The caller owns the status lookup, so the flow is two steps:
 //! [`Ca::parse_ocsp_request`] yields the serials to look up (async, in the
@@ -8,10 +9,12 @@
 //! problem becomes one of the unsigned error responses, so garbage input can
 //! only produce `malformedRequest`.
 //!
-//! The response is signed by the CA itself (no delegated responder
-//! certificate to issue and rotate): responderID byKey, ecdsa-with-SHA256, the
-//! same `KeyPair` that signs certificates. The ASN.1 comes from `x509-ocsp`;
-//! the signature from rcgen's key, so there is one key abstraction.
+//! The response is signed by the delegated responder, not by the CA, so the
+//! CA key is not used on every request: responderID byKey (the responder's
+//! key), ecdsa-with-SHA256, and the responder's certificate in `certs` so
+//! that a client verifies it against the CA (RFC 6960 section 4.2.2.2). The
+//! ASN.1 comes from `x509-ocsp`; the signature from rcgen's key, so there is
+//! one key abstraction.
 
 use chrono::{DateTime, Utc};
 use const_oid::db::rfc5912::{ECDSA_WITH_SHA_256, ID_SHA_1, ID_SHA_256};
@@ -28,6 +31,7 @@ use x509_ocsp::{
 
 use crate::ca::Ca;
 use crate::crl::RevocationReason;
+use crate::responder::OcspResponder;
 use crate::serial::Serial;
 use crate::timeconv::{self, TimeOutOfRange};
 
@@ -208,6 +212,7 @@ impl Ca {
     /// order: `status_of` for this CA's serials, `unknown` for the rest.
     pub fn sign_ocsp_response(
         &self,
+        responder: &OcspResponder,
         request: &OcspRequest,
         times: &OcspTimes,
         mut status_of: impl FnMut(Serial) -> OcspCertStatus,
@@ -230,12 +235,12 @@ impl Ca {
             .collect::<Result<Vec<_>, OcspError>>()?;
         let tbs = ResponseData {
             version: Version::V1,
-            responder_id: ResponderId::ByKey(self.responder_key_hash()?),
+            responder_id: ResponderId::ByKey(key_hash(&responder.public_key)?),
             produced_at: generalized(times.produced_at)?,
             responses,
             response_extensions: nonce_extension(request.nonce())?,
         };
-        self.sign_response_data(tbs)
+        sign_response_data(responder, tbs)
     }
 
     /// Parse, check and sign in one call; never fails. Garbage gives
@@ -243,6 +248,7 @@ impl Ca {
     /// an internal failure `internalError`.
     pub fn respond_ocsp(
         &self,
+        responder: &OcspResponder,
         der: &[u8],
         times: &OcspTimes,
         status_of: impl FnMut(Serial) -> OcspCertStatus,
@@ -254,7 +260,7 @@ impl Ca {
         if !request.concerns_this_ca() {
             return ocsp_error_response(OcspErrorStatus::Unauthorized);
         }
-        self.sign_ocsp_response(&request, times, status_of)
+        self.sign_ocsp_response(responder, &request, times, status_of)
             .unwrap_or_else(|e| ocsp_error_response(e.status()))
     }
 
@@ -284,28 +290,30 @@ impl Ca {
             serial,
         }
     }
+}
 
-    /// RFC 6960 KeyHash: SHA-1 of the subjectPublicKey BIT STRING contents.
-    fn responder_key_hash(&self) -> Result<OctetString, OcspError> {
-        let hash = digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, &self.public_key);
-        OctetString::new(hash.as_ref()).map_err(|_| OcspError::Encoding)
-    }
+/// RFC 6960 KeyHash: SHA-1 of the subjectPublicKey BIT STRING contents.
+fn key_hash(public_key: &[u8]) -> Result<OctetString, OcspError> {
+    let hash = digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, public_key);
+    OctetString::new(hash.as_ref()).map_err(|_| OcspError::Encoding)
+}
 
-    fn sign_response_data(&self, tbs: ResponseData) -> Result<Vec<u8>, OcspError> {
-        let tbs_der = tbs.to_der().map_err(|_| OcspError::Encoding)?;
-        let signature = self.sign(&tbs_der).map_err(OcspError::Signing)?;
-        let basic = BasicOcspResponse {
-            tbs_response_data: tbs,
-            signature_algorithm: spki::AlgorithmIdentifierOwned {
-                oid: ECDSA_WITH_SHA_256,
-                parameters: None,
-            },
-            signature: BitString::from_bytes(&signature).map_err(|_| OcspError::Encoding)?,
-            certs: None,
-        };
-        let response = OcspResponse::successful(basic).map_err(|_| OcspError::Encoding)?;
-        response.to_der().map_err(|_| OcspError::Encoding)
-    }
+fn sign_response_data(responder: &OcspResponder, tbs: ResponseData) -> Result<Vec<u8>, OcspError> {
+    let tbs_der = tbs.to_der().map_err(|_| OcspError::Encoding)?;
+    let signature = responder.sign(&tbs_der).map_err(OcspError::Signing)?;
+    let certificate = x509_cert::Certificate::from_der(responder.certificate_der())
+        .map_err(|_| OcspError::Encoding)?;
+    let basic = BasicOcspResponse {
+        tbs_response_data: tbs,
+        signature_algorithm: spki::AlgorithmIdentifierOwned {
+            oid: ECDSA_WITH_SHA_256,
+            parameters: None,
+        },
+        signature: BitString::from_bytes(&signature).map_err(|_| OcspError::Encoding)?,
+        certs: Some(vec![certificate]),
+    };
+    let response = OcspResponse::successful(basic).map_err(|_| OcspError::Encoding)?;
+    response.to_der().map_err(|_| OcspError::Encoding)
 }
 
 fn generalized(t: DateTime<Utc>) -> Result<OcspGeneralizedTime, TimeOutOfRange> {
@@ -427,6 +435,7 @@ mod tests {
     use crate::ca::tests::demo_ca;
     use crate::issue::tests::{demo_subject, demo_urls};
     use crate::issue::{IssuedCertificate, Validity};
+    use crate::secret::Passphrase;
     use crate::testutil::Scratch;
     use chrono::{Duration, TimeZone};
 
@@ -444,9 +453,13 @@ mod tests {
         Utc.with_ymd_and_hms(2025, 6, 1, 9, 30, 0).unwrap()
     }
 
-    /// A CA and three certificates written as ca.pem, good.pem, revoked.pem, unknown.pem.
-    fn setup(dir: &Scratch) -> (Ca, Vec<IssuedCertificate>) {
+    /// A CA, its responder and three certificates written as ca.pem,
+    /// good.pem, revoked.pem, unknown.pem.
+    fn setup(dir: &Scratch) -> (Ca, OcspResponder, Vec<IssuedCertificate>) {
         let ca = demo_ca();
+        let responder = ca
+            .issue_ocsp_responder(Utc::now() - Duration::hours(1), Duration::days(4))
+            .unwrap();
         let now = Utc::now();
         let validity = Validity {
             not_before: now - Duration::days(1),
@@ -463,7 +476,7 @@ mod tests {
                 cert
             })
             .collect();
-        (ca, certs)
+        (ca, responder, certs)
     }
 
     fn statuses(certs: &[IssuedCertificate]) -> impl FnMut(Serial) -> OcspCertStatus + '_ {
@@ -504,11 +517,11 @@ mod tests {
     fn openssl_check(dir: &Scratch, resp: &[u8], digest: &[&str]) -> String {
         dir.write("resp.der", resp);
         let pair = [
-            "ocsp", "-reqin", "req.der", "-respin", "resp.der", "-VAfile", "ca.pem",
+            "ocsp", "-reqin", "req.der", "-respin", "resp.der", "-CAfile", "ca.pem",
         ];
         let mut text = dir.openssl_ok(&pair);
         let base = [
-            "ocsp", "-respin", "resp.der", "-issuer", "ca.pem", "-VAfile", "ca.pem",
+            "ocsp", "-respin", "resp.der", "-issuer", "ca.pem", "-CAfile", "ca.pem",
         ];
         let statuses = [&base[..], digest, &ALL_CERTS, &["-no_nonce", "-resp_text"]].concat();
         text.push_str(&dir.openssl_ok(&statuses));
@@ -534,36 +547,89 @@ mod tests {
     #[test]
     fn openssl_verifies_good_revoked_and_unknown_answers_with_the_nonce_echoed() {
         let dir = Scratch::new();
-        let (ca, certs) = setup(&dir);
+        let (ca, responder, certs) = setup(&dir);
         let req = openssl_request(&dir, &[]);
         let parsed = ca.parse_ocsp_request(&req).unwrap();
         assert!(parsed.nonce().is_some());
         assert_eq!(parsed.serials().count(), 3);
-        let resp = ca.respond_ocsp(&req, &now_times(), statuses(&certs));
+        let resp = ca.respond_ocsp(&responder, &req, &now_times(), statuses(&certs));
         assert_statuses(&openssl_check(&dir, &resp, &[]));
+    }
+
+    #[test]
+    fn answers_come_from_the_delegated_responder_not_the_ca() {
+        let dir = Scratch::new();
+        let (ca, responder, certs) = setup(&dir);
+        dir.write(
+            "responder.pem",
+            crate::pem::encode("CERTIFICATE", responder.certificate_der()),
+        );
+        // The responder's certificate: from the CA, OCSP signing only, no check.
+        let text = dir.openssl_ok(&["x509", "-in", "responder.pem", "-noout", "-text"]);
+        for expected in ["OCSP Signing", "OCSP No Check", "CA:FALSE"] {
+            assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+        }
+        let verified = dir.openssl_ok(&["verify", "-CAfile", "ca.pem", "responder.pem"]);
+        assert!(verified.contains("OK"), "{verified}");
+        // The answer carries it and is signed by its key, not the CA's: told
+        // to look for the signer among the CA's certificate alone (not the
+        // answer's), openssl finds none.
+        let req = openssl_request(&dir, &[]);
+        let resp = ca.respond_ocsp(&responder, &req, &now_times(), statuses(&certs));
+        dir.write("resp.der", &resp);
+        let (ok, said) = dir.openssl(&[
+            "ocsp",
+            "-respin",
+            "resp.der",
+            "-VAfile",
+            "ca.pem",
+            "-noverify",
+            "-resp_text",
+        ]);
+        assert!(ok && said.contains("kanri OCSP responder"), "{said}");
+        let (_, said) = dir.openssl(&[
+            "ocsp",
+            "-respin",
+            "resp.der",
+            "-VAfile",
+            "ca.pem",
+            "-no_intern",
+        ]);
+        assert!(said.contains("Response Verify Failure"), "{said}");
+        // Sealed and opened again, it is the same responder; a certificate
+        // that may not sign OCSP answers is refused as one.
+        let passphrase = Passphrase::new("responder-test-passphrase");
+        let sealed = responder.seal_key(&passphrase).unwrap();
+        let opened = ca
+            .open_ocsp_responder(responder.certificate_der(), &sealed, &passphrase)
+            .unwrap();
+        assert_eq!(opened.not_after(), responder.not_after());
+        assert!(ca
+            .open_ocsp_responder(certs[0].der(), &sealed, &passphrase)
+            .is_err());
     }
 
     #[test]
     fn sha256_cert_ids_are_matched_too() {
         let dir = Scratch::new();
-        let (ca, certs) = setup(&dir);
+        let (ca, responder, certs) = setup(&dir);
         let req = openssl_request(&dir, &["-sha256"]);
         let parsed = ca.parse_ocsp_request(&req).unwrap();
         assert!(parsed
             .certs()
             .iter()
             .all(|c| c.hash() == Some(CertIdHash::Sha256)));
-        let resp = ca.respond_ocsp(&req, &now_times(), statuses(&certs));
+        let resp = ca.respond_ocsp(&responder, &req, &now_times(), statuses(&certs));
         assert_statuses(&openssl_check(&dir, &resp, &["-sha256"]));
     }
 
     #[test]
     fn request_without_nonce_gets_a_response_without_nonce() {
         let dir = Scratch::new();
-        let (ca, certs) = setup(&dir);
+        let (ca, responder, certs) = setup(&dir);
         let req = openssl_request(&dir, &["-no_nonce"]);
         assert_eq!(ca.parse_ocsp_request(&req).unwrap().nonce(), None);
-        let resp = ca.respond_ocsp(&req, &now_times(), statuses(&certs));
+        let resp = ca.respond_ocsp(&responder, &req, &now_times(), statuses(&certs));
         let text = openssl_check(&dir, &resp, &[]);
         assert!(
             text.contains("good.pem: good") && !text.contains("OCSP Nonce"),
@@ -574,13 +640,13 @@ mod tests {
     #[test]
     fn response_to_another_request_fails_openssl_nonce_check() {
         let dir = Scratch::new();
-        let (ca, certs) = setup(&dir);
+        let (ca, responder, certs) = setup(&dir);
         let first = openssl_request(&dir, &[]);
-        let resp = ca.respond_ocsp(&first, &now_times(), statuses(&certs));
+        let resp = ca.respond_ocsp(&responder, &first, &now_times(), statuses(&certs));
         openssl_request(&dir, &[]); // req.der now has another nonce
         dir.write("resp.der", resp);
         let pair = [
-            "ocsp", "-reqin", "req.der", "-respin", "resp.der", "-VAfile", "ca.pem",
+            "ocsp", "-reqin", "req.der", "-respin", "resp.der", "-CAfile", "ca.pem",
         ];
         let (_, text) = dir.openssl(&pair);
         assert!(text.contains("Nonce Verify error"), "{text}");
@@ -601,7 +667,7 @@ mod tests {
     #[test]
     fn garbage_mutations_and_truncations_give_malformed_request_never_a_panic() {
         let dir = Scratch::new();
-        let (ca, certs) = setup(&dir);
+        let (ca, responder, certs) = setup(&dir);
         let req = openssl_request(&dir, &[]);
         let times = now_times();
         let huge = vec![0x30; MAX_OCSP_REQUEST_BYTES + 1];
@@ -612,14 +678,14 @@ mod tests {
             ca.certificate_der(),
             &[0x30, 0x00],
         ] {
-            let resp = ca.respond_ocsp(input, &times, statuses(&certs));
+            let resp = ca.respond_ocsp(&responder, input, &times, statuses(&certs));
             assert!(
                 is_error(&resp, OcspErrorStatus::MalformedRequest),
                 "{input:?}"
             );
         }
         for len in 0..req.len() {
-            let resp = ca.respond_ocsp(&req[..len], &times, statuses(&certs));
+            let resp = ca.respond_ocsp(&responder, &req[..len], &times, statuses(&certs));
             assert!(
                 is_error(&resp, OcspErrorStatus::MalformedRequest),
                 "truncated to {len}"
@@ -630,7 +696,7 @@ mod tests {
                 let mut mutated = req.clone();
                 mutated[at] ^= flip;
                 // Any answer will do, as long as there is one and it is DER.
-                let resp = ca.respond_ocsp(&mutated, &times, statuses(&certs));
+                let resp = ca.respond_ocsp(&responder, &mutated, &times, statuses(&certs));
                 assert!(OcspResponse::from_der(&resp).is_ok());
             }
         }
@@ -639,13 +705,13 @@ mod tests {
     #[test]
     fn request_about_another_ca_only_is_unauthorized() {
         let dir = Scratch::new();
-        let (ca, certs) = setup(&dir);
+        let (ca, responder, certs) = setup(&dir);
         let other = demo_ca();
         dir.write("ca.pem", other.certificate_pem()); // CertIDs now name the other CA
         let req = openssl_request(&dir, &[]);
         let parsed = ca.parse_ocsp_request(&req).unwrap();
         assert!(!parsed.concerns_this_ca() && parsed.serials().count() == 0);
-        let resp = ca.respond_ocsp(&req, &now_times(), statuses(&certs));
+        let resp = ca.respond_ocsp(&responder, &req, &now_times(), statuses(&certs));
         assert!(is_error(&resp, OcspErrorStatus::Unauthorized));
         dir.write("resp.der", resp);
         let text = dir
@@ -686,7 +752,7 @@ mod tests {
     #[test]
     fn our_ca_with_a_serial_kanri_never_issues_is_answered_unknown() {
         let dir = Scratch::new();
-        let (ca, _) = setup(&dir);
+        let (ca, responder, _) = setup(&dir);
         let mut request = editable_request(&dir);
         let cert_id = &mut request.tbs_request.request_list[0].req_cert;
         cert_id.serial_number = x509_cert::serial_number::SerialNumber::new(&[0x01, 0x02]).unwrap();
@@ -695,7 +761,7 @@ mod tests {
         assert_eq!(parsed.certs()[0].serial(), None);
         assert_eq!(parsed.certs()[0].raw_serial(), &[0x01, 0x02]);
         let resp = ca
-            .sign_ocsp_response(&parsed, &now_times(), |_| panic!("no lookup"))
+            .sign_ocsp_response(&responder, &parsed, &now_times(), |_| panic!("no lookup"))
             .unwrap();
         let basic = OcspResponse::from_der(&resp)
             .unwrap()
@@ -712,7 +778,7 @@ mod tests {
     #[test]
     fn nonce_longer_than_32_octets_is_malformed_and_32_is_echoed() {
         let dir = Scratch::new();
-        let (ca, _) = setup(&dir);
+        let (ca, _, _) = setup(&dir);
         let mut request = editable_request(&dir);
         for (len, ok) in [(32usize, true), (33, false), (0, false)] {
             let inner = OctetString::new(vec![7u8; len]).unwrap().to_der().unwrap();

@@ -765,7 +765,7 @@ async fn check_publications(
             args.extend([
                 "-url".into(),
                 server.url("/pki/ocsp"),
-                "-VAfile".into(),
+                "-CAfile".into(),
                 ca.display().to_string(),
             ]);
             let args: Vec<&str> = args.iter().map(String::as_str).collect();

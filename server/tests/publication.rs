@@ -8,6 +8,7 @@ use axum::http::{Method, StatusCode};
 use common::{openssl, scratch_dir, TestApp, LOGIN_PASSWORD};
 use kanri_app::domain::RevocationReason;
 use kanri_app::use_cases::operator;
+use sqlx::Row;
 use std::path::PathBuf;
 
 on_both_databases!(
@@ -19,6 +20,10 @@ on_both_databases!(
     malformed_ocsp_requests_get_malformed_request_never_a_5xx,
 );
 on_both_databases!(the_kept_crl_entries_are_what_a_full_read_gives);
+on_both_databases!(
+    with_and_without_caches:
+    one_instance_renews_the_responder_before_it_expires_and_every_instance_takes_it
+);
 
 /// Files for openssl: the CA and one user's certificate, PEM.
 struct Files {
@@ -129,7 +134,7 @@ impl Files {
             &self.path("req.der"),
             "-respin",
             &self.path("resp.der"),
-            "-VAfile",
+            "-CAfile",
             &self.path("ca.pem"),
         ]);
         let status = common::openssl_said(&[
@@ -138,7 +143,7 @@ impl Files {
             &self.path("resp.der"),
             "-issuer",
             &self.path("ca.pem"),
-            "-VAfile",
+            "-CAfile",
             &self.path("ca.pem"),
             "-cert",
             &cert,
@@ -282,16 +287,7 @@ async fn ocsp_says_good_then_revoked_with_time_and_reason_and_unknown_for_strang
     let stranger = files.ocsp_unknown(&app, &serial).await;
     assert!(stranger.contains("unknown"), "{stranger}");
     // GET with the base64 request in the path answers the same.
-    openssl(&[
-        "ocsp",
-        "-issuer",
-        &files.path("ca.pem"),
-        "-cert",
-        &files.path("logid031.pem"),
-        "-reqout",
-        &files.path("get.der"),
-    ]);
-    let der = std::fs::read(files.dir.join("get.der")).unwrap();
+    let der = files.ocsp_request("logid031", &[]);
     use base64::Engine;
     let encoded = base64::engine::general_purpose::STANDARD.encode(der);
     let path = format!(
@@ -415,6 +411,19 @@ async fn malformed_ocsp_requests_get_malformed_request_never_a_5xx(app: TestApp)
 }
 
 impl Files {
+    /// An OCSP request for a user's certificate, made by openssl (DER).
+    fn ocsp_request(&self, user: &str, extra: &[&str]) -> Vec<u8> {
+        let (ca, cert) = (self.path("ca.pem"), self.path(&format!("{user}.pem")));
+        let out = self.path("request.der");
+        let args = [
+            &["ocsp", "-issuer", &ca, "-cert", &cert][..],
+            extra,
+            &["-reqout", &out],
+        ];
+        openssl(&args.concat());
+        std::fs::read(&out).unwrap()
+    }
+
     /// An OCSP request, built by openssl from a serial number, for a serial
     /// of kanri's CA that it never issued.
     async fn ocsp_unknown(&self, app: &TestApp, serial: &str) -> String {
@@ -425,7 +434,7 @@ impl Files {
             "ocsp",
             "-respin",
             &self.path("unknown-resp.der"),
-            "-VAfile",
+            "-CAfile",
             &self.path("ca.pem"),
             "-resp_text",
         ])
@@ -550,4 +559,76 @@ async fn the_kept_crl_entries_are_what_a_full_read_gives(app: TestApp) {
     assert_eq!(compare().await, 3);
     app.state.clock.advance(chrono::Duration::days(2 * 366));
     assert_eq!(compare().await, 0, "expired entries leave both");
+}
+
+/// The delegated responder's life across two instances on one database:
+/// one responder answers for both; past the point of renewal, the two
+/// asking at once make exactly one new one between them and both sign with
+/// it; an instance started afterwards (as after a kill) takes it too; no
+/// answer is ever signed by a responder that has expired.
+async fn one_instance_renews_the_responder_before_it_expires_and_every_instance_takes_it(
+    app: TestApp,
+) {
+    use kanri_app::use_cases::publication::{ocsp_response, RESPONDER_VALIDITY_DAYS};
+    let other = app.other_instance().await;
+    let files = Files::new(&app, &["logid031"]).await;
+    let request = files.ocsp_request("logid031", &["-no_nonce"]);
+    let responders = async || -> Vec<(Vec<u8>, String)> {
+        sqlx::query("SELECT certificate_der, not_after FROM ocsp_responders ORDER BY generation")
+            .fetch_all(app.state.db.pool())
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect()
+    };
+    let signed_by = |answer: &[u8], certificate: &[u8]| {
+        answer.windows(certificate.len()).any(|w| w == certificate)
+    };
+    let both_answer = async || {
+        let (here, there) = tokio::join!(
+            ocsp_response(&app.state, &request),
+            ocsp_response(&other.state, &request)
+        );
+        assert!(here.signed.is_some() && there.signed.is_some());
+        (here.der, there.der)
+    };
+
+    // Both instances answer, with one responder between them; openssl trusts
+    // it through the CA alone.
+    let (here, there) = both_answer().await;
+    let first = responders().await;
+    assert_eq!(first.len(), 1);
+    assert!(signed_by(&here, &first[0].0) && signed_by(&there, &first[0].0));
+    assert!(files
+        .ocsp(&app, "logid031")
+        .await
+        .contains("Response verify OK"));
+
+    // Past the point of renewal (more than half its life gone) but before
+    // its expiry: asked at once, the instances make one new responder.
+    app.state
+        .clock
+        .advance(chrono::Duration::days(RESPONDER_VALIDITY_DAYS / 2) + chrono::Duration::hours(2));
+    let (here, there) = both_answer().await;
+    let second = responders().await;
+    assert_eq!(second.len(), 2, "one renewal, not one per instance");
+    assert!(signed_by(&here, &second[1].0) && signed_by(&there, &second[1].0));
+
+    // A third instance, started now (as one restarted after a kill),
+    // takes the newest instead of making its own.
+    let third = app.other_instance().await;
+    let answer = ocsp_response(&third.state, &request).await;
+    assert!(signed_by(&answer.der, &second[1].0));
+    assert_eq!(responders().await.len(), 2);
+
+    // Long after both expired (no request for a week): the next answer
+    // comes from a responder valid now, and the expired keys are gone.
+    app.state.clock.advance(chrono::Duration::days(7));
+    let (here, _) = both_answer().await;
+    let now = app.state.clock.now().to_db();
+    let last = responders().await;
+    assert_eq!(last.len(), 1, "expired responders are dropped");
+    assert!(last[0].1 > now, "valid now");
+    assert!(signed_by(&here, &last[0].0));
 }

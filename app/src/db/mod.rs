@@ -16,6 +16,7 @@ pub mod contracts;
 pub mod crls;
 pub mod issuance_codes;
 pub mod mail_outbox;
+pub mod ocsp_responders;
 pub mod pending_downloads;
 pub mod sessions;
 pub mod users;

@@ -68,7 +68,8 @@ pub const MIN_PASSPHRASE_CHARS: usize = 16;
 
 /// The passphrase this server opens the CA with: the configured one, or
 /// the demo's in demo mode. Outside demo mode a short one is refused.
-fn passphrase(config: &Config) -> Result<Passphrase, CaSetupError> {
+/// The delegated OCSP responder's key is sealed with it too.
+pub(crate) fn passphrase(config: &Config) -> Result<Passphrase, CaSetupError> {
     let passphrase = configured_passphrase(config)?;
     if !config.demo {
         strong_enough(&passphrase)?;

@@ -10,12 +10,18 @@
 
 use crate::db::certificates::{self, StoredCertificate};
 use crate::db::crls::{self, StoredCrl};
+use crate::db::ocsp_responders::{self, StoredResponder};
 use crate::domain::{CertificateSerial, CertificateState, RevocationReason, Timestamp};
 use crate::error::AppError;
 use crate::infra::pki::pki_reason;
 use crate::state::AppState;
+use crate::use_cases::certificate_authority;
 use chrono::Duration;
-use kanri_pki::{ocsp_error_response, CrlSpec, OcspCertStatus, OcspErrorStatus, OcspTimes, Serial};
+use kanri_pki::{
+    ocsp_error_response, CrlSpec, OcspCertStatus, OcspErrorStatus, OcspResponder, OcspTimes,
+    SealedKey, Serial,
+};
+use std::sync::Arc;
 
 /// nextUpdate of a CRL (SPEC 7.6).
 pub const CRL_VALIDITY_HOURS: i64 = 24;
@@ -23,6 +29,13 @@ pub const CRL_VALIDITY_HOURS: i64 = 24;
 pub const CRL_REFRESH_HOURS: i64 = 12;
 /// How long an OCSP answer may be cached (nextUpdate).
 pub const OCSP_VALIDITY_MINUTES: i64 = 60;
+/// How long a delegated responder's certificate is valid…
+pub const RESPONDER_VALIDITY_DAYS: i64 = 4;
+/// …and how much of it must be left for it to keep answering: the next one
+/// is made by then, so a killed instance or a quiet day leaves no gap, and
+/// no answer (valid [`OCSP_VALIDITY_MINUTES`]) outlives the certificate
+/// that signed it.
+pub const RESPONDER_RENEWED_DAYS_BEFORE: i64 = 2;
 
 fn is_fresh(crl: &StoredCrl, revocations: i64, now: Timestamp) -> bool {
     crl.revocations >= revocations && now.0 - crl.this_update.0 < Duration::hours(CRL_REFRESH_HOURS)
@@ -144,6 +157,13 @@ pub async fn ocsp_response(state: &AppState, request_der: &[u8]) -> OcspAnswer {
     if !request.concerns_this_ca() {
         return OcspAnswer::error(OcspErrorStatus::Unauthorized);
     }
+    let responder = match ocsp_responder(state).await {
+        Ok(responder) => responder,
+        Err(err) => {
+            tracing::error!(error = %err, "no OCSP responder");
+            return OcspAnswer::error(OcspErrorStatus::InternalError);
+        }
+    };
     let mut statuses = Vec::new();
     for serial in request.serials() {
         let domain = CertificateSerial::from_bytes(*serial.as_bytes());
@@ -167,7 +187,11 @@ pub async fn ocsp_response(state: &AppState, request_der: &[u8]) -> OcspAnswer {
             .find(|(s, _)| *s == serial)
             .map_or(OcspCertStatus::Unknown, |(_, status)| *status)
     };
-    match state.pki.ca.sign_ocsp_response(&request, &times, status_of) {
+    match state
+        .pki
+        .ca
+        .sign_ocsp_response(&responder, &request, &times, status_of)
+    {
         Ok(der) => OcspAnswer {
             der,
             signed: Some((
@@ -177,4 +201,73 @@ pub async fn ocsp_response(state: &AppState, request_der: &[u8]) -> OcspAnswer {
         },
         Err(_) => OcspAnswer::error(OcspErrorStatus::InternalError),
     }
+}
+
+/// The delegated responder that signs OCSP answers: the one this process
+/// keeps while it has more than [`RESPONDER_RENEWED_DAYS_BEFORE`] days left,
+/// else the newest stored one if that has, else a new generation, made by
+/// whichever instance stores it first (the others take the winner's).
+pub async fn ocsp_responder(state: &AppState) -> Result<Arc<OcspResponder>, AppError> {
+    let now = state.clock.now();
+    let keep_until = Timestamp(now.0 + Duration::days(RESPONDER_RENEWED_DAYS_BEFORE));
+    if let Some(responder) = state.caches.ocsp_responder.valid_beyond(keep_until) {
+        return Ok(responder);
+    }
+    let passphrase = certificate_authority::passphrase(&state.config).map_err(ca_failed)?;
+    // Twice at most: a lost race is followed by taking the winner's.
+    for _ in 0..2 {
+        let latest = ocsp_responders::latest(state.db.pool()).await?;
+        if let Some(stored) = latest.as_ref().filter(|s| s.not_after > keep_until) {
+            let (pki, passphrase) = (state.pki.clone(), passphrase.clone());
+            let (der, sealed) = (
+                stored.certificate_der.clone(),
+                SealedKey::from_pem(stored.sealed_key_pem.clone()),
+            );
+            let opened = tokio::task::spawn_blocking(move || {
+                pki.ca.open_ocsp_responder(&der, &sealed, &passphrase)
+            })
+            .await
+            .map_err(|_| AppError::Internal)?
+            .map_err(ca_failed)?;
+            let responder = Arc::new(opened);
+            state.caches.ocsp_responder.keep(responder.clone());
+            return Ok(responder);
+        }
+        let generation = latest.map_or(1, |s| s.generation + 1);
+        // An hour back: a relying party whose clock is a little behind.
+        let not_before = now.0 - Duration::hours(1);
+        let validity = Duration::days(RESPONDER_VALIDITY_DAYS) + Duration::hours(1);
+        let (pki, sealing) = (state.pki.clone(), passphrase.clone());
+        let (responder, sealed) = tokio::task::spawn_blocking(move || {
+            let responder = pki.ca.issue_ocsp_responder(not_before, validity)?;
+            let sealed = responder.seal_key(&sealing)?;
+            Ok::<_, kanri_pki::CaError>((responder, sealed))
+        })
+        .await
+        .map_err(|_| AppError::Internal)?
+        .map_err(ca_failed)?;
+        let stored = StoredResponder {
+            generation,
+            certificate_der: responder.certificate_der().to_vec(),
+            sealed_key_pem: sealed.as_pem().to_owned(),
+            not_after: Timestamp(responder.not_after()),
+        };
+        let mut tx = state.db.begin_write().await?;
+        let won =
+            ocsp_responders::insert_next(&mut tx, &stored, Timestamp(responder.not_before()), now)
+                .await?;
+        tx.commit().await?;
+        if won {
+            tracing::info!(generation, "new OCSP responder certificate");
+            let responder = Arc::new(responder);
+            state.caches.ocsp_responder.keep(responder.clone());
+            return Ok(responder);
+        }
+    }
+    Err(AppError::Internal)
+}
+
+fn ca_failed(err: impl std::fmt::Display) -> AppError {
+    tracing::error!(error = %err, "OCSP responder");
+    AppError::Internal
 }

@@ -218,7 +218,9 @@ impl TestApp {
         config.mail = self.state.config.mail.clone();
         config.caches = self.state.config.caches;
         let options = LeptosOptions::builder().output_name("kanri").build();
-        let state = kanri_server::build_state(config, options)
+        // Instances share the time, as real ones share the real clock.
+        let clock = self.state.clock.clone();
+        let state = kanri_server::startup::build_state_with_clock(config, options, clock)
             .await
             .expect("start another instance");
         let router = kanri_server::app(state.clone());

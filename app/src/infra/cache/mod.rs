@@ -11,14 +11,18 @@
 //!   database by revocation number (a counter every instance's writes
 //!   advance in commit order), so a write on any instance is in the next
 //!   CRL of every other.
+//! - [`ResponderCache`]: the delegated OCSP responder, opened, while it is
+//!   far from its expiry.
 //!
 //! Nothing else is kept between requests: sessions, users, contracts and
 //! certificates' states are read from the database every time.
 
 mod crl_entries;
+mod ocsp_responder;
 mod signatures;
 
 pub use crl_entries::CrlEntryCache;
+pub use ocsp_responder::ResponderCache;
 pub use signatures::SignatureCache;
 
 /// Whether the caches keep anything.
@@ -36,6 +40,7 @@ pub enum CacheMode {
 pub struct Caches {
     pub signatures: SignatureCache,
     pub crl_entries: CrlEntryCache,
+    pub ocsp_responder: ResponderCache,
 }
 
 impl Caches {
@@ -43,6 +48,7 @@ impl Caches {
         Self {
             signatures: SignatureCache::new(mode),
             crl_entries: CrlEntryCache::new(mode),
+            ocsp_responder: ResponderCache::new(mode),
         }
     }
 }
