@@ -46,7 +46,7 @@ pub use pkcs12::{
     build_pkcs12, parse_pkcs12, Pkcs12Contents, Pkcs12Error, PKCS12_PBKDF2_ITERATIONS,
 };
 pub use random::RngError;
-pub use responder::{OcspResponder, RESPONDER_SEAL_ITERATIONS};
+pub use responder::OcspResponder;
 pub use secret::Passphrase;
 pub use serial::{Serial, SerialError};
 pub use server_cert::ServerCertificate;

@@ -13,18 +13,17 @@ use rcgen::{
 };
 use zeroize::Zeroize;
 
-use crate::ca::{key_from_pkcs8, open_sealed, seal_pkcs8, Ca, CaError, SealedKey};
+use crate::ca::{
+    key_from_pkcs8, open_sealed, seal_pkcs8, Ca, CaError, SealedKey, SEAL_PBKDF2_ITERATIONS,
+};
 use crate::secret::Passphrase;
 use crate::serial::Serial;
 use crate::timeconv;
 
 /// id-pkix-ocsp-nocheck (RFC 6960 section 4.2.2.2.1), whose value is NULL.
 const OCSP_NOCHECK: &[u64] = &[1, 3, 6, 1, 5, 5, 7, 48, 1, 5];
+const OCSP_NOCHECK_ID: &str = "1.3.6.1.5.5.7.48.1.5";
 const DER_NULL: [u8; 2] = [0x05, 0x00];
-
-/// PBKDF2 rounds of the responder key's seal: it lives days, not years, and
-/// every instance opens it when it takes a new one; the CA key keeps 600,000.
-pub const RESPONDER_SEAL_ITERATIONS: u32 = 100_000;
 
 /// The responder: its certificate and key. `Debug` shows no key.
 pub struct OcspResponder {
@@ -92,7 +91,9 @@ impl Ca {
     }
 
     /// A stored responder, opened with the CA's passphrase. Its certificate
-    /// must be this CA's, for OCSP signing, and match the key.
+    /// must be signed by this CA, an end entity for OCSP signing with
+    /// ocsp-nocheck, and match the key: a row written by someone else than
+    /// kanri is refused, not used.
     pub fn open_ocsp_responder(
         &self,
         cert_der: &[u8],
@@ -101,14 +102,18 @@ impl Ca {
     ) -> Result<OcspResponder, CaError> {
         let (rest, x509) = x509_parser::parse_x509_certificate(cert_der)
             .map_err(|_| CaError::CertificateMalformed)?;
-        if !rest.is_empty() || x509.issuer().as_raw() != self.subject_der.as_slice() {
+        if !rest.is_empty() || self.check_signed_by_us(&x509).is_err() {
             return Err(CaError::CertificateMalformed);
         }
         let signs_ocsp = matches!(
             x509.extended_key_usage(),
             Ok(Some(eku)) if eku.value.ocsp_signing
         );
-        if !signs_ocsp {
+        let nocheck = x509
+            .extensions()
+            .iter()
+            .any(|e| e.oid.to_id_string() == OCSP_NOCHECK_ID);
+        if !signs_ocsp || !nocheck || x509.is_ca() {
             return Err(CaError::CertificateMalformed);
         }
         let key = key_from_pkcs8(&open_sealed(sealed, passphrase)?)?;
@@ -132,12 +137,14 @@ impl Ca {
 }
 
 impl OcspResponder {
-    /// The key encrypted with `passphrase` for storage beside the CA's.
+    /// The key encrypted with `passphrase` for storage beside the CA's, as
+    /// strongly as the CA's: a weaker seal under the same passphrase would
+    /// be the cheaper way to guess it from a backup.
     pub fn seal_key(&self, passphrase: &Passphrase) -> Result<SealedKey, CaError> {
         seal_pkcs8(
             self.key.serialized_der(),
             passphrase,
-            RESPONDER_SEAL_ITERATIONS,
+            SEAL_PBKDF2_ITERATIONS,
         )
     }
 

@@ -21,10 +21,15 @@ impl Passphrase {
         Self::new(contents.trim_end_matches(['\r', '\n']))
     }
 
-    /// Its length in characters (the rule on a CA passphrase's length is
-    /// the caller's).
+    /// Its length in characters, whitespace around it not counted (the
+    /// rule on a CA passphrase's length is the caller's).
     pub fn chars(&self) -> usize {
-        self.0.chars().count()
+        self.0.trim().chars().count()
+    }
+
+    /// Whether it is exactly `text` (a published passphrase, say).
+    pub fn is(&self, text: &str) -> bool {
+        self.0.as_str() == text
     }
 
     /// True when there is nothing to derive a key from.

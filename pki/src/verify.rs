@@ -82,7 +82,7 @@ impl Ca {
         })
     }
 
-    fn check_signed_by_us(&self, cert: &X509Certificate<'_>) -> Result<(), VerifyError> {
+    pub(crate) fn check_signed_by_us(&self, cert: &X509Certificate<'_>) -> Result<(), VerifyError> {
         if cert.issuer().as_raw() != self.subject_der.as_slice()
             || cert.signature_algorithm.algorithm.to_id_string() != OID_ECDSA_WITH_SHA256
         {

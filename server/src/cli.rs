@@ -305,6 +305,10 @@ pub async fn run_operator(state: &AppState, command: Command) -> Result<String, 
             release(state, &login_id, kind).await
         }
         Command::MailRun => mail_run(state).await,
+        // The demo's users have published passwords: never beside a bank's.
+        Command::DemoLoad if !state.config.demo => Err(OperatorError::Input(
+            "デモデータはデモモード（KANRI_DEMO=1）でのみ登録できます".into(),
+        )),
         Command::DemoLoad => Ok(if demo::load(state).await? {
             "デモデータを登録しました".into()
         } else {

@@ -57,10 +57,14 @@ fn private_files(config: &Config) -> std::io::Result<()> {
             .create(dir)
     };
     private_dir(&config.data_dir)?;
-    let options = sqlx::sqlite::SqliteConnectOptions::from_str(&config.database_url)
-        .map_err(std::io::Error::other)?;
+    let url = &config.database_url;
+    if url.contains(":memory:") || url.contains("mode=memory") {
+        return Ok(());
+    }
+    let options =
+        sqlx::sqlite::SqliteConnectOptions::from_str(url).map_err(std::io::Error::other)?;
     let file = options.get_filename();
-    if file.as_os_str().is_empty() || file == std::path::Path::new(":memory:") {
+    if file.as_os_str().is_empty() {
         return Ok(());
     }
     if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {

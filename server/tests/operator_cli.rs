@@ -376,6 +376,15 @@ async fn the_ca_key_is_kept_as_a_bank_keeps_it() {
         &run_with(&dir, &ca_init, "", "fifteen-chars!!"),
         "16文字以上",
     );
+    // Padding does not make a passphrase longer; the demo's is published.
+    refused(
+        &run_with(&dir, &ca_init, "", "abc             "),
+        "16文字以上",
+    );
+    refused(
+        &run_with(&dir, &ca_init, "", "kanri-demo-ca-passphrase"),
+        "公開",
+    );
     // The folder and the database file kanri created are its user's alone.
     assert_eq!(mode(&dir), 0o700);
     assert_eq!(mode(&dir.join("kanri.db")), 0o600);
@@ -423,6 +432,11 @@ async fn the_ca_key_is_kept_as_a_bank_keeps_it() {
         ("LEPTOS_SITE_ADDR", "127.0.0.1:0"),
     ];
     refused(&run_in(&dir, &["serve"], "", new, &tls), "KANRI_TLS_CERT");
+    // The bank's database never runs the demo (its users' passwords are
+    // published), and the demo's data loads nowhere else.
+    let demo = [("KANRI_DEMO", "1")];
+    refused(&run_in(&dir, &["mail-run"], "", new, &demo), "本番用");
+    refused(&run_with(&dir, &["demo-load"], "", new), "デモモード");
 
     // A CA made in demo mode (sealed with a passphrase the demo publishes)
     // serves the demo and nothing else.

@@ -631,4 +631,17 @@ async fn one_instance_renews_the_responder_before_it_expires_and_every_instance_
     assert_eq!(last.len(), 1, "expired responders are dropped");
     assert!(last[0].1 > now, "valid now");
     assert!(signed_by(&here, &last[0].0));
+
+    // ca-reseal leaves no responder key sealed under the old passphrase;
+    // the next answer comes from a new one.
+    let new = kanri_pki::Passphrase::new("a-new-and-longer-passphrase");
+    kanri_app::use_cases::certificate_authority::reseal(
+        &app.state.db,
+        &app.state.config,
+        &new,
+        app.state.clock.now(),
+    )
+    .await
+    .unwrap();
+    assert!(responders().await.is_empty());
 }

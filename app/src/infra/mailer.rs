@@ -50,7 +50,12 @@ impl Mailer {
     pub fn from_config(config: &MailConfig) -> Result<Self, MailError> {
         match &config.transport {
             MailTransport::Files(dir) => {
-                std::fs::create_dir_all(dir)
+                // Names, login IDs and 発行用コード: for kanri's user only.
+                use std::os::unix::fs::DirBuilderExt;
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(dir)
                     .map_err(|e| MailError::Config(format!("{}: {e}", dir.display())))?;
                 Ok(Mailer::Files(dir.clone()))
             }

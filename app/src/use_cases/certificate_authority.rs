@@ -39,6 +39,10 @@ pub enum CaSetupError {
     ShortPassphrase,
     #[error("この認証局はデモ用です（公開されたパスフレーズで保護されています）。デモモード以外では使えません。ca-init で新しいデータベースに認証局を作成してください")]
     DemoCaOutsideDemo,
+    #[error("このデータベースの認証局は本番用です。デモモード（KANRI_DEMO=1 / serve --demo）では使えません（デモの利用者とパスワードは公開されています）")]
+    RealCaInDemo,
+    #[error("デモ用のパスフレーズは公開されています。認証局の鍵には使えません")]
+    DemoPassphrase,
     #[error("認証局の鍵は同時に別の操作で変更されました。もう一度実行してください")]
     ResealRaced,
     #[error("KANRI_PUBLIC_URL が正しくありません（例: https://kanri.example.jp）")]
@@ -88,10 +92,24 @@ fn configured_passphrase(config: &Config) -> Result<Passphrase, CaSetupError> {
 }
 
 fn strong_enough(passphrase: &Passphrase) -> Result<(), CaSetupError> {
+    if passphrase.is(DEMO_CA_PASSPHRASE) {
+        return Err(CaSetupError::DemoPassphrase);
+    }
     if passphrase.chars() < MIN_PASSPHRASE_CHARS {
         return Err(CaSetupError::ShortPassphrase);
     }
     Ok(())
+}
+
+/// A CA serves in the mode it was made in: the demo's (sealed with a
+/// published passphrase) only in demo mode, the bank's never in demo mode,
+/// which would load users with published passwords beside real ones.
+fn same_mode(row: &StoredCa, config: &Config) -> Result<(), CaSetupError> {
+    match (row.demo, config.demo) {
+        (true, false) => Err(CaSetupError::DemoCaOutsideDemo),
+        (false, true) => Err(CaSetupError::RealCaInDemo),
+        _ => Ok(()),
+    }
 }
 
 async fn store(
@@ -212,9 +230,7 @@ pub async fn open(db: &Db, config: &Config, now: Timestamp) -> Result<Pki, CaSet
     let row = stored::load(db.pool())
         .await?
         .ok_or(CaSetupError::Missing)?;
-    if row.demo && !config.demo {
-        return Err(CaSetupError::DemoCaOutsideDemo);
-    }
+    same_mode(&row, config)?;
     let sealed = SealedKey::from_pem(row.sealed_key_pem);
     let ca = Ca::unseal(&row.certificate_pem, &sealed, &passphrase)?;
     let urls = PublicUrls::new(&config.public_url).map_err(|_| CaSetupError::PublicUrl)?;
@@ -234,9 +250,7 @@ pub async fn reseal(
     let row = stored::load(db.pool())
         .await?
         .ok_or(CaSetupError::Missing)?;
-    if row.demo && !config.demo {
-        return Err(CaSetupError::DemoCaOutsideDemo);
-    }
+    same_mode(&row, config)?;
     let sealed = SealedKey::from_pem(row.sealed_key_pem.clone());
     let ca = Ca::unseal(
         &row.certificate_pem,
@@ -248,6 +262,9 @@ pub async fn reseal(
     if !stored::reseal(&mut tx, &row.sealed_key_pem, resealed.as_pem()).await? {
         return Err(CaSetupError::ResealRaced);
     }
+    // The responder's key was sealed with the old passphrase: the next OCSP
+    // answer makes a new responder under the new one.
+    crate::db::ocsp_responders::delete_all(&mut tx).await?;
     let entry = AuditEntry::new(
         now,
         Actor::BankOperator,

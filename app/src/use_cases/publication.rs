@@ -205,19 +205,24 @@ pub async fn ocsp_response(state: &AppState, request_der: &[u8]) -> OcspAnswer {
 
 /// The delegated responder that signs OCSP answers: the one this process
 /// keeps while it has more than [`RESPONDER_RENEWED_DAYS_BEFORE`] days left,
-/// else the newest stored one if that has, else a new generation, made by
-/// whichever instance stores it first (the others take the winner's).
+/// else the newest stored one if that has (and opens), else a new
+/// generation, made by whichever instance stores it first (the others take
+/// the winner's). One request per process does this at a time.
 pub async fn ocsp_responder(state: &AppState) -> Result<Arc<OcspResponder>, AppError> {
-    let now = state.clock.now();
-    let keep_until = Timestamp(now.0 + Duration::days(RESPONDER_RENEWED_DAYS_BEFORE));
-    if let Some(responder) = state.caches.ocsp_responder.valid_beyond(keep_until) {
+    let keep_until =
+        || Timestamp(state.clock.now().0 + Duration::days(RESPONDER_RENEWED_DAYS_BEFORE));
+    if let Some(responder) = state.caches.ocsp_responder.valid_beyond(keep_until()) {
+        return Ok(responder);
+    }
+    let _renewing = state.caches.ocsp_responder.renewal().await;
+    if let Some(responder) = state.caches.ocsp_responder.valid_beyond(keep_until()) {
         return Ok(responder);
     }
     let passphrase = certificate_authority::passphrase(&state.config).map_err(ca_failed)?;
     // Twice at most: a lost race is followed by taking the winner's.
     for _ in 0..2 {
         let latest = ocsp_responders::latest(state.db.pool()).await?;
-        if let Some(stored) = latest.as_ref().filter(|s| s.not_after > keep_until) {
+        if let Some(stored) = latest.as_ref().filter(|s| s.not_after > keep_until()) {
             let (pki, passphrase) = (state.pki.clone(), passphrase.clone());
             let (der, sealed) = (
                 stored.certificate_der.clone(),
@@ -227,13 +232,24 @@ pub async fn ocsp_responder(state: &AppState) -> Result<Arc<OcspResponder>, AppE
                 pki.ca.open_ocsp_responder(&der, &sealed, &passphrase)
             })
             .await
-            .map_err(|_| AppError::Internal)?
-            .map_err(ca_failed)?;
-            let responder = Arc::new(opened);
-            state.caches.ocsp_responder.keep(responder.clone());
-            return Ok(responder);
+            .map_err(|_| AppError::Internal)?;
+            match opened {
+                Ok(opened) => {
+                    let responder = Arc::new(opened);
+                    state.caches.ocsp_responder.keep(responder.clone());
+                    return Ok(responder);
+                }
+                // Not openable (sealed under another passphrase, or not
+                // kanri's): answered by a new generation instead.
+                Err(err) => {
+                    tracing::warn!(error = %err, generation = stored.generation, "stored OCSP responder unusable")
+                }
+            }
         }
-        let generation = latest.map_or(1, |s| s.generation + 1);
+        let generation = latest
+            .map_or(Some(1), |s| s.generation.checked_add(1))
+            .ok_or(AppError::Internal)?;
+        let now = state.clock.now();
         // An hour back: a relying party whose clock is a little behind.
         let not_before = now.0 - Duration::hours(1);
         let validity = Duration::days(RESPONDER_VALIDITY_DAYS) + Duration::hours(1);

@@ -14,6 +14,10 @@ use std::sync::{Arc, Mutex};
 pub struct ResponderCache {
     mode: CacheMode,
     kept: Mutex<Option<Arc<OcspResponder>>>,
+    /// Held while one request opens or makes a responder, so that a burst
+    /// of OCSP requests at the renewal point does that work once, not once
+    /// per request.
+    renewing: tokio::sync::Mutex<()>,
 }
 
 impl ResponderCache {
@@ -21,7 +25,13 @@ impl ResponderCache {
         Self {
             mode,
             kept: Mutex::new(None),
+            renewing: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// Waits for any other renewal in this process to finish.
+    pub async fn renewal(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.renewing.lock().await
     }
 
     /// The kept responder if it is valid beyond `until`.
