@@ -133,6 +133,81 @@ async fn hsts_and_host_cookie_over_https() {
         .contains("max-age="));
 }
 
+/// Issue 25: opening a page writes nothing to 操作履歴, and a flood of
+/// refusals that name nobody adds a bounded number of rows, an IPv6 client
+/// counted by its /64 (one line holds 2^64 addresses); another client's
+/// refusals are still recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn anonymous_floods_add_a_bounded_number_of_rows() {
+    const LIMIT: i64 = 5;
+    let app = TestApp::start(Backend::Sqlite, |c| {
+        c.attempts_per_client_per_minute = LIMIT as u32;
+        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await
+    .unwrap();
+    let rows = async || {
+        app.scalar_i64("SELECT COUNT(*) FROM audit_log WHERE $1 = '1'", "1")
+            .await
+    };
+    let mut client = app.client();
+    let before = rows().await;
+    for _ in 0..50 {
+        assert_eq!(
+            client.get("/certificate/renew").await.status,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        rows().await,
+        before,
+        "looking at 更新 without a certificate writes nothing"
+    );
+
+    // 60 logins with IDs that name nobody, each from another address of one
+    // /64, then 30 sends of 更新 without a certificate from it.
+    let mut last = None;
+    for i in 0..60 {
+        let res = client
+            .send_with_header(
+                "/api/login",
+                &[("login_id", &format!("nobody{i:03}")), ("password", "x")],
+                ("x-forwarded-for", &format!("2001:db8:0:1:{i:x}::1")),
+            )
+            .await;
+        last = res.location().map(str::to_owned);
+    }
+    assert_eq!(
+        last.as_deref(),
+        Some("/login?notice=throttled"),
+        "one /64, one limit"
+    );
+    for i in 0..30 {
+        client
+            .send_with_header(
+                "/api/renewal_authenticate",
+                &[("password", "x")],
+                ("x-forwarded-for", &format!("2001:db8:0:1::{i:x}")),
+            )
+            .await;
+    }
+    let added = rows().await - before;
+    // The budget is per minute: two windows at most if the flood straddles one.
+    assert!(
+        (1..=2 * LIMIT).contains(&added),
+        "90 anonymous refusals from one /64 added {added} rows"
+    );
+    let res = client
+        .send_with_header(
+            "/api/login",
+            &[("login_id", "nobody999"), ("password", "x")],
+            ("x-forwarded-for", "2001:db8:0:2::1"),
+        )
+        .await;
+    assert_eq!(res.location(), Some("/login?notice=invalid"));
+    assert_eq!(rows().await - before, added + 1, "another /64 is recorded");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn login_is_throttled_per_account_and_per_client() {
     let app = TestApp::start(Backend::Sqlite, |c| {

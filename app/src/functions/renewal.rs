@@ -20,8 +20,7 @@ pub async fn load_renewal_start() -> Result<RenewalStart, AppError> {
     let state = request::state()?;
     let presented = request::presented_certificate();
     let der = presented.as_ref().map(|p| p.0.as_slice());
-    let found =
-        renewal::presented(&state, der, session_user().await, &request::client_info()).await?;
+    let found = renewal::presented_certificate(&state, der, session_user().await).await?;
     Ok(RenewalStart {
         presented: found.map(|i| PresentedCertificate {
             login_id: i.user.login_id,

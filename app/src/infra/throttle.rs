@@ -5,7 +5,12 @@
 //!
 //! The counters live in the database (fixed one-minute windows), so that
 //! several instances behind a load balancer share them: an attacker spread
-//! over three instances gets the limit once, not three times.
+//! over three instances gets the limit once, not three times. A client is
+//! its IPv4 address, or its IPv6 address's /64: one customer line holds
+//! 2^64 addresses, one key each would be no limit at all.
+//!
+//! The same per-client budget bounds what anonymous clients can write into
+//! 操作履歴 ([`Throttles::may_record_anonymous`]).
 
 use crate::db::{attempt_windows, Db};
 use crate::domain::Timestamp;
@@ -65,7 +70,7 @@ impl Throttles {
         let pool = self.db.pool();
         let by_client = match client {
             Some(ip) => {
-                let key = format!("{action}:client:{ip}");
+                let key = format!("{action}:client:{}", client_key(ip));
                 attempt_windows::count_attempt(pool, &key, window).await?
                     <= self.per_client_per_minute
             }
@@ -77,10 +82,45 @@ impl Throttles {
         Ok(by_client && by_account)
     }
 
+    /// Whether a refusal of someone who named nobody (an unknown ログインID, no
+    /// or a foreign certificate) may still be written to 操作履歴: at most
+    /// the per-client limit per minute, so that a flood adds a bounded
+    /// number of rows instead of burying the real events. A request from no
+    /// known address is recorded (it comes from kanri's own callers).
+    pub async fn may_record_anonymous(
+        &self,
+        client: Option<&str>,
+        now: Timestamp,
+    ) -> Result<bool, sqlx::Error> {
+        let Some(ip) = client else {
+            return Ok(true);
+        };
+        let key = format!("record:client:{}", client_key(ip));
+        Ok(
+            attempt_windows::count_attempt(self.db.pool(), &key, minute_of(now)).await?
+                <= self.per_client_per_minute,
+        )
+    }
+
     /// Forgets windows older than an hour (run with the session cleanup).
     pub async fn forget_old(&self, now: Timestamp) -> Result<u64, sqlx::Error> {
         let hour_ago = Timestamp(now.0 - chrono::Duration::hours(1));
         attempt_windows::delete_before(self.db.pool(), hour_ago).await
+    }
+}
+
+/// The key a client address is counted under: an IPv4 address (or one
+/// mapped into IPv6) itself, an IPv6 address its /64.
+fn client_key(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        _ => ip.to_owned(),
     }
 }
 
@@ -93,6 +133,15 @@ fn minute_of(now: Timestamp) -> Timestamp {
 mod tests {
     use super::*;
     use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn an_ipv6_client_is_its_64_and_an_ipv4_one_itself() {
+        assert_eq!(client_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(client_key("2001:db8:1:2:ffff:1:2:3"), "2001:db8:1:2::/64");
+        assert_ne!(client_key("2001:db8:1:3::1"), client_key("2001:db8:1:2::1"));
+        assert_eq!(client_key("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(client_key("192.0.2.7"), "192.0.2.7");
+    }
 
     #[test]
     fn windows_are_whole_minutes() {

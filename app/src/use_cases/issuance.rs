@@ -369,6 +369,7 @@ pub async fn authenticate(
         }
         Err(_) => None,
     };
+    let record = login::worth_recording(state, &check, client).await?;
     let entry = AuditEntry::new(
         now,
         check.actor.clone(),
@@ -396,7 +397,9 @@ pub async fn authenticate(
         }) => entry.target("発行用コード確認"),
         _ => entry,
     };
-    audit_log::insert_tx(&mut tx, &entry.outcome(&result)).await?;
+    if record {
+        audit_log::insert_tx(&mut tx, &entry.outcome(&result)).await?;
+    }
     tx.commit().await?;
     result.map_err(Failure::Refused)
 }

@@ -143,6 +143,7 @@ pub async fn login(
         Err(_) => None,
     };
     let now = state.clock.now();
+    let record = worth_recording(state, &check, client).await?;
     let entry = AuditEntry::new(
         now,
         check.actor.clone(),
@@ -165,9 +166,29 @@ pub async fn login(
                 })
             }
         };
-    audit_log::insert_tx(&mut tx, &entry.outcome(&result)).await?;
+    if record {
+        audit_log::insert_tx(&mut tx, &entry.outcome(&result)).await?;
+    }
     tx.commit().await?;
     result.map_err(Failure::Refused)
+}
+
+/// Whether a password check's outcome goes into 操作履歴: always when it
+/// named a user; for an ID that names nobody, within the client's budget
+/// (`Throttles::may_record_anonymous`).
+pub(crate) async fn worth_recording(
+    state: &AppState,
+    check: &PasswordCheck,
+    client: &ClientInfo,
+) -> Result<bool, AppError> {
+    if check.user_id.is_some() {
+        return Ok(true);
+    }
+    let now = state.clock.now();
+    Ok(state
+        .throttles
+        .may_record_anonymous(client.ip.as_deref(), now)
+        .await?)
 }
 
 /// The certificate a 電子証明書方式 login is bound to; nothing for a contract

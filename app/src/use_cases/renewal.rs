@@ -20,31 +20,49 @@ use crate::state::AppState;
 
 /// The presented certificate, if it can be renewed by whoever asks:
 /// `session_user` is the logged-in user when 更新 is reached from ホーム
-/// (another user's certificate is refused then). A refusal is recorded.
-pub async fn presented(
+/// (another user's certificate is refused then). A refusal is recorded in
+/// 操作履歴, within the client's budget for anonymous rows.
+async fn presented(
     state: &AppState,
     der: Option<&[u8]>,
     session_user: Option<i64>,
     client: &ClientInfo,
 ) -> Result<Result<Identified, CertificateRefusal>, AppError> {
-    let found = client_certificate::identify(state, der).await?;
-    let result = match found {
+    let result = presented_certificate(state, der, session_user).await?;
+    if let Err(refusal) = &result {
+        let now = state.clock.now();
+        let anonymous = state
+            .throttles
+            .may_record_anonymous(client.ip.as_deref(), now)
+            .await?;
+        if anonymous {
+            let entry = AuditEntry::new(
+                now,
+                Actor::Unknown(clean("（証明書）", 32)),
+                None,
+                AuditAction::RenewalAuth,
+                client,
+            );
+            record_entry(state, entry.refused(*refusal)).await?;
+        }
+    }
+    Ok(result)
+}
+
+/// What the 更新 screen shows before anything is sent: whose certificate
+/// was presented, or why it cannot be renewed. Opening a screen writes
+/// nothing to 操作履歴; the refusal is recorded when the form is sent.
+pub async fn presented_certificate(
+    state: &AppState,
+    der: Option<&[u8]>,
+    session_user: Option<i64>,
+) -> Result<Result<Identified, CertificateRefusal>, AppError> {
+    Ok(match client_certificate::identify(state, der).await? {
         Ok(identified) if session_user.is_some_and(|id| id != identified.user.id) => {
             Err(CertificateRefusal::OtherUser)
         }
         other => other,
-    };
-    if let Err(refusal) = &result {
-        let entry = AuditEntry::new(
-            state.clock.now(),
-            Actor::Unknown(clean("（証明書）", 32)),
-            None,
-            AuditAction::RenewalAuth,
-            client,
-        );
-        record_entry(state, entry.refused(*refusal)).await?;
-    }
-    Ok(result)
+    })
 }
 
 /// Who passed CCHK002, for which certificate.
