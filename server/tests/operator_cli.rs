@@ -432,6 +432,12 @@ async fn the_ca_key_is_kept_as_a_bank_keeps_it() {
         ("LEPTOS_SITE_ADDR", "127.0.0.1:0"),
     ];
     refused(&run_in(&dir, &["serve"], "", new, &tls), "KANRI_TLS_CERT");
+    // Outside demo mode cookies are Secure and HSTS is sent unless the bank
+    // says otherwise (issue 25): a bank serves kanri over HTTPS only.
+    assert!(headers_of_a_running_server(&dir, new, &[]).contains("strict-transport-security"));
+    let off = [("KANRI_SECURE_COOKIES", "0")];
+    assert!(!headers_of_a_running_server(&dir, new, &off).contains("strict-transport-security"));
+
     // The bank's database never runs the demo (its users' passwords are
     // published), and the demo's data loads nowhere else.
     let demo = [("KANRI_DEMO", "1")];
@@ -461,4 +467,56 @@ async fn the_ca_key_is_kept_as_a_bank_keeps_it() {
         &[("KANRI_DEMO", "1")],
     ));
     let _ = std::fs::remove_dir_all(root);
+}
+
+/// `serve` outside demo mode on a free port: the lower-cased headers of
+/// its `/healthz`, then the server is stopped.
+fn headers_of_a_running_server(dir: &Path, passphrase: &str, extra: &[(&str, &str)]) -> String {
+    use std::io::Read;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kanri-server"))
+        .arg("serve")
+        .env("KANRI_DATA_DIR", dir)
+        .env("KANRI_CA_PASSPHRASE", passphrase)
+        .env_remove("DATABASE_URL")
+        .env_remove("KANRI_DEMO")
+        .env_remove("KANRI_SECURE_COOKIES")
+        .env("LEPTOS_OUTPUT_NAME", "kanri")
+        .env("LEPTOS_SITE_ADDR", &addr)
+        .env("RUST_LOG", "warn")
+        .envs(extra.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let answer = loop {
+        let asked = std::net::TcpStream::connect(&addr).and_then(|mut stream| {
+            stream
+                .write_all(b"GET /healthz HTTP/1.1\r\nHost: kanri\r\nConnection: close\r\n\r\n")?;
+            let mut answer = String::new();
+            stream.read_to_string(&mut answer)?;
+            Ok(answer)
+        });
+        match asked {
+            Ok(answer) if answer.starts_with("HTTP/1.1 200") => break answer,
+            _ if std::time::Instant::now() > deadline => {
+                let _ = child.kill();
+                panic!("kanri-server did not answer /healthz on {addr}");
+            }
+            _ => std::thread::sleep(std::time::Duration::from_millis(100)),
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    answer
+        .split("\r\n\r\n")
+        .next()
+        .unwrap_or_default()
+        .to_lowercase()
 }

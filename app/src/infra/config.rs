@@ -17,7 +17,9 @@ pub struct Config {
     pub demo: bool,
     pub session_idle: Duration,
     pub session_absolute: Duration,
-    /// Serve cookies as `__Host-…; Secure` (set when kanri is behind HTTPS).
+    /// Serve cookies as `__Host-…; Secure`, with HSTS: `KANRI_SECURE_COOKIES`,
+    /// on by default outside demo mode (a bank serves kanri over HTTPS only;
+    /// the demo's plain HTTP on 127.0.0.1 cannot keep a Secure cookie).
     pub secure_cookies: bool,
     pub hash_cost: HashCost,
     /// Password hashes computed at once; each takes `hash_cost.memory_kib`.
@@ -158,7 +160,7 @@ impl Config {
             session_absolute: Duration::from_secs(
                 60 * number("KANRI_SESSION_ABSOLUTE_MINUTES", 8 * 60)?,
             ),
-            secure_cookies: boolean("KANRI_SECURE_COOKIES", false)?,
+            secure_cookies: boolean("KANRI_SECURE_COOKIES", !demo)?,
             hash_cost: HashCost::OWASP,
             hash_concurrency: number("KANRI_HASH_CONCURRENCY", 2)? as usize,
             max_db_connections: number("KANRI_DB_MAX_CONNECTIONS", 8)? as u32,
@@ -195,6 +197,10 @@ impl Config {
     /// and the HTTPS listener at 127.0.0.1:3443 unless one is configured.
     pub fn enable_demo(&mut self) {
         self.demo = true;
+        // The default follows the mode (`serve --demo` decides it late).
+        if var("KANRI_SECURE_COOKIES").is_none() {
+            self.secure_cookies = false;
+        }
         if self.tls.is_none() {
             self.tls = Some(TlsConfig {
                 addr: std::net::SocketAddr::from(([127, 0, 0, 1], 3443)),
