@@ -7,6 +7,7 @@
 pub mod certificate_forms;
 pub mod cli;
 pub mod history_csv;
+pub mod listener;
 pub mod middleware;
 pub mod publication;
 pub mod router;

@@ -130,6 +130,13 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
             "エラー",
             "送信された内容が大きすぎます。入力内容を確認してください。",
         );
+    } else if response.status() == StatusCode::REQUEST_TIMEOUT {
+        // tower-http's timeout answers with an empty body.
+        response = error_page(
+            StatusCode::REQUEST_TIMEOUT,
+            "エラー",
+            "送信に時間がかかりすぎたため、処理を中止しました。画面を開き直して操作してください。",
+        );
     }
     let headers = response.headers_mut();
     headers.insert(

@@ -14,6 +14,7 @@ use kanri_app::state::AppState;
 use kanri_app::{shell, App};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
@@ -59,6 +60,11 @@ pub fn app(state: AppState) -> Router {
             middleware::proxied_client_certificate,
         ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // A whole request, its body included (a body that never ends): 408.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            state.config.request_timeout,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::security_headers,

@@ -5,7 +5,6 @@
 use crate::app;
 use kanri_app::state::AppState;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -41,6 +40,7 @@ pub async fn serve(state: AppState) -> Result<(), String> {
     spawn_jobs(&state);
 
     let db = state.db.clone();
+    let limits = crate::listener::Limits::of(&state.config);
     let router = app(state);
     let (stop, stopped) = watch::channel(false);
     tokio::spawn(async move {
@@ -51,24 +51,20 @@ pub async fn serve(state: AppState) -> Result<(), String> {
         let _ = rx.wait_for(|stop| *stop).await;
     };
     let https = tls.map(|(listener, config)| {
-        tokio::spawn(crate::tls::serve(
+        tokio::spawn(crate::listener::serve(
             listener,
-            config,
+            Some(tokio_rustls::TlsAcceptor::from(config)),
             router.clone(),
+            limits,
             until_stopped(stopped.clone()),
         ))
     });
-    let served = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(until_stopped(stopped))
-    .await;
+    crate::listener::serve(listener, None, router, limits, until_stopped(stopped)).await;
     if let Some(https) = https {
         let _ = https.await;
     }
     db.close().await;
-    served.map_err(|e| format!("server error: {e}"))
+    Ok(())
 }
 
 /// The HTTPS listener, when configured: bound, with its TLS configuration

@@ -8,31 +8,16 @@
 //! certificate without checking it again) gets the same check as a new one.
 //!
 //! Each connection's certificate goes into every request it carries, as
-//! `PresentedCertificate`, beside `ConnectInfo` like the plain listener's.
+//! `PresentedCertificate`, beside `ConnectInfo` (the accept loop, shared
+//! with the plain listener, is `listener.rs`).
 
-use axum::extract::ConnectInfo;
-use axum::Router;
-use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use kanri_app::request::PresentedCertificate;
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{DigitallySignedStruct, DistinguishedName, ServerConfig, SignatureScheme};
-use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::net::TcpListener;
-use tokio_rustls::TlsAcceptor;
-use tower::ServiceExt;
-
-/// A handshake that has not finished after this long is dropped.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// In-flight requests get this long after a shutdown signal.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
 
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
@@ -141,76 +126,16 @@ pub fn read_pem_files(
     Ok((certs, key))
 }
 
-/// Serves `router` over TLS on `listener` until `shutdown`, then lets the
-/// requests in flight finish (at most [`DRAIN_TIMEOUT`]).
-pub async fn serve(
-    listener: TcpListener,
-    config: Arc<ServerConfig>,
-    router: Router,
-    shutdown: impl Future<Output = ()>,
-) {
-    let acceptor = TlsAcceptor::from(config);
-    let graceful = GracefulShutdown::new();
-    tokio::pin!(shutdown);
-    loop {
-        let (stream, remote) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(err) => {
-                    tracing::warn!(error = %err, "TLS listener: accept failed");
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        let acceptor = acceptor.clone();
-        let router = router.clone();
-        let watcher = graceful.watcher();
-        tokio::spawn(async move {
-            let Ok(Ok(tls)) =
-                tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
-            else {
-                return; // a failed or stalled handshake: nothing to answer
-            };
-            let presented = tls
-                .get_ref()
-                .1
-                .peer_certificates()
-                .and_then(|chain| chain.first())
-                .map(|cert| PresentedCertificate(Arc::new(cert.to_vec())));
-            let service = hyper::service::service_fn(move |request| {
-                handle(router.clone(), request, remote, presented.clone())
-            });
-            let connection = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(HANDSHAKE_TIMEOUT)
-                .serve_connection(TokioIo::new(tls), service);
-            if let Err(err) = watcher.watch(connection).await {
-                tracing::debug!(error = %err, "TLS connection ended with an error");
-            }
-        });
-    }
-    drop(listener);
-    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!("TLS listener: requests still in flight after the drain timeout");
-    }
-}
-
-async fn handle(
-    router: Router,
-    mut request: hyper::Request<Incoming>,
-    remote: SocketAddr,
-    presented: Option<PresentedCertificate>,
-) -> Result<axum::response::Response, std::convert::Infallible> {
-    let extensions = request.extensions_mut();
-    extensions.insert(ConnectInfo(remote));
-    if let Some(presented) = presented {
-        extensions.insert(presented);
-    }
-    router.oneshot(request.map(axum::body::Body::new)).await
+/// The certificate a TLS connection's client presented (the first of its
+/// chain), for every request the connection carries (`listener.rs`).
+pub fn presented_by(
+    tls: &tokio_rustls::server::TlsStream<tokio::net::TcpStream>,
+) -> Option<PresentedCertificate> {
+    tls.get_ref()
+        .1
+        .peer_certificates()
+        .and_then(|chain| chain.first())
+        .map(|cert| PresentedCertificate(Arc::new(cert.to_vec())))
 }
 
 /// The provider kanri's TLS uses; also what tests build clients with.

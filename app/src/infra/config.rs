@@ -34,6 +34,14 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Log lines as JSON (`KANRI_LOG_FORMAT=json`) instead of text.
     pub json_logs: bool,
+    /// Connections served at once per listener (`KANRI_MAX_CONNECTIONS`);
+    /// more wait in the kernel's backlog.
+    pub max_connections: usize,
+    /// A TLS handshake and a request's head must arrive within this
+    /// (`KANRI_HEADER_TIMEOUT_SECONDS`).
+    pub header_timeout: Duration,
+    /// A whole request, its body included (`KANRI_REQUEST_TIMEOUT_SECONDS`).
+    pub request_timeout: Duration,
     /// `KANRI_CACHES=off`: keep nothing in memory between requests (see
     /// `infra::cache`); on by default.
     pub caches: CacheMode,
@@ -178,6 +186,11 @@ impl Config {
                     .map_err(|_| ConfigError::NotAddresses("KANRI_TRUSTED_PROXIES"))?,
             },
             json_logs: var("KANRI_LOG_FORMAT").is_some_and(|f| f == "json"),
+            max_connections: number("KANRI_MAX_CONNECTIONS", 512)?.max(1) as usize,
+            header_timeout: Duration::from_secs(number("KANRI_HEADER_TIMEOUT_SECONDS", 10)?.max(1)),
+            request_timeout: Duration::from_secs(
+                number("KANRI_REQUEST_TIMEOUT_SECONDS", 30)?.max(1),
+            ),
             caches: if boolean("KANRI_CACHES", true)? {
                 CacheMode::Keep
             } else {

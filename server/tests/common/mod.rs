@@ -199,6 +199,9 @@ pub fn test_config(database_url: String, data_dir: PathBuf) -> Config {
         trusted_proxies: Vec::new(),
         json_logs: false,
         caches: kanri_app::infra::cache::CacheMode::Keep,
+        max_connections: 512,
+        header_timeout: Duration::from_secs(10),
+        request_timeout: Duration::from_secs(30),
         bench_bare_file: None,
         // Demo mode opens the demo CA with the demo passphrase.
         ca_passphrase: None,
