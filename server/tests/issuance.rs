@@ -4,7 +4,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{openssl, scratch_dir, Client, TestApp, LOGIN_PASSWORD};
+use common::{openssl, scratch_dir, Client, TestApp, CONFIRMATION_PASSWORD, LOGIN_PASSWORD};
 
 on_both_databases!(
     noissue01_obtains_a_p12_and_downloads_it_once,
@@ -416,12 +416,35 @@ async fn bad_key_method_input_is_refused_audited_and_issues_nothing(app: TestApp
         submit_p12(&mut client, "Issuance", IMPORT_PASSWORD, "Import-Pass-02").await,
         format!("{method_page}import_password_mismatch")
     );
+    // What a thief of the .p12 would try first (issue 25): the login ID,
+    // the user's own passwords, one character repeated.
+    for guessable in [
+        "noissue01",
+        "NOISSUE01",
+        LOGIN_PASSWORD,
+        CONFIRMATION_PASSWORD,
+        "aaaaaaaa",
+    ] {
+        assert_eq!(
+            submit_p12(&mut client, "Issuance", guessable, guessable).await,
+            format!("{method_page}import_password_guessable"),
+            "{guessable}"
+        );
+    }
+    let page = client
+        .get(&format!("{method_page}import_password_guessable"))
+        .await;
+    assert!(
+        page.body.contains("同じ文字の繰り返しは使えません"),
+        "{}",
+        page.body
+    );
     let page = client.get(&format!("{method_page}csr_weak_key")).await;
     assert!(page.body.contains("2048ビット以上"), "{}", page.body);
     assert_eq!(app.scalar_i64("SELECT COUNT(*) FROM certificates c JOIN users u ON u.id = c.user_id WHERE u.login_id = $1", "noissue01").await, 0);
     assert_eq!(
         app.audit_count("certificate_issue", "failure", None).await,
-        8
+        13
     );
     // After all that, a right form still issues.
     assert_eq!(

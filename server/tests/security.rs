@@ -133,6 +133,20 @@ async fn hsts_and_host_cookie_over_https() {
         .contains("max-age="));
 }
 
+/// Issue 25: SQLite overwrites what it deletes (a downloaded `.p12`, a
+/// session), so a copy of the file does not give it back from free pages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_overwrites_what_it_deletes() {
+    use sqlx::Row;
+    let app = TestApp::start(Backend::Sqlite, |_| {}).await.unwrap();
+    let on: i64 = sqlx::query("PRAGMA secure_delete")
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(on, 1);
+}
+
 /// Issue 25: opening a page writes nothing to 操作履歴, and a flood of
 /// refusals that name nobody adds a bounded number of rows, an IPv6 client
 /// counted by its /64 (one line holds 2^64 addresses); another client's

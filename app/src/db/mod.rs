@@ -107,6 +107,10 @@ impl Db {
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         conn.execute("PRAGMA synchronous = FULL").await?;
+                        // Deleted rows (a downloaded .p12, a used code's
+                        // hash, a session) are overwritten, not left in free
+                        // pages for a copy of the file to give back.
+                        conn.execute("PRAGMA secure_delete = ON").await?;
                     }
                     Ok(())
                 })

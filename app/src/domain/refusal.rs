@@ -162,6 +162,8 @@ refusals! {
         MethodMissing = "method_missing", "発行方法未選択";
         ImportPasswordTooShort = "import_password_short", "パスワード文字数不足";
         ImportPasswordMismatch = "import_password_mismatch", "パスワード不一致";
+        /// The login ID, one of the user's passwords, or one character repeated.
+        ImportPasswordGuessable = "import_password_guessable", "推測されやすいパスワード";
         CsrMissing = "csr_missing", "CSR未入力";
         CsrTooLarge = "csr_too_large", "CSRサイズ超過";
         CsrMalformed = "csr_malformed", "CSR形式誤り";
@@ -187,6 +189,7 @@ impl IssueRefusal {
             IssueRefusal::MethodMissing => "証明書の発行方法を選択してください。",
             IssueRefusal::ImportPasswordTooShort => "証明書ファイルのパスワードは8文字以上で入力してください。",
             IssueRefusal::ImportPasswordMismatch => "証明書ファイルのパスワードが確認用の入力と一致しません。",
+            IssueRefusal::ImportPasswordGuessable => "証明書ファイルのパスワードには、ログインID、ログインパスワード、確認用パスワード、同じ文字の繰り返しは使えません。別のパスワードを入力してください。",
             IssueRefusal::CsrMissing => "証明書署名要求（CSR）を貼り付けるか、ファイルを選択してください。",
             IssueRefusal::CsrTooLarge => "証明書署名要求（CSR）が大きすぎます（16KBまで）。",
             IssueRefusal::CsrMalformed => "証明書署名要求（CSR）の形式が正しくありません。PKCS#10形式（PEMまたはDER）のCSRを指定してください。",

@@ -405,19 +405,51 @@ pub async fn authenticate(
 }
 
 /// The key method of the last step, or the refusal recorded in 操作履歴
-/// under `action` (a short or unrepeated import password, a bad CSR).
+/// under `action` (a short, unrepeated or guessable import password, a bad
+/// CSR).
 pub(crate) async fn key_method(
     state: &AppState,
+    user: &UserRecord,
     input: &KeyMethodInput<'_>,
     entry: &AuditEntry,
 ) -> Result<KeyMethod, Failure<IssueRefusal>> {
-    match input.validate() {
+    let checked = match (input.validate(), input) {
+        (
+            Ok(_),
+            KeyMethodInput::ServerKey {
+                import_password, ..
+            },
+        ) if guessable(state, user, import_password).await? => {
+            Err(IssueRefusal::ImportPasswordGuessable)
+        }
+        (validated, _) => validated,
+    };
+    match checked {
         Ok(method) => Ok(method),
         Err(refusal) => {
             record_entry(state, entry.clone().refused(refusal)).await?;
             Err(Failure::Refused(refusal))
         }
     }
+}
+
+/// Whether a `.p12`'s import password is the first thing a thief of the
+/// file would try: the login ID, one character repeated, or one of the
+/// user's own passwords (a phished password must not open the key too).
+/// The last costs two argon2 checks, once per server-made key.
+async fn guessable(state: &AppState, user: &UserRecord, typed: &str) -> Result<bool, AppError> {
+    let mut chars = typed.chars();
+    let first = chars.next();
+    if chars.all(|c| Some(c) == first) || typed.eq_ignore_ascii_case(user.login_id.as_str()) {
+        return Ok(true);
+    }
+    let typed = Password::new(typed.to_owned());
+    for hash in [&user.login_password_hash, &user.confirmation_password_hash] {
+        if state.hasher.verify(&typed, hash).await? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// The last step of 取得: the certificate in the chosen key method. An
@@ -437,7 +469,7 @@ pub async fn issue(
         .ok_or(AppError::SessionEnded)?;
     let now = state.clock.now();
     let entry = entry(now, &user, AuditAction::CertificateIssue, client);
-    let method = key_method(state, input, &entry).await?;
+    let method = key_method(state, &user, input, &entry).await?;
     let (status, _) = current_status(state, &user, now).await?;
     if let Err(refusal) = may_issue(&user, status, authenticated) {
         record_entry(state, entry.refused(refusal)).await?;

@@ -125,7 +125,7 @@ pub async fn renew(
     let user = identified.user;
     let now = state.clock.now();
     let entry = entry(now, &user, AuditAction::CertificateRenew, client);
-    let method = match issuance::key_method(state, input, &entry).await {
+    let method = match issuance::key_method(state, &user, input, &entry).await {
         Ok(method) => method,
         Err(Failure::Refused(refusal)) => return Err(Failure::Refused(refusal.into())),
         Err(Failure::Error(err)) => return Err(Failure::Error(err)),
