@@ -130,6 +130,14 @@ impl PublicKeyData for CaKey {
     }
 }
 
+impl CaKey {
+    /// The key as PKCS#8 DER (what it is sealed as, and what at-rest keys
+    /// are derived from).
+    pub(crate) fn pkcs8_der(&self) -> &[u8] {
+        self.0.serialized_der()
+    }
+}
+
 impl SigningKey for CaKey {
     fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
         self.0.sign(msg)

@@ -17,6 +17,7 @@
 
 #![forbid(unsafe_code)]
 
+mod at_rest;
 pub mod ca;
 pub mod crl;
 pub mod csr;

@@ -98,7 +98,14 @@ pub struct Prepared {
     pub pem: String,
     /// The `.p12` of a key made on the server.
     pub pkcs12: Option<Vec<u8>>,
+    /// The same sealed for its wait in `pending_downloads` ([`P12_AT_REST`]).
+    pub pkcs12_at_rest: Option<Vec<u8>>,
 }
+
+/// What a waiting `.p12` is sealed for (`Ca::seal_at_rest`): besides the
+/// user's import password, a key only the server processes hold, so that
+/// neither the database nor its backups give the key file away.
+pub const P12_AT_REST: &str = "pending .p12";
 
 impl Prepared {
     /// Its row in `certificates`, as `user_id`'s.
@@ -167,6 +174,14 @@ pub fn prepare(
         }
     };
     let validity = issued.validity();
+    let pkcs12_at_rest = match &pkcs12 {
+        Some(p12) => Some(
+            pki.ca
+                .seal_at_rest(P12_AT_REST, p12)
+                .map_err(|_| internal("seal"))?,
+        ),
+        None => None,
+    };
     Ok(Prepared {
         serial: CertificateSerial::from_bytes(*issued.serial().as_bytes()),
         not_before: Timestamp(validity.not_before),
@@ -175,6 +190,7 @@ pub fn prepare(
         pem: issued.pem(),
         subject,
         pkcs12,
+        pkcs12_at_rest,
     })
 }
 
@@ -220,7 +236,7 @@ pub(crate) async fn store_in(
         Err(e) if violation(&e) == Some(Violation::Unique) => return Ok(None),
         Err(e) => return Err(e),
     };
-    let Some(pkcs12) = prepared.pkcs12.as_ref().filter(|_| download) else {
+    let Some(pkcs12) = prepared.pkcs12_at_rest.as_ref().filter(|_| download) else {
         return Ok(Some(None));
     };
     let token = format!("{:032x}", rand::random::<u128>());
@@ -570,7 +586,17 @@ pub async fn take_download(
         .ok_or(AppError::SessionEnded)?;
     let now = state.clock.now();
     let taken = pending_downloads::take(state.db.pool(), &token_hash(token), now).await?;
-    let result = taken.ok_or(IssueRefusal::DownloadGone);
+    let opened =
+        match taken {
+            Some(sealed) => Some(state.pki.ca.open_at_rest(P12_AT_REST, &sealed).ok_or_else(
+                || {
+                    tracing::error!("a waiting .p12 does not open with this CA's key");
+                    AppError::Internal
+                },
+            )?),
+            None => None,
+        };
+    let result = opened.ok_or(IssueRefusal::DownloadGone);
     let entry = entry(now, &user, AuditAction::CertificateDownload, client).outcome(&result);
     record_entry(state, entry).await?;
     result.map_err(Failure::Refused)
