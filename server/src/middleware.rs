@@ -198,16 +198,15 @@ pub async fn proxied_client_certificate(
 }
 
 /// The DER of a URL-encoded PEM certificate; `None` for an empty value
-/// (nginx sends one when the client presented nothing) or garbage.
+/// (nginx sends one when the client presented nothing), garbage, or a PEM
+/// without its end line (a cut header would otherwise decode to the first
+/// part of a certificate; `tests/parsers.rs` holds it to that).
 pub fn forwarded_certificate(value: &[u8]) -> Option<Vec<u8>> {
     use base64::Engine;
     let pem: Vec<u8> = percent_encoding::percent_decode(value).collect();
     let pem = std::str::from_utf8(&pem).ok()?;
-    let body = pem
-        .split("-----BEGIN CERTIFICATE-----")
-        .nth(1)?
-        .split("-----END CERTIFICATE-----")
-        .next()?;
+    let (_, rest) = pem.split_once("-----BEGIN CERTIFICATE-----")?;
+    let (body, _) = rest.split_once("-----END CERTIFICATE-----")?;
     let base64: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
     base64::engine::general_purpose::STANDARD
         .decode(base64)

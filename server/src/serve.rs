@@ -55,7 +55,7 @@ pub async fn serve(state: AppState) -> Result<(), String> {
             listener,
             Some(tokio_rustls::TlsAcceptor::from(config)),
             router.clone(),
-            limits,
+            limits.clone(),
             until_stopped(stopped.clone()),
         ))
     });

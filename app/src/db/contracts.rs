@@ -50,6 +50,24 @@ where
     .transpose()
 }
 
+/// The code of one contract whose code is none of `codes`, if there is one.
+pub async fn one_other_than<'e, E>(db: E, codes: &[&str]) -> Result<Option<String>, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let placeholders: Vec<String> = (1..=codes.len()).map(|n| format!("${n}")).collect();
+    let sql = format!(
+        "SELECT code FROM contracts WHERE code NOT IN ({}) ORDER BY code LIMIT 1",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for code in codes {
+        query = query.bind(*code);
+    }
+    let row = query.fetch_optional(db).await?;
+    row.map(|r| r.try_get("code")).transpose()
+}
+
 /// A contract's setting the bank turns on or off (the 申込書).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ContractSetting {

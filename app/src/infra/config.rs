@@ -37,6 +37,11 @@ pub struct Config {
     /// Connections served at once per listener (`KANRI_MAX_CONNECTIONS`);
     /// more wait in the kernel's backlog.
     pub max_connections: usize,
+    /// …of them from one client (an IPv4 address, an IPv6 /64), the trusted
+    /// proxies not counted (`KANRI_MAX_CONNECTIONS_PER_CLIENT`); more are
+    /// closed at once. A company's office behind one address keeps a few
+    /// connections per browser, so this is generous.
+    pub max_connections_per_client: usize,
     /// A TLS handshake and a request's head must arrive within this
     /// (`KANRI_HEADER_TIMEOUT_SECONDS`).
     pub header_timeout: Duration,
@@ -187,6 +192,8 @@ impl Config {
             },
             json_logs: var("KANRI_LOG_FORMAT").is_some_and(|f| f == "json"),
             max_connections: number("KANRI_MAX_CONNECTIONS", 512)?.max(1) as usize,
+            max_connections_per_client: number("KANRI_MAX_CONNECTIONS_PER_CLIENT", 128)?.max(1)
+                as usize,
             header_timeout: Duration::from_secs(number("KANRI_HEADER_TIMEOUT_SECONDS", 10)?.max(1)),
             request_timeout: Duration::from_secs(
                 number("KANRI_REQUEST_TIMEOUT_SECONDS", 30)?.max(1),

@@ -111,7 +111,7 @@ impl Throttles {
 
 /// The key a client address is counted under: an IPv4 address (or one
 /// mapped into IPv6) itself, an IPv6 address its /64.
-fn client_key(ip: &str) -> String {
+pub fn client_key(ip: &str) -> String {
     match ip.parse::<std::net::IpAddr>() {
         Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
             Some(v4) => v4.to_string(),

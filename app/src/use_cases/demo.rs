@@ -148,13 +148,21 @@ async fn load_certificates(state: &AppState, now: Timestamp) -> Result<(), Opera
 }
 
 /// Loads the demo set unless contract A001 already exists. Returns whether
-/// it loaded anything.
+/// it loaded anything. Refuses a database that holds any other contract:
+/// the demo's users have published passwords and never sit beside a
+/// bank's customers (issue 25).
 pub async fn load(state: &AppState) -> Result<bool, OperatorError> {
     if contracts::find_by_code(state.db.pool(), CONTRACTS[0].0)
         .await?
         .is_some()
     {
         return Ok(false);
+    }
+    let demo_codes = CONTRACTS.map(|(code, _, _)| code);
+    if let Some(code) = contracts::one_other_than(state.db.pool(), &demo_codes).await? {
+        return Err(OperatorError::Input(format!(
+            "契約 {code} があるデータベースにはデモデータを登録できません（デモのユーザのパスワードは公開されています）"
+        )));
     }
     let now = state.clock.now();
     for (i, (code, name, branch)) in CONTRACTS.into_iter().enumerate() {

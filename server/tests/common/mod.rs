@@ -200,6 +200,7 @@ pub fn test_config(database_url: String, data_dir: PathBuf) -> Config {
         json_logs: false,
         caches: kanri_app::infra::cache::CacheMode::Keep,
         max_connections: 512,
+        max_connections_per_client: 128,
         header_timeout: Duration::from_secs(10),
         request_timeout: Duration::from_secs(30),
         bench_bare_file: None,
