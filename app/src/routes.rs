@@ -104,8 +104,15 @@ pub const OPERATION_HISTORY_CSV: &str = "/kanri/history.csv";
 pub const CERTIFICATE_SUBMIT: &str = "/certificate/submit";
 /// The one download of a `.p12` made on the server.
 pub const CERTIFICATE_DOWNLOAD: &str = "/certificate/download";
-/// kanri's CA certificate (PEM), public.
+/// kanri's issuing CA certificate (PEM), public: what a user's tools may
+/// need beside their own certificate (never the root: a user's PC must not
+/// be asked to trust kanri's root for anything).
 pub const CA_CERTIFICATE: &str = "/pki/ca.crt";
+/// The root certificate (PEM), for relying parties.
+pub const ROOT_CERTIFICATE: &str = "/pki/root.crt";
+/// The issuing CA and the certificates above it up to the root (PEM): what
+/// nginx's `ssl_client_certificate` and `openssl verify -CAfile` take.
+pub const CA_CHAIN: &str = "/pki/chain.pem";
 /// The CRL (DER), written into every certificate.
 pub const CRL: &str = "/pki/crl";
 /// The OCSP responder (POST, or GET `/pki/ocsp/<base64>`), written into every certificate.

@@ -22,7 +22,7 @@ pub const DEMO_P12_PASSWORD: &str = "Demo-P12-01";
 /// The CA and master02's certificate, as files in `dir` and in memory.
 pub struct PkiFiles {
     dir: PathBuf,
-    /// kanri's CA certificate (DER), from `GET /pki/ca.crt`.
+    /// kanri's issuing CA certificate (DER), the first of `GET /pki/chain.pem`.
     pub ca_der: Vec<u8>,
     /// master02's certificate and key, from its demo `.p12`.
     pub master: ClientCertificate,
@@ -63,11 +63,13 @@ impl PkiFiles {
     }
 }
 
-/// kanri's CA certificate as the server publishes it at `/pki/ca.crt`:
-/// PEM and DER.
+/// kanri's CA chain as the server publishes it at `/pki/chain.pem` (the
+/// issuing CA, then the certificates above it up to the root: what openssl
+/// and nginx trust, and whose first certificate `openssl ocsp -issuer`
+/// reads), and the issuing CA's DER.
 pub async fn ca_certificate(server: &Server) -> (String, Vec<u8>) {
     let pem = http()
-        .get(server.url("/pki/ca.crt"))
+        .get(server.url("/pki/chain.pem"))
         .send()
         .await
         .unwrap()
@@ -75,7 +77,7 @@ pub async fn ca_certificate(server: &Server) -> (String, Vec<u8>) {
         .await
         .unwrap();
     let der = CertificateDer::from_pem_slice(pem.as_bytes())
-        .expect("/pki/ca.crt is a PEM certificate")
+        .expect("/pki/chain.pem is PEM certificates")
         .to_vec();
     (pem, der)
 }

@@ -1,5 +1,13 @@
-//! kanri's issuing CA: creating one (`ca-init`), importing the bank's
-//! (`ca-import`), and keeping its key sealed at rest.
+//! kanri's issuing CA: creating one under a new root (`ca-init`),
+//! importing the bank's (`ca-import`), and keeping its key sealed at rest.
+//!
+//! Two tiers, as banks keep CAs (issue 24): a root, whose key leaves kanri
+//! at once, sealed for the bank to keep offline, and the issuing CA it
+//! certifies, constrained so that a stolen issuing key can make nothing but
+//! client certificates: `pathLenConstraint 0` (no CA below it) and an
+//! extended key usage of clientAuth and OCSPSigning only, which OpenSSL and
+//! Chromium apply to every certificate under it (a serverAuth certificate
+//! it signs is refused, so it cannot intercept HTTPS on a customer's PC).
 //!
 //! Every other module signs through [`Ca`], so the checks that make a key and
 //! certificate usable together (a P-256 key, a CA certificate allowed to sign
@@ -14,8 +22,9 @@ use std::fmt;
 
 use chrono::{DateTime, Months, Utc};
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose, PublicKeyData, SignatureAlgorithm, SigningKey, PKCS_ECDSA_P256_SHA256,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose, PublicKeyData, SignatureAlgorithm, SigningKey,
+    PKCS_ECDSA_P256_SHA256,
 };
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::ParsedExtension;
@@ -28,8 +37,12 @@ use crate::secret::Passphrase;
 use crate::serial::Serial;
 use crate::timeconv::{self, TimeOutOfRange};
 
-/// How long a CA created by `ca-init` is valid.
+/// How long an issuing CA created by `ca-init` is valid.
 pub const CA_VALIDITY_MONTHS: u32 = 120;
+
+/// How long a root created by `ca-init` is valid: an issuing CA and its
+/// successor after a rollover fit under it.
+pub const ROOT_VALIDITY_MONTHS: u32 = 240;
 
 /// PBKDF2-HMAC-SHA256 iterations for the sealed CA key: OWASP's 2023 figure.
 /// The key is unsealed once per server start, so a slow derivation costs
@@ -96,6 +109,16 @@ pub enum CaError {
     /// A subject field is empty.
     #[error("the CA subject needs an organization and a common name")]
     EmptySubject,
+    /// The issuing CA is not self-signed and no chain up to its root was given.
+    #[error("the CA is not a root: give the certificates above it up to the root (--chain)")]
+    ChainMissing,
+    /// The chain file is not PEM certificates, or one is not a CA.
+    #[error("the chain is not PEM CA certificates")]
+    ChainMalformed,
+    /// A certificate of the chain did not sign the one below it, or the
+    /// last is not a self-signed root.
+    #[error("the chain does not lead from the CA to a self-signed root")]
+    ChainBroken,
     /// A validity time cannot be written in a certificate.
     #[error(transparent)]
     Time(#[from] TimeOutOfRange),
@@ -167,28 +190,12 @@ pub struct Ca {
 }
 
 impl Ca {
-    /// `ca-init`: a new P-256 key and a self-signed CA certificate valid for
-    /// [`CA_VALIDITY_MONTHS`] from `not_before`.
+    /// A new P-256 key and a self-signed CA certificate without
+    /// constraints, valid for [`CA_VALIDITY_MONTHS`] from `not_before`: a
+    /// one-tier CA, for tests and tools (`ca-init` makes two tiers, see
+    /// [`RootCa`]).
     pub fn generate(subject: &CaSubject, not_before: DateTime<Utc>) -> Result<Self, CaError> {
-        if subject.organization.is_empty() || subject.common_name.is_empty() {
-            return Err(CaError::EmptySubject);
-        }
-        let not_after = not_before
-            .checked_add_months(Months::new(CA_VALIDITY_MONTHS))
-            .ok_or(TimeOutOfRange(not_before))?;
-        let mut params = CertificateParams::default();
-        params.serial_number = Some(Serial::random()?.as_bytes().to_vec().into());
-        params.not_before = timeconv::to_offset(not_before)?;
-        params.not_after = timeconv::to_offset(not_after)?;
-        params.distinguished_name = DistinguishedName::new();
-        params
-            .distinguished_name
-            .push(DnType::OrganizationName, subject.organization.as_str());
-        params
-            .distinguished_name
-            .push(DnType::CommonName, subject.common_name.as_str());
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let params = ca_params(subject, not_before, CA_VALIDITY_MONTHS)?;
         let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(CaError::Signing)?;
         let cert = params.self_signed(&key).map_err(CaError::Signing)?;
         Self::from_parts(cert.der().to_vec(), key)
@@ -300,6 +307,157 @@ impl Ca {
     pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
         self.issuer.key().sign(message)
     }
+}
+
+/// The parameters every CA certificate made here shares: a random serial,
+/// the subject, `months` of validity from `not_before`, CA:true without a
+/// path length, keyCertSign and cRLSign.
+fn ca_params(
+    subject: &CaSubject,
+    not_before: DateTime<Utc>,
+    months: u32,
+) -> Result<CertificateParams, CaError> {
+    if subject.organization.is_empty() || subject.common_name.is_empty() {
+        return Err(CaError::EmptySubject);
+    }
+    let not_after = not_before
+        .checked_add_months(Months::new(months))
+        .ok_or(TimeOutOfRange(not_before))?;
+    let mut params = CertificateParams::default();
+    params.serial_number = Some(Serial::random()?.as_bytes().to_vec().into());
+    params.not_before = timeconv::to_offset(not_before)?;
+    params.not_after = timeconv::to_offset(not_after)?;
+    params.distinguished_name = DistinguishedName::new();
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, subject.organization.as_str());
+    params
+        .distinguished_name
+        .push(DnType::CommonName, subject.common_name.as_str());
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    Ok(params)
+}
+
+/// A root CA while `ca-init` runs: it certifies the issuing CA, then its key
+/// is sealed for the bank to keep offline and dropped (wiped); kanri keeps
+/// only its certificate. Signing anything else needs the key brought back,
+/// which is a ceremony outside kanri.
+pub struct RootCa(Ca);
+
+impl RootCa {
+    /// A new P-256 root, self-signed, valid for [`ROOT_VALIDITY_MONTHS`].
+    pub fn generate(subject: &CaSubject, not_before: DateTime<Utc>) -> Result<Self, CaError> {
+        let params = ca_params(subject, not_before, ROOT_VALIDITY_MONTHS)?;
+        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(CaError::Signing)?;
+        let cert = params.self_signed(&key).map_err(CaError::Signing)?;
+        Ca::from_parts(cert.der().to_vec(), key).map(Self)
+    }
+
+    /// A new issuing CA under this root: its own P-256 key, valid for
+    /// [`CA_VALIDITY_MONTHS`] but never past the root, `pathLenConstraint 0`
+    /// and an extended key usage of clientAuth and OCSPSigning (the
+    /// delegated OCSP responder's certificate is one it signs).
+    pub fn issue_issuing_ca(
+        &self,
+        subject: &CaSubject,
+        not_before: DateTime<Utc>,
+    ) -> Result<Ca, CaError> {
+        let mut params = ca_params(subject, not_before, CA_VALIDITY_MONTHS)?;
+        if not_before
+            .checked_add_months(Months::new(CA_VALIDITY_MONTHS))
+            .is_none_or(|end| end > self.0.not_after())
+        {
+            params.not_after = timeconv::to_offset(self.0.not_after())?;
+        }
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        params.extended_key_usages = vec![
+            ExtendedKeyUsagePurpose::ClientAuth,
+            ExtendedKeyUsagePurpose::OcspSigning,
+        ];
+        params.use_authority_key_identifier_extension = true;
+        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(CaError::Signing)?;
+        let cert = params
+            .signed_by(&key, &self.0.issuer)
+            .map_err(CaError::Signing)?;
+        Ca::from_parts(cert.der().to_vec(), key)
+    }
+
+    /// The root's key sealed with `passphrase`, for the bank to keep
+    /// offline (the same format as the issuing CA's: `openssl pkey` opens it).
+    pub fn seal_key(&self, passphrase: &Passphrase) -> Result<SealedKey, CaError> {
+        self.0.seal_key(passphrase)
+    }
+
+    /// The root certificate, PEM: what relying parties trust.
+    pub fn certificate_pem(&self) -> String {
+        self.0.certificate_pem()
+    }
+
+    /// The root as a CA that signs (the demo's TLS server certificate only:
+    /// the demo keeps its root; a bank's never stays in kanri).
+    pub fn as_ca(&self) -> &Ca {
+        &self.0
+    }
+
+    /// Opens a root kept sealed (the demo's).
+    pub fn unseal(
+        cert_pem: &str,
+        sealed: &SealedKey,
+        passphrase: &Passphrase,
+    ) -> Result<Self, CaError> {
+        Ca::unseal(cert_pem, sealed, passphrase).map(Self)
+    }
+}
+
+impl fmt::Debug for RootCa {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("RootCa").field(&self.0).finish()
+    }
+}
+
+impl Ca {
+    /// The certificates above this CA up to its root (`ca-import --chain`),
+    /// checked: each is a CA that signed the one below it, and the last is a
+    /// self-signed root. Returns them as PEM, nearest first; an empty text
+    /// when this CA is its own root and no chain is given.
+    pub fn check_chain(&self, chain_pem: Option<&str>) -> Result<String, CaError> {
+        let chain = match chain_pem {
+            Some(text) => pem::decode_certificates(text).map_err(|_| CaError::ChainMalformed)?,
+            None if is_self_signed(&self.cert_der) => return Ok(String::new()),
+            None => return Err(CaError::ChainMissing),
+        };
+        let mut below = self.cert_der.as_slice();
+        for above in &chain {
+            let (_, above_x509) =
+                x509_parser::parse_x509_certificate(above).map_err(|_| CaError::ChainMalformed)?;
+            check_can_issue(&above_x509).map_err(|_| CaError::ChainMalformed)?;
+            let (_, below_x509) =
+                x509_parser::parse_x509_certificate(below).map_err(|_| CaError::ChainMalformed)?;
+            if below_x509.issuer() != above_x509.subject()
+                || below_x509
+                    .verify_signature(Some(above_x509.public_key()))
+                    .is_err()
+            {
+                return Err(CaError::ChainBroken);
+            }
+            below = above;
+        }
+        if !is_self_signed(below) {
+            return Err(CaError::ChainBroken);
+        }
+        Ok(chain
+            .iter()
+            .map(|der| pem::encode("CERTIFICATE", der))
+            .collect())
+    }
+}
+
+/// Whether `der` is a certificate signed by its own key under its own name.
+fn is_self_signed(der: &[u8]) -> bool {
+    x509_parser::parse_x509_certificate(der).is_ok_and(|(_, x509)| {
+        x509.issuer() == x509.subject() && x509.verify_signature(None).is_ok()
+    })
 }
 
 impl fmt::Debug for Ca {
@@ -742,5 +900,154 @@ pub(crate) mod tests {
         let pbkdf2 = pbes2.kdf.pbkdf2().unwrap();
         assert_eq!(pbkdf2.iteration_count, SEAL_PBKDF2_ITERATIONS);
         assert_eq!(pbes2.encryption.oid(), pkcs5::pbes2::AES_256_CBC_OID);
+    }
+
+    /// Issue 24: the chain a client certificate needs verifies with
+    /// OpenSSL, and the issuing CA's constraints hold: a server certificate
+    /// or a CA made with its key is refused, while the same server
+    /// certificate from the root (no constraints) is not.
+    #[test]
+    fn two_tiers_verify_for_clients_and_refuse_what_the_issuing_ca_may_not_make() {
+        use crate::issue::tests::issue_demo;
+        let dir = crate::testutil::Scratch::new();
+        let start = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+        let root_subject = CaSubject {
+            organization: "(9999)KENSHINYO DEMO".into(),
+            common_name: "KANRI DEMO ROOT CA".into(),
+        };
+        let root = RootCa::generate(&root_subject, start).unwrap();
+        let issuing = root.issue_issuing_ca(&demo_subject(), start).unwrap();
+        dir.write("root.pem", root.certificate_pem());
+        dir.write("issuing.pem", issuing.certificate_pem());
+        let text = dir.openssl_ok(&["x509", "-in", "issuing.pem", "-noout", "-text"]);
+        assert!(text.contains("CA:TRUE, pathlen:0"), "{text}");
+        assert!(
+            text.contains("TLS Web Client Authentication, OCSP Signing"),
+            "{text}"
+        );
+        assert!(issuing.not_after() <= root.as_ca().not_after());
+        let at = "1767225600"; // 2026-01-01, inside every validity here
+        let verify = |purpose: &str, file: &str| {
+            dir.openssl(&[
+                "verify",
+                "-attime",
+                at,
+                "-x509_strict",
+                "-purpose",
+                purpose,
+                "-CAfile",
+                "root.pem",
+                "-untrusted",
+                "issuing.pem",
+                file,
+            ])
+        };
+
+        let (client, _) = issue_demo(&issuing);
+        dir.write("client.pem", client.pem());
+        let (ok, out) = verify("sslclient", "client.pem");
+        assert!(ok && out.contains("client.pem: OK"), "{out}");
+        // The issuing CA alone is no trust anchor for OpenSSL: relying
+        // parties need the root (`/pki/chain.pem`).
+        let (ok, _) = dir.openssl(&[
+            "verify",
+            "-attime",
+            at,
+            "-CAfile",
+            "issuing.pem",
+            "client.pem",
+        ]);
+        assert!(!ok, "the issuing CA is not a root");
+
+        let server_at = Utc.with_ymd_and_hms(2025, 6, 1, 0, 0, 0).unwrap();
+        let server = issuing
+            .issue_server_certificate(&["bank.example.jp"], server_at, 365)
+            .unwrap();
+        dir.write(
+            "server.pem",
+            crate::pem::encode("CERTIFICATE", &server.certificate_der),
+        );
+        let (ok, out) = verify("sslserver", "server.pem");
+        assert!(!ok, "a server certificate from the issuing key: {out}");
+        // Refused at depth 1: the issuing CA's purpose, not the server certificate's.
+        assert!(
+            out.contains("at 1 depth lookup: unsuitable certificate purpose"),
+            "{out}"
+        );
+        let from_root = root
+            .as_ca()
+            .issue_server_certificate(&["bank.example.jp"], server_at, 365)
+            .unwrap();
+        dir.write(
+            "from-root.pem",
+            crate::pem::encode("CERTIFICATE", &from_root.certificate_der),
+        );
+        let (ok, out) = verify("sslserver", "from-root.pem");
+        assert!(ok, "the same certificate from the root: {out}");
+
+        // A CA made with the issuing key, and a client certificate under it.
+        let sub_subject = CaSubject {
+            organization: "(9999)ATTACKER".into(),
+            common_name: "SUB CA".into(),
+        };
+        let mut params = ca_params(&sub_subject, start, 12).unwrap();
+        params.use_authority_key_identifier_extension = true;
+        let sub_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+        let sub_cert = params.signed_by(&sub_key, &issuing.issuer).unwrap();
+        let sub = Ca::from_parts(sub_cert.der().to_vec(), sub_key).unwrap();
+        let (under_sub, _) = issue_demo(&sub);
+        dir.write(
+            "chain.pem",
+            format!("{}{}", issuing.certificate_pem(), sub.certificate_pem()),
+        );
+        dir.write("under-sub.pem", under_sub.pem());
+        let (ok, out) = dir.openssl(&[
+            "verify",
+            "-attime",
+            at,
+            "-purpose",
+            "sslclient",
+            "-CAfile",
+            "root.pem",
+            "-untrusted",
+            "chain.pem",
+            "under-sub.pem",
+        ]);
+        assert!(!ok, "a CA below the issuing CA: {out}");
+        assert!(out.contains("path length constraint exceeded"), "{out}");
+
+        // ca-import's chain: up to this root, and no other.
+        assert_eq!(
+            issuing.check_chain(Some(&root.certificate_pem())).unwrap(),
+            root.certificate_pem()
+        );
+        assert!(matches!(
+            issuing.check_chain(None),
+            Err(CaError::ChainMissing)
+        ));
+        let other_root = RootCa::generate(&root_subject, start).unwrap();
+        assert!(matches!(
+            issuing.check_chain(Some(&other_root.certificate_pem())),
+            Err(CaError::ChainBroken)
+        ));
+        assert!(matches!(
+            issuing.check_chain(Some(&client.pem())),
+            Err(CaError::ChainMalformed)
+        ));
+        assert_eq!(root.as_ca().check_chain(None).unwrap(), "");
+
+        // The root's key, sealed for the bank, opens with openssl.
+        let passphrase = Passphrase::new("root-passphrase-for-the-vault");
+        let sealed =
+            seal_pkcs8(root.0.issuer.key().0.serialized_der(), &passphrase, 1_000).unwrap();
+        dir.write("root-key.pem", sealed.as_pem());
+        dir.openssl_ok(&[
+            "pkey",
+            "-in",
+            "root-key.pem",
+            "-passin",
+            "pass:root-passphrase-for-the-vault",
+            "-noout",
+        ]);
     }
 }

@@ -34,7 +34,7 @@ mod timeconv;
 pub mod totp;
 pub mod verify;
 
-pub use ca::{Ca, CaError, CaSubject, SealedKey};
+pub use ca::{Ca, CaError, CaSubject, RootCa, SealedKey};
 pub use crl::{CrlError, CrlSpec, RevocationReason, RevokedCertificate};
 pub use csr::{parse_csr, CsrError, CsrKeyType, VerifiedCsr};
 pub use issue::{ClientKey, ClientSubject, IssueError, IssuedCertificate, PublicUrls, Validity};
@@ -42,7 +42,7 @@ pub use ocsp::{
     decode_get_request, ocsp_error_response, CertIdHash, OcspCertStatus, OcspError,
     OcspErrorStatus, OcspRequest, OcspTimes, RequestedCert,
 };
-pub use pem::{encode as encode_pem, PemError};
+pub use pem::{decode_certificates as decode_pem_certificates, encode as encode_pem, PemError};
 pub use pkcs12::{
     build_pkcs12, parse_pkcs12, Pkcs12Contents, Pkcs12Error, PKCS12_PBKDF2_ITERATIONS,
 };

@@ -63,6 +63,26 @@ pub fn decode(text: &str) -> Result<PemBlock, PemError> {
     })
 }
 
+/// Every block of `text` in order, each a `CERTIFICATE` (a chain file);
+/// any other block, or none, is refused.
+pub fn decode_certificates(text: &str) -> Result<Vec<Vec<u8>>, PemError> {
+    const END: &str = "-----END CERTIFICATE-----";
+    let mut ders = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(END) {
+        let block = decode(&rest[..at + END.len()])?;
+        if block.label != "CERTIFICATE" {
+            return Err(PemError::NoBlock);
+        }
+        ders.push(block.der);
+        rest = &rest[at + END.len()..];
+    }
+    if ders.is_empty() || rest.contains("-----BEGIN ") {
+        return Err(PemError::NoBlock);
+    }
+    Ok(ders)
+}
+
 /// Encodes DER as a PEM block with 64-column lines and LF line endings.
 pub fn encode(label: &str, der: &[u8]) -> String {
     // The DER may be a private key: wipe the intermediate copy too.

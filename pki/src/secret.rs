@@ -32,6 +32,11 @@ impl Passphrase {
         self.0.as_str() == text
     }
 
+    /// Whether it is the same text as `other` (two keys that must not share one).
+    pub fn same_as(&self, other: &Passphrase) -> bool {
+        self.is(other.expose())
+    }
+
     /// True when there is nothing to derive a key from.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

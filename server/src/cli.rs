@@ -38,27 +38,46 @@ pub enum Command {
     /// Add a 管理者ユーザ or 一般ユーザ to a contract. Reads the
     /// ログインパスワード and 確認用パスワード from stdin, one per line.
     UserAdd(NewUserArgs),
-    /// Create kanri's issuing CA (ECDSA P-256, 10 years). The key is sealed
-    /// with KANRI_CA_PASSPHRASE (or the file KANRI_CA_PASSPHRASE_FILE).
+    /// Create a root CA (20 years) and kanri's issuing CA under it (10
+    /// years, client certificates only), both ECDSA P-256. The issuing CA's
+    /// key is sealed with KANRI_CA_PASSPHRASE (or the file
+    /// KANRI_CA_PASSPHRASE_FILE) and stored; the root's key is written to
+    /// --root-key-out, sealed with another passphrase (stdin, one line, or
+    /// --root-passphrase-file), for the bank to keep offline. kanri keeps
+    /// only the root's certificate.
     CaInit {
-        /// O of the CA and of every client certificate, e.g. "(9999)KENSHINYO".
+        /// O of the CAs and of every client certificate, e.g. "(9999)KENSHINYO".
         #[arg(long)]
         organization: String,
         /// OU of every client certificate, e.g. "(9999)KANRI CA".
         #[arg(long)]
         unit: String,
-        /// CN of the CA certificate, e.g. "KANRI CA".
+        /// CN of the issuing CA, e.g. "KANRI CA".
         #[arg(long)]
         common_name: String,
+        /// CN of the root, by default the issuing CA's followed by " ROOT".
+        #[arg(long)]
+        root_common_name: Option<String>,
+        /// Where to write the root's sealed key (a new file, readable by
+        /// this user only); move it offline and delete it here.
+        #[arg(long)]
+        root_key_out: std::path::PathBuf,
+        #[arg(long)]
+        root_passphrase_file: Option<std::path::PathBuf>,
     },
-    /// Take the bank's existing CA (certificate and unencrypted key, PEM,
-    /// ECDSA P-256). The key is sealed with KANRI_CA_PASSPHRASE; delete the
-    /// plain key file afterwards.
+    /// Take the bank's existing issuing CA (certificate and unencrypted key,
+    /// PEM, ECDSA P-256) and, unless it is its own root, the certificates
+    /// above it up to the root (--chain, PEM). The key is sealed with
+    /// KANRI_CA_PASSPHRASE; delete the plain key file afterwards.
     CaImport {
         #[arg(long)]
         certificate: std::path::PathBuf,
         #[arg(long)]
         key: std::path::PathBuf,
+        /// The certificates above the issuing CA, nearest first, ending
+        /// with the root.
+        #[arg(long)]
+        chain: Option<std::path::PathBuf>,
         /// O of every client certificate.
         #[arg(long)]
         organization: String,

@@ -127,18 +127,47 @@ async fn ca_command(config: &Config, command: Command) -> Result<String, String>
         Command::CaInit {
             organization,
             unit,
+            root_common_name,
             common_name,
+            root_key_out,
+            root_passphrase_file,
         } => {
+            let root_passphrase = read_passphrase(
+                root_passphrase_file.as_deref(),
+                "ルート認証局の鍵のパスフレーズ",
+            )?;
             let names = CaNames {
                 organization,
+                root_common_name: root_common_name.unwrap_or_else(|| format!("{common_name} ROOT")),
                 common_name,
                 unit,
             };
-            certificate_authority::create(&db, config, &names, now).await
+            // The file first: a CA whose root key could not be written
+            // would leave the bank without its root.
+            let mut out = new_private_file(&root_key_out)?;
+            match certificate_authority::create(&db, config, &names, &root_passphrase, now).await {
+                Ok(sealed_root) => {
+                    use std::io::Write;
+                    out.write_all(sealed_root.as_pem().as_bytes())
+                        .and_then(|()| out.sync_all())
+                        .map_err(|e| format!("{} に書き込めません: {e}", root_key_out.display()))?;
+                    db.close().await;
+                    return Ok(format!(
+                        "認証局を登録しました（ルート認証局と、その下の発行用認証局）。ルート認証局の鍵は {} に暗号化して書き出しました。オフラインで保管し、このサーバからは削除してください",
+                        root_key_out.display()
+                    ));
+                }
+                Err(err) => {
+                    drop(out);
+                    let _ = std::fs::remove_file(&root_key_out);
+                    Err(err)
+                }
+            }
         }
         Command::CaImport {
             certificate,
             key,
+            chain,
             organization,
             unit,
         } => {
@@ -146,29 +175,28 @@ async fn ca_command(config: &Config, command: Command) -> Result<String, String>
                 std::fs::read_to_string(p).map_err(|e| format!("{} を読めません: {e}", p.display()))
             };
             let (certificate_pem, key_pem) = (read(&certificate)?, read(&key)?);
+            let chain_pem = chain.as_deref().map(read).transpose()?;
             let names = CaNames {
                 organization,
                 common_name: String::new(),
+                root_common_name: String::new(),
                 unit,
             };
-            certificate_authority::import(&db, config, &names, &certificate_pem, &key_pem, now)
-                .await
+            certificate_authority::import(
+                &db,
+                config,
+                &names,
+                &certificate_pem,
+                &key_pem,
+                chain_pem.as_deref(),
+                now,
+            )
+            .await
         }
         Command::CaReseal {
             new_passphrase_file,
         } => {
-            let new = match new_passphrase_file {
-                Some(path) => std::fs::read_to_string(&path)
-                    .map(|text| Passphrase::from_file_contents(&text))
-                    .map_err(|e| format!("{} を読めません: {e}", path.display()))?,
-                None => {
-                    let mut line = String::new();
-                    std::io::stdin()
-                        .read_line(&mut line)
-                        .map_err(|e| format!("新しいパスフレーズを読み取れません: {e}"))?;
-                    Passphrase::from_file_contents(&line)
-                }
-            };
+            let new = read_passphrase(new_passphrase_file.as_deref(), "新しいパスフレーズ")?;
             let resealed = certificate_authority::reseal(&db, config, &new, now).await;
             db.close().await;
             return resealed
@@ -183,4 +211,36 @@ async fn ca_command(config: &Config, command: Command) -> Result<String, String>
     outcome
         .map(|()| "認証局を登録しました（鍵はパスフレーズで暗号化して保存しています）".to_owned())
         .map_err(|e| e.to_string())
+}
+
+/// A passphrase from a file's first line, or one line of stdin.
+fn read_passphrase(file: Option<&std::path::Path>, what: &str) -> Result<Passphrase, String> {
+    match file {
+        Some(path) => std::fs::read_to_string(path)
+            .map(|text| Passphrase::from_file_contents(&text))
+            .map_err(|e| format!("{} を読めません: {e}", path.display())),
+        None => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|e| format!("{what}を読み取れません: {e}"))?;
+            Ok(Passphrase::from_file_contents(&line))
+        }
+    }
+}
+
+/// A new file readable by this user only; an existing one is not replaced.
+fn new_private_file(path: &std::path::Path) -> Result<std::fs::File, String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| {
+            format!(
+                "{} を作成できません（既にあるファイルは上書きしません）: {e}",
+                path.display()
+            )
+        })
 }

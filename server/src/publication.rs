@@ -10,15 +10,30 @@ use kanri_app::domain::Timestamp;
 use kanri_app::state::AppState;
 use kanri_app::use_cases::publication;
 
-/// `GET /pki/ca.crt`: the CA certificate, PEM (what browsers, Windows and
-/// `openssl verify -CAfile` take).
+/// `GET /pki/ca.crt`: the issuing CA's certificate, PEM.
 pub async fn ca_certificate(State(state): State<AppState>) -> Response {
+    certificates(state.pki.ca.certificate_pem())
+}
+
+/// `GET /pki/root.crt`: the root's certificate, PEM (the issuing CA itself
+/// when it is its own root).
+pub async fn root_certificate(State(state): State<AppState>) -> Response {
+    certificates(state.pki.root_pem())
+}
+
+/// `GET /pki/chain.pem`: the issuing CA and every certificate above it up
+/// to the root, PEM (what `openssl verify -CAfile` and nginx take).
+pub async fn ca_chain(State(state): State<AppState>) -> Response {
+    certificates(state.pki.chain_pem())
+}
+
+fn certificates(pem: String) -> Response {
     (
         [
             (header::CONTENT_TYPE, "application/x-x509-ca-cert"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        state.pki.ca.certificate_pem(),
+        pem,
     )
         .into_response()
 }

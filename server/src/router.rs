@@ -72,7 +72,7 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The CA certificate, the CRL and OCSP: public, for relying parties
+/// The CA certificates, the CRL and OCSP: public, for relying parties
 /// (SPEC 7.6). Issued certificates are not: see `routes::CERTIFICATE_DER`.
 fn publication_routes() -> Router<AppState> {
     Router::new()
@@ -80,6 +80,11 @@ fn publication_routes() -> Router<AppState> {
             routes::CA_CERTIFICATE,
             get(crate::publication::ca_certificate),
         )
+        .route(
+            routes::ROOT_CERTIFICATE,
+            get(crate::publication::root_certificate),
+        )
+        .route(routes::CA_CHAIN, get(crate::publication::ca_chain))
         .route(routes::CRL, get(crate::publication::crl))
         .route(routes::OCSP, post(crate::publication::ocsp_post))
         .route(

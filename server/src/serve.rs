@@ -86,17 +86,22 @@ async fn https_listener(
                     .into(),
             ),
             None => {
+                // The demo's root signs it: the issuing CA may sign client
+                // certificates only. (A one-tier demo CA from before the
+                // two tiers signs it itself.)
+                let issuer = match &state.pki.demo_root {
+                    Some(root) => root.as_ca(),
+                    None => &state.pki.ca,
+                };
                 let host = tls.addr.ip().to_string();
-                let issued = state
-                    .pki
-                    .ca
+                let issued = issuer
                     .issue_server_certificate(&["localhost", &host], state.clock.now().0, 365)
                     .map_err(|e| e.to_string())?;
                 let key =
                     PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(issued.key.pkcs8_der().to_vec()));
                 let chain = vec![
                     CertificateDer::from(issued.certificate_der),
-                    CertificateDer::from(state.pki.ca.certificate_der().to_vec()),
+                    CertificateDer::from(issuer.certificate_der().to_vec()),
                 ];
                 (chain, key)
             }

@@ -370,9 +370,14 @@ async fn populate(database_url: &str, data_dir: &Path) -> Population {
     operator::set_certificate_login(&state, "C050", true)
         .await
         .unwrap();
+    // The demo's root signs the site's certificate (the issuing CA may
+    // sign client certificates only).
     let site = state
         .pki
-        .ca
+        .demo_root
+        .as_ref()
+        .expect("the demo keeps its root")
+        .as_ca()
         .issue_server_certificate(&["127.0.0.1"], state.clock.now().0, 2)
         .unwrap();
     let mut population = Population {
@@ -572,7 +577,7 @@ async fn three_instances_behind_nginx_under_load_and_kills() {
     // 2. The load: 50 users with real certificates of C050.
     let population = populate(&database_url, &work.join("setup")).await;
     let mut servers = start_together(&database_url, &dirs, true).await;
-    let ca_pem = reqwest::get(servers[0].url("/pki/ca.crt"))
+    let ca_pem = reqwest::get(servers[0].url("/pki/chain.pem"))
         .await
         .unwrap()
         .text()

@@ -195,8 +195,8 @@ async fn noissue01_obtains_a_p12_and_downloads_it_once(app: TestApp) {
         !wrong.status.success(),
         "a wrong import password opens nothing"
     );
-    // Verified against kanri's published CA certificate.
-    let ca = client.get("/pki/ca.crt").await;
+    // Verified against kanri's published chain (the issuing CA and its root).
+    let ca = client.get("/pki/chain.pem").await;
     let ca_file = dir.join("ca.pem");
     std::fs::write(&ca_file, &ca.body).unwrap();
     let verified = openssl(&[

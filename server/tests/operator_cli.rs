@@ -90,6 +90,8 @@ async fn operator_commands_work_and_are_audited_as_bank_operator() {
     // Nothing works before the bank has a CA; then ca-init makes one, once.
     let no_ca = run(&dir, &["demo-load"], "");
     assert!(String::from_utf8_lossy(&no_ca.stderr).contains("ca-init"));
+    let root_key = dir.join("root-key.pem");
+    let root_key = root_key.to_str().unwrap();
     let ca_init = [
         "ca-init",
         "--organization",
@@ -98,10 +100,17 @@ async fn operator_commands_work_and_are_audited_as_bank_operator() {
         "(9999)KANRI CA",
         "--common-name",
         "KANRI CA",
+        "--root-key-out",
+        root_key,
     ];
-    ok(&run(&dir, &ca_init, ""));
-    let again = run(&dir, &ca_init, "");
+    ok(&run(&dir, &ca_init, "root-passphrase-for-the-vault\n"));
+    std::fs::remove_file(root_key).unwrap();
+    let again = run(&dir, &ca_init, "root-passphrase-for-the-vault\n");
     assert!(String::from_utf8_lossy(&again.stderr).contains("作成済み"));
+    assert!(
+        !Path::new(root_key).exists(),
+        "no root key for a CA not made"
+    );
     // A wrong passphrase stops at start, saying so.
     let wrong = run_with(&dir, &["demo-load"], "", "not-the-passphrase");
     assert!(!wrong.status.success());
@@ -363,6 +372,9 @@ fn mode(path: &Path) -> u32 {
 async fn the_ca_key_is_kept_as_a_bank_keeps_it() {
     let root = std::env::temp_dir().join(format!("kanri-ca-{:016x}", rand::random::<u64>()));
     let dir = root.join("data");
+    let root_key = root.join("vault/root-key.pem");
+    std::fs::create_dir_all(root_key.parent().unwrap()).unwrap();
+    let root_key = root_key.to_str().unwrap();
     let ca_init = [
         "ca-init",
         "--organization",
@@ -371,25 +383,111 @@ async fn the_ca_key_is_kept_as_a_bank_keeps_it() {
         "(9999)KANRI CA",
         "--common-name",
         "KANRI CA",
+        "--root-key-out",
+        root_key,
     ];
+    let vault = "root-passphrase-for-the-vault\n";
     refused(
-        &run_with(&dir, &ca_init, "", "fifteen-chars!!"),
+        &run_with(&dir, &ca_init, vault, "fifteen-chars!!"),
         "16文字以上",
     );
     // Padding does not make a passphrase longer; the demo's is published.
     refused(
-        &run_with(&dir, &ca_init, "", "abc             "),
+        &run_with(&dir, &ca_init, vault, "abc             "),
         "16文字以上",
     );
     refused(
-        &run_with(&dir, &ca_init, "", "kanri-demo-ca-passphrase"),
+        &run_with(&dir, &ca_init, vault, "kanri-demo-ca-passphrase"),
         "公開",
     );
     // The folder and the database file kanri created are its user's alone.
     assert_eq!(mode(&dir), 0o700);
     assert_eq!(mode(&dir.join("kanri.db")), 0o600);
     let old = "sixteen-chars-ok";
-    ok(&run_with(&dir, &ca_init, "", old));
+    // The root's passphrase: as long, and not the online key's.
+    refused(&run_with(&dir, &ca_init, "short\n", old), "16文字以上");
+    refused(
+        &run_with(&dir, &ca_init, &format!("{old}\n"), old),
+        "別のもの",
+    );
+    assert!(
+        !Path::new(root_key).exists(),
+        "nothing written for a refused ca-init"
+    );
+    // An existing file is never overwritten (it may be the only copy of a root).
+    std::fs::write(root_key, "the bank's other root").unwrap();
+    refused(&run_with(&dir, &ca_init, vault, old), "上書きしません");
+    assert_eq!(
+        std::fs::read_to_string(root_key).unwrap(),
+        "the bank's other root"
+    );
+    std::fs::remove_file(root_key).unwrap();
+    let said = ok(&run_with(&dir, &ca_init, vault, old));
+    assert!(said.contains("オフライン"), "{said}");
+
+    // Two tiers: the root's key is in the file, for the vault, sealed, and
+    // nowhere in the database; kanri keeps the root's certificate.
+    assert_eq!(mode(Path::new(root_key)), 0o600);
+    let root_pem = std::fs::read_to_string(root_key).unwrap();
+    assert!(root_pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+    let opened = Command::new("openssl")
+        .args([
+            "pkey",
+            "-in",
+            root_key,
+            "-passin",
+            "pass:root-passphrase-for-the-vault",
+            "-pubout",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        opened.status.success(),
+        "{}",
+        String::from_utf8_lossy(&opened.stderr)
+    );
+    {
+        let mut db =
+            SqliteConnection::connect(&format!("sqlite://{}", dir.join("kanri.db").display()))
+                .await
+                .unwrap();
+        let row = sqlx::query(
+            "SELECT chain_pem, demo_root_sealed_key_pem, certificate_pem FROM certificate_authority",
+        )
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+        let chain: Option<String> = row.get(0);
+        let kept_root_key: Option<String> = row.get(1);
+        let issuing: String = row.get(2);
+        assert!(kept_root_key.is_none(), "no root key in the database");
+        let chain = chain.expect("the root's certificate is kept");
+        let dir_files = root.join("vault");
+        std::fs::write(dir_files.join("root.pem"), &chain).unwrap();
+        std::fs::write(dir_files.join("issuing.pem"), &issuing).unwrap();
+        // The key in the vault is the root's: its public key is the root certificate's.
+        let root_public = Command::new("openssl")
+            .args(["x509", "-in"])
+            .arg(dir_files.join("root.pem"))
+            .args(["-noout", "-pubkey"])
+            .output()
+            .unwrap();
+        assert_eq!(opened.stdout, root_public.stdout);
+        let verified = Command::new("openssl")
+            .arg("verify")
+            .arg("-CAfile")
+            .arg(dir_files.join("root.pem"))
+            .arg(dir_files.join("issuing.pem"))
+            .output()
+            .unwrap();
+        assert!(
+            verified.status.success(),
+            "{}",
+            String::from_utf8_lossy(&verified.stdout)
+        );
+        db.close().await.unwrap();
+    }
+    std::fs::remove_file(root_key).unwrap();
 
     // ca-reseal: the new passphrase must be long enough too; then only it opens the key.
     refused(
@@ -519,4 +617,172 @@ fn headers_of_a_running_server(dir: &Path, passphrase: &str, extra: &[(&str, &st
         .next()
         .unwrap_or_default()
         .to_lowercase()
+}
+
+on_both_databases!(the_demo_never_loads_beside_other_contracts);
+
+/// A database whose contracts are not the demo's (here the demo's A001
+/// renamed, so that A001 is missing and another contract is there): the
+/// demo's users, with their published passwords, are not added beside them.
+async fn the_demo_never_loads_beside_other_contracts(app: TestApp) {
+    use kanri_app::use_cases::demo;
+    let mut db = app.state.db.pool().acquire().await.unwrap();
+    sqlx::query("UPDATE contracts SET code = 'Z001' WHERE code = 'A001'")
+        .execute(&mut *db)
+        .await
+        .unwrap();
+    drop(db);
+    let users = |app: &TestApp| {
+        let pool = app.state.db.pool().clone();
+        async move {
+            let row = sqlx::query("SELECT COUNT(*) FROM users")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            row.get::<i64, _>(0)
+        }
+    };
+    let before = users(&app).await;
+    let err = demo::load(&app.state).await.unwrap_err();
+    assert!(
+        err.to_string().contains("デモデータを登録できません"),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("Z001"),
+        "names the contract: {err}"
+    );
+    assert_eq!(users(&app).await, before, "nothing added");
+}
+
+/// `ca-import`: the bank's own issuing CA, made by its own tools (openssl
+/// here), comes with the certificates above it up to its root; without
+/// them, or with another root's, it is refused and nothing is stored.
+#[tokio::test]
+async fn ca_import_takes_the_banks_issuing_ca_with_its_chain() {
+    let root = std::env::temp_dir().join(format!("kanri-import-{:016x}", rand::random::<u64>()));
+    let (dir, bank) = (root.join("data"), root.join("bank"));
+    std::fs::create_dir_all(&bank).unwrap();
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(&bank)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    for name in ["root", "other-root", "issuing"] {
+        openssl(&[
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-out",
+            &format!("{name}.key"),
+        ]);
+    }
+    for name in ["root", "other-root"] {
+        openssl(&[
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            &format!("{name}.key"),
+            "-subj",
+            "/O=(9999)BANK/CN=BANK ROOT",
+            "-days",
+            "3650",
+            "-out",
+            &format!("{name}.pem"),
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ]);
+    }
+    std::fs::write(
+        bank.join("issuing.ext"),
+        "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n\
+         extendedKeyUsage=clientAuth,OCSPSigning\n",
+    )
+    .unwrap();
+    openssl(&[
+        "req",
+        "-new",
+        "-key",
+        "issuing.key",
+        "-subj",
+        "/O=(9999)BANK/CN=BANK CA",
+        "-out",
+        "issuing.csr",
+    ]);
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "issuing.csr",
+        "-CA",
+        "root.pem",
+        "-CAkey",
+        "root.key",
+        "-CAcreateserial",
+        "-days",
+        "1825",
+        "-extfile",
+        "issuing.ext",
+        "-out",
+        "issuing.pem",
+    ]);
+    let file = |name: &str| bank.join(name).display().to_string();
+    let (certificate, key) = (file("issuing.pem"), file("issuing.key"));
+    let import = |chain: Option<&str>| {
+        let mut args = vec![
+            "ca-import",
+            "--certificate",
+            &certificate,
+            "--key",
+            &key,
+            "--organization",
+            "(9999)BANK",
+            "--unit",
+            "(9999)BANK CA",
+        ];
+        if let Some(chain) = chain {
+            args.extend(["--chain", chain]);
+        }
+        run(&dir, &args, "")
+    };
+    refused(&import(None), "--chain");
+    refused(
+        &import(Some(&file("other-root.pem"))),
+        "ルート認証局までの連なり",
+    );
+    refused(
+        &import(Some(&file("issuing.pem"))),
+        "ルート認証局までの連なり",
+    );
+    let mut db = SqliteConnection::connect(&format!("sqlite://{}", dir.join("kanri.db").display()))
+        .await
+        .unwrap();
+    let stored: i64 = sqlx::query("SELECT COUNT(*) FROM certificate_authority")
+        .fetch_one(&mut db)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stored, 0, "nothing stored for a refused import");
+    ok(&import(Some(&file("root.pem"))));
+    let chain: Option<String> = sqlx::query("SELECT chain_pem FROM certificate_authority")
+        .fetch_one(&mut db)
+        .await
+        .unwrap()
+        .get(0);
+    let root_pem = std::fs::read_to_string(bank.join("root.pem")).unwrap();
+    assert_eq!(chain.as_deref().map(str::trim), Some(root_pem.trim()));
+    db.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(root);
 }

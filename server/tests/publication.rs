@@ -33,7 +33,7 @@ struct Files {
 impl Files {
     async fn new(app: &TestApp, users: &[&str]) -> Files {
         let dir = scratch_dir();
-        let ca = app.client().get("/pki/ca.crt").await.body;
+        let ca = app.client().get("/pki/chain.pem").await.body;
         std::fs::write(dir.join("ca.pem"), ca).unwrap();
         for user in users {
             let pem = kanri_pki::encode_pem("CERTIFICATE", &app.certificate_der(user).await);

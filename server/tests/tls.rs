@@ -34,13 +34,21 @@ impl Demo {
             server,
             files: scratch("files"),
         };
-        let ca = reqwest::get(demo.server.url("/pki/ca.crt"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        std::fs::write(demo.file("ca.pem"), ca).unwrap();
+        // ca.pem: what clients trust, the issuing CA and its root; the two
+        // apart as well.
+        for (path, file) in [
+            ("/pki/chain.pem", "ca.pem"),
+            ("/pki/ca.crt", "issuing.pem"),
+            ("/pki/root.crt", "root.pem"),
+        ] {
+            let pem = reqwest::get(demo.server.url(path))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            std::fs::write(demo.file(file), pem).unwrap();
+        }
         for user in ["user02", "master02"] {
             demo.extract(user);
         }
@@ -187,12 +195,13 @@ impl Demo {
     fn ocsp(&self, user: &str) -> String {
         let url = self.server.url("/pki/ocsp");
         let (ca, cert) = (self.file("ca.pem"), self.file(&format!("{user}.crt")));
+        let issuer = self.file("issuing.pem");
         run(
             "openssl",
             &[
                 "ocsp",
                 "-issuer",
-                &ca,
+                &issuer,
                 "-cert",
                 &cert,
                 "-url",
@@ -255,6 +264,97 @@ impl Drop for Demo {
 }
 
 const LOGIN_USER02: &str = "login_id=user02&password=Login-Pass-01";
+
+/// Issue 24: the demo's CA is two tiers, as `ca-init` makes them. A client
+/// certificate verifies through the issuing CA to the root; a server
+/// certificate made with the issuing key is refused (its extended key
+/// usage allows client certificates only); the `.p12` a user imports holds
+/// their certificate and the issuing CA, never the root (Windows' wizard
+/// would put a self-signed certificate among the trusted roots).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chain_verifies_for_clients_and_the_p12_holds_no_root() {
+    let demo = Demo::start(&[]).await;
+    let (root, issuing, chain) = (
+        demo.file("root.pem"),
+        demo.file("issuing.pem"),
+        demo.file("ca.pem"),
+    );
+    let read = |path: &str| std::fs::read_to_string(path).unwrap();
+    assert_eq!(read(&chain), read(&issuing) + &read(&root));
+    assert_ne!(read(&root), read(&issuing));
+    let text = run(
+        "openssl",
+        &["x509", "-in", &issuing, "-noout", "-text"],
+        None,
+    );
+    assert!(text.contains("CA:TRUE, pathlen:0"), "{text}");
+    assert!(
+        text.contains("TLS Web Client Authentication, OCSP Signing"),
+        "{text}"
+    );
+
+    let user02 = demo.file("user02.crt");
+    let verify = |purpose: &str, file: &str| {
+        run(
+            "openssl",
+            &[
+                "verify",
+                "-purpose",
+                purpose,
+                "-CAfile",
+                &root,
+                "-untrusted",
+                &issuing,
+                file,
+            ],
+            None,
+        )
+    };
+    let said = verify("sslclient", &user02);
+    assert!(said.contains("user02.crt: OK"), "{said}");
+
+    // The .p12's certificates: user02's and the issuing CA's, no root.
+    let p12 = demo
+        .server
+        .spec()
+        .data_dir()
+        .join("demo-certificates/user02.p12");
+    let p12 = p12.display().to_string();
+    let certificates = run(
+        "openssl",
+        &[
+            "pkcs12",
+            "-in",
+            &p12,
+            "-passin",
+            DEMO_P12_PASSWORD,
+            "-nokeys",
+        ],
+        None,
+    );
+    assert_eq!(
+        certificates.matches("-----BEGIN CERTIFICATE-----").count(),
+        2,
+        "{certificates}"
+    );
+    let body = |pem: &str| -> String {
+        pem.lines()
+            .filter(|line| !line.starts_with("-----"))
+            .collect()
+    };
+    let flat: String = certificates
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    assert!(
+        flat.contains(&body(&read(&issuing))),
+        "the issuing CA is in the .p12"
+    );
+    assert!(
+        !flat.contains(&body(&read(&root))),
+        "the root is not in the .p12"
+    );
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn curl_and_openssl_with_user02s_certificate_until_its_revocation() {

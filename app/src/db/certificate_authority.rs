@@ -1,4 +1,5 @@
-//! The issuing CA's one row: certificate, sealed key, client subject.
+//! The issuing CA's one row: certificate, sealed key, the chain above it,
+//! client subject.
 
 use super::Tx;
 use crate::domain::Timestamp;
@@ -13,6 +14,11 @@ pub struct StoredCa {
     /// Made in demo mode, sealed with the published demo passphrase: it
     /// serves in demo mode only.
     pub demo: bool,
+    /// The certificates above the issuing CA up to its root, PEM; `None`
+    /// when the issuing CA is its own root.
+    pub chain_pem: Option<String>,
+    /// The demo's root key, sealed (the schema refuses it outside demo).
+    pub demo_root_sealed_key_pem: Option<String>,
 }
 
 /// How the CA came to be.
@@ -24,7 +30,8 @@ pub enum Origin {
 
 pub async fn load(pool: &AnyPool) -> Result<Option<StoredCa>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT certificate_pem, sealed_key_pem, client_o, client_ou, demo FROM certificate_authority WHERE id = 1",
+        "SELECT certificate_pem, sealed_key_pem, client_o, client_ou, demo, chain_pem, demo_root_sealed_key_pem \
+         FROM certificate_authority WHERE id = 1",
     )
     .fetch_optional(pool)
     .await?;
@@ -35,6 +42,8 @@ pub async fn load(pool: &AnyPool) -> Result<Option<StoredCa>, sqlx::Error> {
             client_o: r.try_get("client_o")?,
             client_ou: r.try_get("client_ou")?,
             demo: super::flag(r.try_get("demo")?),
+            chain_pem: r.try_get("chain_pem")?,
+            demo_root_sealed_key_pem: r.try_get("demo_root_sealed_key_pem")?,
         })
     })
     .transpose()
@@ -54,8 +63,9 @@ pub async fn insert(
         Origin::Imported => "imported",
     };
     let result = sqlx::query(
-        "INSERT INTO certificate_authority (id, certificate_pem, sealed_key_pem, client_o, client_ou, origin, created_at, demo) \
-         VALUES (1, $1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
+        "INSERT INTO certificate_authority (id, certificate_pem, sealed_key_pem, client_o, client_ou, origin, created_at, demo, \
+         chain_pem, demo_root_sealed_key_pem) \
+         VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
     )
     .bind(&ca.certificate_pem)
     .bind(&ca.sealed_key_pem)
@@ -64,6 +74,8 @@ pub async fn insert(
     .bind(origin)
     .bind(now.to_db())
     .bind(i64::from(ca.demo))
+    .bind(&ca.chain_pem)
+    .bind(&ca.demo_root_sealed_key_pem)
     .execute(&mut **tx)
     .await?;
     Ok(result.rows_affected() == 1)

@@ -6,10 +6,18 @@
 
 use crate::db::crls::RevokedEntry;
 use crate::domain::{CertificateRefusal, CertificateSerial, RevocationReason, Timestamp};
-use kanri_pki::{Ca, ClientSubject, PublicUrls, RevokedCertificate, Serial, VerifyError};
+use kanri_pki::{Ca, ClientSubject, PublicUrls, RevokedCertificate, RootCa, Serial, VerifyError};
 
 pub struct Pki {
+    /// The issuing CA: it signs client certificates, CRLs and the OCSP
+    /// responder's certificate.
     pub ca: Ca,
+    /// The certificates above `ca` up to its root, DER, nearest first;
+    /// empty when `ca` is its own root (a one-tier CA).
+    pub chain: Vec<Vec<u8>>,
+    /// The demo's root, kept to sign the demo's TLS server certificate;
+    /// `None` outside demo mode (a bank's root key never enters kanri).
+    pub demo_root: Option<RootCa>,
     /// O and OU of every client certificate (SPEC 7.1).
     pub client_o: String,
     pub client_ou: String,
@@ -42,6 +50,8 @@ impl Pki {
     pub fn new(ca: Ca, client_o: String, client_ou: String, urls: PublicUrls) -> Self {
         Self {
             ca,
+            chain: Vec::new(),
+            demo_root: None,
             client_o,
             client_ou,
             urls,
@@ -65,6 +75,26 @@ impl Pki {
             Err(VerifyError::Expired) => Err(CertificateRefusal::Expired),
             Err(VerifyError::NotAClientCertificate) => Err(CertificateRefusal::NotCurrent),
         }
+    }
+
+    /// The root certificate, PEM: what relying parties trust (`/pki/root.crt`).
+    pub fn root_pem(&self) -> String {
+        match self.chain.last() {
+            Some(root) => kanri_pki::encode_pem("CERTIFICATE", root),
+            None => self.ca.certificate_pem(),
+        }
+    }
+
+    /// The issuing CA and every certificate above it, PEM (`/pki/chain.pem`:
+    /// what nginx and `openssl verify -CAfile` take).
+    pub fn chain_pem(&self) -> String {
+        let above = self
+            .chain
+            .iter()
+            .map(|der| kanri_pki::encode_pem("CERTIFICATE", der));
+        std::iter::once(self.ca.certificate_pem())
+            .chain(above)
+            .collect()
     }
 
     /// The subject of a client certificate with this CN.

@@ -1,6 +1,8 @@
-//! kanri's issuing CA (SPEC 7.1): created (`ca-init`) or imported
-//! (`ca-import`) by the bank, stored once in the database with its key
-//! sealed by a passphrase, and opened by every instance at start.
+//! kanri's issuing CA (SPEC 7.1): created under a new root (`ca-init`) or
+//! imported with its chain (`ca-import`) by the bank, stored once in the
+//! database with its key sealed by a passphrase, and opened by every
+//! instance at start. The root's key never stays: `ca-init` hands it to the
+//! bank sealed, to keep offline (issue 24); only the demo keeps its root.
 
 use crate::db::certificate_authority::{self as stored, Origin, StoredCa};
 use crate::db::{audit_log, Db};
@@ -8,19 +10,22 @@ use crate::domain::audit::{AuditEntry, ClientInfo};
 use crate::domain::{Actor, AuditAction, Timestamp};
 use crate::infra::config::{Config, DEMO_CA_PASSPHRASE};
 use crate::infra::pki::Pki;
-use kanri_pki::{Ca, CaError, CaSubject, Passphrase, PublicUrls, SealedKey};
+use kanri_pki::{Ca, CaError, CaSubject, Passphrase, PublicUrls, RootCa, SealedKey};
 
 /// The demo CA's names (SPEC section 6): O / OU of the demo certificates.
 pub const DEMO_ORGANIZATION: &str = "(9999)KENSHINYO DEMO";
 pub const DEMO_UNIT: &str = "(9999)KANRI DEMO CA";
 const DEMO_CA_NAME: &str = "KANRI DEMO CA";
+const DEMO_ROOT_NAME: &str = "KANRI DEMO ROOT CA";
 
 /// What the bank names when it creates or imports a CA.
 pub struct CaNames {
     /// O of the CA certificate and of every client certificate, `(9999)<bank>`.
     pub organization: String,
-    /// CN of the CA certificate.
+    /// CN of the (issuing) CA certificate.
     pub common_name: String,
+    /// CN of the root `ca-init` makes above it.
+    pub root_common_name: String,
     /// OU of every client certificate, `(9999)<CA name>`.
     pub unit: String,
 }
@@ -43,8 +48,16 @@ pub enum CaSetupError {
     RealCaInDemo,
     #[error("デモ用のパスフレーズは公開されています。認証局の鍵には使えません")]
     DemoPassphrase,
+    #[error("ルート認証局の鍵のパスフレーズは、発行用認証局の鍵のパスフレーズ（KANRI_CA_PASSPHRASE）と別のものにしてください")]
+    RootPassphraseReused,
     #[error("認証局の鍵は同時に別の操作で変更されました。もう一度実行してください")]
     ResealRaced,
+    #[error("この認証局はルート認証局ではありません。上位の証明書をルート認証局まで --chain（PEM）で指定してください")]
+    ChainMissing,
+    #[error(
+        "--chain の証明書が、この認証局から自己署名のルート認証局までの連なりになっていません"
+    )]
+    ChainBroken,
     #[error("KANRI_PUBLIC_URL が正しくありません（例: https://kanri.example.jp）")]
     PublicUrl,
     #[error("{0}は空にできません")]
@@ -60,6 +73,8 @@ impl From<CaError> for CaSetupError {
         match err {
             CaError::WrongPassphrase => CaSetupError::WrongPassphrase,
             CaError::EmptyPassphrase => CaSetupError::NoPassphrase,
+            CaError::ChainMissing => CaSetupError::ChainMissing,
+            CaError::ChainMalformed | CaError::ChainBroken => CaSetupError::ChainBroken,
             other => CaSetupError::Pki(other),
         }
     }
@@ -112,13 +127,23 @@ fn same_mode(row: &StoredCa, config: &Config) -> Result<(), CaSetupError> {
     }
 }
 
+/// What is stored beside the issuing CA.
+struct Above {
+    /// The chain up to the root, PEM (empty: the CA is its own root).
+    chain_pem: String,
+    /// The demo's root, kept (only the demo keeps one).
+    demo_root: Option<SealedKey>,
+    origin: Origin,
+    /// Made in demo mode.
+    demo: bool,
+}
+
 async fn store(
     db: &Db,
     ca: &Ca,
+    above: Above,
     names: &CaNames,
     passphrase: &Passphrase,
-    origin: Origin,
-    demo: bool,
     now: Timestamp,
 ) -> Result<bool, CaSetupError> {
     for (label, name) in [("O", &names.organization), ("OU", &names.unit)] {
@@ -131,10 +156,12 @@ async fn store(
         sealed_key_pem: ca.seal_key(passphrase)?.as_pem().to_owned(),
         client_o: names.organization.clone(),
         client_ou: names.unit.clone(),
-        demo,
+        demo: above.demo,
+        chain_pem: Some(above.chain_pem).filter(|chain| !chain.is_empty()),
+        demo_root_sealed_key_pem: above.demo_root.map(|key| key.as_pem().to_owned()),
     };
     let mut tx = db.begin_write().await?;
-    let stored = stored::insert(&mut tx, &row, origin, now).await?;
+    let stored = stored::insert(&mut tx, &row, above.origin, now).await?;
     if stored {
         let entry = AuditEntry::new(
             now,
@@ -150,60 +177,76 @@ async fn store(
     Ok(stored)
 }
 
-/// `ca-init`: a new P-256 CA, self-signed for 10 years.
+/// `ca-init`: a new root and an issuing CA under it, both P-256. The
+/// issuing CA is stored with its key sealed under the configured
+/// passphrase; the root's key is returned sealed under `root_passphrase`
+/// (at least as strong, and another one) for the bank to keep offline, and
+/// is not stored: kanri keeps the root's certificate only.
 pub async fn create(
     db: &Db,
     config: &Config,
     names: &CaNames,
+    root_passphrase: &Passphrase,
     now: Timestamp,
-) -> Result<(), CaSetupError> {
-    if names.common_name.trim().is_empty() {
-        return Err(CaSetupError::EmptyName("CN"));
+) -> Result<SealedKey, CaSetupError> {
+    let passphrase = passphrase(config)?;
+    strong_enough(root_passphrase)?;
+    if root_passphrase.same_as(&passphrase) {
+        return Err(CaSetupError::RootPassphraseReused);
     }
-    let subject = CaSubject {
-        organization: names.organization.clone(),
-        common_name: names.common_name.clone(),
+    let (root, ca) = two_tiers(names, now)?;
+    let above = Above {
+        chain_pem: root.certificate_pem(),
+        demo_root: None,
+        origin: Origin::Generated,
+        demo: config.demo,
     };
-    let ca = Ca::generate(&subject, now.0)?;
-    let demo = config.demo;
-    if !store(
-        db,
-        &ca,
-        names,
-        &passphrase(config)?,
-        Origin::Generated,
-        demo,
-        now,
-    )
-    .await?
-    {
+    let sealed_root = root.seal_key(root_passphrase)?;
+    if !store(db, &ca, above, names, &passphrase, now).await? {
         return Err(CaSetupError::Exists);
     }
-    Ok(())
+    Ok(sealed_root)
 }
 
-/// `ca-import`: the bank's existing CA (certificate and key, PEM).
+/// A new root and the issuing CA it certifies, named as `names` says.
+fn two_tiers(names: &CaNames, now: Timestamp) -> Result<(RootCa, Ca), CaSetupError> {
+    for (label, name) in [
+        ("CN", &names.common_name),
+        ("root CN", &names.root_common_name),
+    ] {
+        if name.trim().is_empty() {
+            return Err(CaSetupError::EmptyName(label));
+        }
+    }
+    let subject = |common_name: &str| CaSubject {
+        organization: names.organization.clone(),
+        common_name: common_name.to_owned(),
+    };
+    let root = RootCa::generate(&subject(&names.root_common_name), now.0)?;
+    let ca = root.issue_issuing_ca(&subject(&names.common_name), now.0)?;
+    Ok((root, ca))
+}
+
+/// `ca-import`: the bank's existing issuing CA (certificate and key, PEM)
+/// and the certificates above it up to its root (none when it is its own
+/// root).
 pub async fn import(
     db: &Db,
     config: &Config,
     names: &CaNames,
     certificate_pem: &str,
     key_pem: &str,
+    chain_pem: Option<&str>,
     now: Timestamp,
 ) -> Result<(), CaSetupError> {
     let ca = Ca::import(certificate_pem, key_pem)?;
-    let demo = config.demo;
-    if !store(
-        db,
-        &ca,
-        names,
-        &passphrase(config)?,
-        Origin::Imported,
-        demo,
-        now,
-    )
-    .await?
-    {
+    let above = Above {
+        chain_pem: ca.check_chain(chain_pem)?,
+        demo_root: None,
+        origin: Origin::Imported,
+        demo: config.demo,
+    };
+    if !store(db, &ca, above, names, &passphrase(config)?, now).await? {
         return Err(CaSetupError::Exists);
     }
     Ok(())
@@ -218,14 +261,17 @@ pub async fn open(db: &Db, config: &Config, now: Timestamp) -> Result<Pki, CaSet
         let names = CaNames {
             organization: DEMO_ORGANIZATION.into(),
             common_name: DEMO_CA_NAME.into(),
+            root_common_name: DEMO_ROOT_NAME.into(),
             unit: DEMO_UNIT.into(),
         };
-        let subject = CaSubject {
-            organization: names.organization.clone(),
-            common_name: names.common_name.clone(),
+        let (root, ca) = two_tiers(&names, now)?;
+        let above = Above {
+            chain_pem: root.certificate_pem(),
+            demo_root: Some(root.seal_key(&passphrase)?),
+            origin: Origin::Generated,
+            demo: true,
         };
-        let ca = Ca::generate(&subject, now.0)?;
-        store(db, &ca, &names, &passphrase, Origin::Generated, true, now).await?;
+        store(db, &ca, above, &names, &passphrase, now).await?;
     }
     let row = stored::load(db.pool())
         .await?
@@ -234,7 +280,24 @@ pub async fn open(db: &Db, config: &Config, now: Timestamp) -> Result<Pki, CaSet
     let sealed = SealedKey::from_pem(row.sealed_key_pem);
     let ca = Ca::unseal(&row.certificate_pem, &sealed, &passphrase)?;
     let urls = PublicUrls::new(&config.public_url).map_err(|_| CaSetupError::PublicUrl)?;
-    Ok(Pki::new(ca, row.client_o, row.client_ou, urls))
+    let chain = match &row.chain_pem {
+        Some(text) => {
+            kanri_pki::decode_pem_certificates(text).map_err(|_| CaSetupError::ChainBroken)?
+        }
+        None => Vec::new(),
+    };
+    let demo_root = match (row.demo_root_sealed_key_pem, chain.last()) {
+        (Some(key), Some(root)) => Some(RootCa::unseal(
+            &kanri_pki::encode_pem("CERTIFICATE", root),
+            &SealedKey::from_pem(key),
+            &passphrase,
+        )?),
+        _ => None,
+    };
+    let mut pki = Pki::new(ca, row.client_o, row.client_ou, urls);
+    pki.chain = chain;
+    pki.demo_root = demo_root;
+    Ok(pki)
 }
 
 /// `ca-reseal`: the same key sealed with a new passphrase (at least
