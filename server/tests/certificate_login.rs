@@ -291,6 +291,25 @@ async fn a_trusted_proxys_forwarded_certificate_is_accepted(app: TestApp) {
         .send_with_header("/api/login", &login_form, header)
         .await;
     assert_eq!(res.location(), Some("/"));
+    // A header cut short after whole lines of base64 (which decode to the
+    // first part of the certificate) is no certificate, not a damaged one
+    // (tests/parsers.rs; issue 25).
+    let pem = kanri_pki::encode_pem("CERTIFICATE", &proxied.certificate_der("user02").await);
+    let cut: String = pem
+        .lines()
+        .take(4)
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let cut =
+        percent_encoding::utf8_percent_encode(&cut, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let res = proxied
+        .client()
+        .send_with_header("/api/login", &login_form, ("x-ssl-client-cert", &cut))
+        .await;
+    assert_eq!(
+        res.location(),
+        Some("/login?notice=certificate.cert_missing.user")
+    );
     // An empty header (nginx's when the client sent no certificate) is none.
     let res = proxied
         .client()
