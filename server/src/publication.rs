@@ -57,26 +57,28 @@ pub async fn crl(State(state): State<AppState>) -> Response {
 
 /// An OCSP answer with RFC 5019's caching headers: a signed answer (signed
 /// just now, at its thisUpdate) may be kept until its nextUpdate and no
-/// longer; an error answer not at all.
+/// longer (an answer given again is older: its max-age is what is left of
+/// it); an error answer not at all.
 fn ocsp_answer(answer: publication::OcspAnswer) -> Response {
     let content_type = (header::CONTENT_TYPE, "application/ocsp-response".to_owned());
     match answer.signed {
-        Some((this_update, next_update)) => {
-            let max_age = (next_update.0 - this_update.0).num_seconds().max(0);
-            (
-                [
-                    content_type,
-                    (
-                        header::CACHE_CONTROL,
-                        format!("max-age={max_age}, public, no-transform, must-revalidate"),
-                    ),
-                    (header::LAST_MODIFIED, http_date(this_update)),
-                    (header::EXPIRES, http_date(next_update)),
-                ],
-                answer.der,
-            )
-                .into_response()
-        }
+        Some(publication::Signed {
+            this_update,
+            next_update,
+            max_age_seconds: max_age,
+        }) => (
+            [
+                content_type,
+                (
+                    header::CACHE_CONTROL,
+                    format!("max-age={max_age}, public, no-transform, must-revalidate"),
+                ),
+                (header::LAST_MODIFIED, http_date(this_update)),
+                (header::EXPIRES, http_date(next_update)),
+            ],
+            answer.der,
+        )
+            .into_response(),
         None => (
             [content_type, (header::CACHE_CONTROL, "no-store".to_owned())],
             answer.der,

@@ -18,6 +18,7 @@ on_both_databases!(
     crl_numbers_stay_strictly_increasing_under_concurrent_revocations,
     each_instance_keeps_the_entries_and_reads_only_the_new_revocations,
     malformed_ocsp_requests_get_malformed_request_never_a_5xx,
+    an_ocsp_answer_is_given_again_until_the_status_changes,
 );
 on_both_databases!(the_kept_crl_entries_are_what_a_full_read_gives);
 on_both_databases!(
@@ -644,4 +645,80 @@ async fn one_instance_renews_the_responder_before_it_expires_and_every_instance_
     .await
     .unwrap();
     assert!(responders().await.is_empty());
+}
+
+/// Issue 24: an answer to a request without a nonce is given again (the
+/// same bytes, with what is left of its validity as max-age) while the
+/// certificate's status is what it was; a revocation through another
+/// instance is in the very next answer here; a request with a nonce always
+/// gets a new answer. Without caches every answer is new.
+async fn an_ocsp_answer_is_given_again_until_the_status_changes(app: TestApp) {
+    let files = Files::new(&app, &["logid031"]).await;
+    let kept = app.state.config.caches == kanri_app::infra::cache::CacheMode::Keep;
+    let no_nonce = files.ocsp_request("logid031", &["-no_nonce"]);
+    let first = post_ocsp(&app, no_nonce.clone()).await;
+    app.state.clock.advance(chrono::Duration::minutes(2));
+    let second = post_ocsp(&app, no_nonce.clone()).await;
+    assert_eq!(
+        first.body_bytes == second.body_bytes,
+        kept,
+        "given again only when kept"
+    );
+    let cache_control = second.headers["cache-control"].to_str().unwrap().to_owned();
+    let max_age: i64 = cache_control
+        .strip_prefix("max-age=")
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    // Given again two minutes later: what is left of its hour (the clock
+    // moves on a little between the two requests).
+    let expected = if kept { 3470..=3480 } else { 3600..=3600 };
+    assert!(expected.contains(&max_age), "{cache_control}");
+
+    // `openssl ocsp -VAfile`: the delegated responder's certificate, trusted
+    // on its own (as a relying party configured with it does), verifies it.
+    let responder: Vec<u8> =
+        sqlx::query("SELECT certificate_der FROM ocsp_responders ORDER BY generation DESC")
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap()
+            .get(0);
+    let responder_pem = kanri_pki::encode_pem("CERTIFICATE", &responder);
+    std::fs::write(files.dir.join("responder.pem"), responder_pem).unwrap();
+    std::fs::write(files.dir.join("second.der"), &second.body_bytes).unwrap();
+    let verified = common::openssl_said(&[
+        "ocsp",
+        "-respin",
+        &files.path("second.der"),
+        "-VAfile",
+        &files.path("responder.pem"),
+        "-resp_text",
+    ]);
+    assert!(verified.contains("Response verify OK"), "{verified}");
+
+    let with_nonce = files.ocsp_request("logid031", &[]);
+    let (a, b) = (
+        post_ocsp(&app, with_nonce.clone()).await,
+        post_ocsp(&app, with_nonce).await,
+    );
+    assert_ne!(a.body_bytes, b.body_bytes, "a nonce's answer is always new");
+
+    let other = app.other_instance().await;
+    operator::revoke_certificate(
+        &other.state,
+        &common::id("logid031"),
+        RevocationReason::KeyCompromise,
+    )
+    .await
+    .unwrap();
+    let third = post_ocsp(&app, no_nonce).await;
+    std::fs::write(files.dir.join("third.der"), &third.body_bytes).unwrap();
+    let text = openssl(&[
+        "ocsp",
+        "-respin",
+        &files.path("third.der"),
+        "-resp_text",
+        "-noverify",
+    ]);
+    assert!(text.contains("Cert Status: revoked"), "{text}");
 }

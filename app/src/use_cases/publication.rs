@@ -13,6 +13,7 @@ use crate::db::crls::{self, StoredCrl};
 use crate::db::ocsp_responders::{self, StoredResponder};
 use crate::domain::{CertificateSerial, CertificateState, RevocationReason, Timestamp};
 use crate::error::AppError;
+use crate::infra::cache::SignedAnswer;
 use crate::infra::pki::pki_reason;
 use crate::state::AppState;
 use crate::use_cases::certificate_authority;
@@ -132,13 +133,22 @@ fn ocsp_status(stored: Option<StoredCertificate>) -> OcspCertStatus {
 /// An OCSP response (RFC 6960) to a DER request: signed, with the nonce
 /// echoed; `malformedRequest` for anything that is not a request, never an
 /// error of the server.
-/// An OCSP answer and, when it is a signed one, its thisUpdate and
-/// nextUpdate: what an HTTP cache may know of it (RFC 5019 section 6). An
-/// error answer is cached by nobody.
+/// An OCSP answer and, when it is a signed one, what an HTTP cache may
+/// know of it (RFC 5019 section 6). An error answer is cached by nobody.
 #[derive(Debug)]
 pub struct OcspAnswer {
     pub der: Vec<u8>,
-    pub signed: Option<(Timestamp, Timestamp)>,
+    pub signed: Option<Signed>,
+}
+
+/// A signed answer's thisUpdate and nextUpdate, and how long a cache may
+/// keep it from now: all of its validity when just signed, what is left of
+/// it when given again.
+#[derive(Clone, Copy, Debug)]
+pub struct Signed {
+    pub this_update: Timestamp,
+    pub next_update: Timestamp,
+    pub max_age_seconds: i64,
 }
 
 impl OcspAnswer {
@@ -176,10 +186,27 @@ pub async fn ocsp_response(state: &AppState, request_der: &[u8]) -> OcspAnswer {
         }
     }
     let now = state.clock.now();
+    // Without a nonce an answer may be given again while it says what the
+    // database just said (infra::cache::ocsp_answers).
+    let reusable = request.nonce().is_none();
+    if reusable {
+        if let Some(kept) = state.caches.ocsp_answers.reuse(request_der, &statuses, now) {
+            let left = (kept.next_update.0 - now.0).num_seconds().max(0);
+            return OcspAnswer {
+                der: kept.der,
+                signed: Some(Signed {
+                    this_update: kept.this_update,
+                    next_update: kept.next_update,
+                    max_age_seconds: left,
+                }),
+            };
+        }
+    }
+    let next_update = Timestamp(now.0 + Duration::minutes(OCSP_VALIDITY_MINUTES));
     let times = OcspTimes {
         produced_at: now.0,
         this_update: now.0,
-        next_update: Some(now.0 + Duration::minutes(OCSP_VALIDITY_MINUTES)),
+        next_update: Some(next_update.0),
     };
     let status_of = |serial: Serial| {
         statuses
@@ -192,13 +219,27 @@ pub async fn ocsp_response(state: &AppState, request_der: &[u8]) -> OcspAnswer {
         .ca
         .sign_ocsp_response(&responder, &request, &times, status_of)
     {
-        Ok(der) => OcspAnswer {
-            der,
-            signed: Some((
-                now,
-                Timestamp(now.0 + Duration::minutes(OCSP_VALIDITY_MINUTES)),
-            )),
-        },
+        Ok(der) => {
+            if reusable {
+                let signed = SignedAnswer {
+                    der: der.clone(),
+                    this_update: now,
+                    next_update,
+                };
+                state
+                    .caches
+                    .ocsp_answers
+                    .keep(request_der, statuses, signed);
+            }
+            OcspAnswer {
+                der,
+                signed: Some(Signed {
+                    this_update: now,
+                    next_update,
+                    max_age_seconds: OCSP_VALIDITY_MINUTES * 60,
+                }),
+            }
+        }
         Err(_) => OcspAnswer::error(OcspErrorStatus::InternalError),
     }
 }

@@ -13,15 +13,20 @@
 //!   CRL of every other.
 //! - [`ResponderCache`]: the delegated OCSP responder, opened, while it is
 //!   far from its expiry.
+//! - [`OcspAnswerCache`]: signed OCSP answers to requests without a nonce,
+//!   given again for a few minutes while the statuses read from the
+//!   database for that very request are the same.
 //!
 //! Nothing else is kept between requests: sessions, users, contracts and
 //! certificates' states are read from the database every time.
 
 mod crl_entries;
+mod ocsp_answers;
 mod ocsp_responder;
 mod signatures;
 
 pub use crl_entries::CrlEntryCache;
+pub use ocsp_answers::{OcspAnswerCache, SignedAnswer};
 pub use ocsp_responder::ResponderCache;
 pub use signatures::SignatureCache;
 
@@ -41,6 +46,7 @@ pub struct Caches {
     pub signatures: SignatureCache,
     pub crl_entries: CrlEntryCache,
     pub ocsp_responder: ResponderCache,
+    pub ocsp_answers: OcspAnswerCache,
 }
 
 impl Caches {
@@ -49,6 +55,7 @@ impl Caches {
             signatures: SignatureCache::new(mode),
             crl_entries: CrlEntryCache::new(mode),
             ocsp_responder: ResponderCache::new(mode),
+            ocsp_answers: OcspAnswerCache::new(mode),
         }
     }
 }
