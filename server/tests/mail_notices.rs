@@ -1,5 +1,6 @@
-//! E-mail (issue 4): the 40-day expiry notice exactly once per certificate,
-//! the revocation notice, and a real SMTP round trip.
+//! E-mail (issue 4): the expiry reminders (40 and 10 days before, issue
+//! 26) each exactly once per certificate, the revocation notice, and a real
+//! SMTP round trip.
 
 mod common;
 
@@ -17,7 +18,87 @@ on_both_databases!(
     a_resend_after_a_crash_replaces_the_message,
     revocation_sends_the_target_a_notice,
     a_scan_queues_more_notices_than_one_statement_holds,
+    each_reminder_goes_once_per_certificate_across_instances,
+    a_certificate_first_seen_in_the_last_window_gets_only_the_last_reminder,
 );
+
+/// The expiry notices of admin01's certificate: (reminder day, subject).
+async fn reminders_of_admin01(app: &TestApp) -> Vec<(i64, String)> {
+    sqlx::query(
+        "SELECT m.notice_days, m.subject FROM mail_outbox m JOIN certificates c ON c.id = m.certificate_id \
+         JOIN users u ON u.id = c.user_id WHERE m.kind = 'expiry_notice' AND u.login_id = $1 ORDER BY m.id",
+    )
+    .bind("admin01")
+    .fetch_all(app.state.db.pool())
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect()
+}
+
+/// Issue 26: admin01's certificate (25 days left in the demo data) gets
+/// the 40-day reminder now and the 10-day one 16 days later, each once,
+/// whichever instance scans and however often (an instance that was killed
+/// and started again is one more instance on the same database).
+async fn each_reminder_goes_once_per_certificate_across_instances(app: TestApp) {
+    assert_eq!(
+        mail::scan_expiring(&app.state, app.state.clock.now())
+            .await
+            .unwrap(),
+        1
+    );
+    let other = app.other_instance().await;
+    assert_eq!(
+        mail::scan_expiring(&other.state, other.state.clock.now())
+            .await
+            .unwrap(),
+        0
+    );
+    app.state.clock.advance(Duration::days(16));
+    let (a, b) = tokio::join!(
+        mail::scan_expiring(&app.state, app.state.clock.now()),
+        mail::scan_expiring(&other.state, other.state.clock.now())
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 1, "the 10-day reminder, once");
+    let restarted = app.other_instance().await;
+    assert_eq!(
+        mail::scan_expiring(&restarted.state, restarted.state.clock.now())
+            .await
+            .unwrap(),
+        0
+    );
+    let reminders = reminders_of_admin01(&app).await;
+    assert_eq!(
+        reminders.iter().map(|(days, _)| *days).collect::<Vec<_>>(),
+        vec![40, 10]
+    );
+    assert!(reminders[0].1.contains("40日以内"), "{}", reminders[0].1);
+    assert!(reminders[1].1.contains("10日以内"), "{}", reminders[1].1);
+    let (_, delivery) = mail::run_once(&app.state).await.unwrap();
+    assert_eq!(delivery.sent, 2);
+}
+
+/// A certificate first looked at 5 days before its expiry (the job did not
+/// run for weeks) gets the 10-day reminder only, not every missed one at once.
+async fn a_certificate_first_seen_in_the_last_window_gets_only_the_last_reminder(app: TestApp) {
+    app.state.clock.advance(Duration::days(20));
+    assert_eq!(
+        mail::scan_expiring(&app.state, app.state.clock.now())
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        mail::scan_expiring(&app.state, app.state.clock.now())
+            .await
+            .unwrap(),
+        0
+    );
+    let reminders = reminders_of_admin01(&app).await;
+    assert_eq!(reminders.len(), 1);
+    assert_eq!(reminders[0].0, 10);
+}
 
 fn mail_dir(app: &TestApp) -> PathBuf {
     match &app.state.config.mail.transport {
@@ -241,7 +322,7 @@ async fn expiry_notice_over_real_smtp() {
     assert_eq!(received.header("To").as_deref(), Some("admin01@example.jp"));
     assert_eq!(
         received.header("Subject").as_deref(),
-        Some("【電子証明書】有効期限が近づいています")
+        Some("【電子証明書】有効期限が近づいています（40日以内）")
     );
     assert!(received
         .header("Content-Type")

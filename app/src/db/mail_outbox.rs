@@ -24,7 +24,8 @@ impl MailKind {
     }
 }
 
-/// A 発行済み certificate within the notice window that has no expiry notice yet.
+/// A 発行済み certificate within a reminder's window that has had neither
+/// that reminder nor a later one.
 #[derive(Clone, Debug)]
 pub struct ExpiryCandidate {
     pub certificate_id: i64,
@@ -35,20 +36,26 @@ pub struct ExpiryCandidate {
     pub not_after: Timestamp,
 }
 
+/// The certificates due the reminder of `days` days: 発行済み, expiring
+/// after `after` (now, or the next reminder's window) and by `horizon`
+/// (`days` from now), with no expiry notice of `days` or fewer days yet.
 pub async fn expiry_candidates(
     pool: &AnyPool,
-    now: Timestamp,
+    after: Timestamp,
     horizon: Timestamp,
+    days: i64,
 ) -> Result<Vec<ExpiryCandidate>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT c.id, u.login_id, u.name, u.email, c.serial, c.not_after FROM certificates c \
          JOIN users u ON u.id = c.user_id \
          WHERE c.state = 'issued' AND c.not_after > $1 AND c.not_after <= $2 \
-         AND NOT EXISTS (SELECT 1 FROM mail_outbox m WHERE m.kind = 'expiry_notice' AND m.certificate_id = c.id) \
+         AND NOT EXISTS (SELECT 1 FROM mail_outbox m WHERE m.kind = 'expiry_notice' \
+                         AND m.certificate_id = c.id AND m.notice_days <= $3) \
          ORDER BY c.not_after",
     )
-    .bind(now.to_db())
+    .bind(after.to_db())
     .bind(horizon.to_db())
+    .bind(days)
     .fetch_all(pool)
     .await?;
     let bad = super::decode_error;
@@ -72,23 +79,26 @@ pub async fn expiry_candidates(
 pub struct NewMail<'a> {
     pub kind: MailKind,
     pub certificate_id: i64,
+    /// The reminder's days before expiry (expiry notices); 0 otherwise.
+    pub notice_days: i64,
     pub recipient: &'a str,
     pub subject: &'a str,
     pub body: &'a str,
 }
 
-/// Queues a message unless one of this kind exists for the certificate.
-/// Returns whether it was queued.
+/// Queues a message unless one of this kind (and reminder day) exists for
+/// the certificate. Returns whether it was queued.
 pub async fn enqueue<'e, E>(db: E, mail: &NewMail<'_>, now: Timestamp) -> Result<bool, sqlx::Error>
 where
     E: Executor<'e, Database = Any>,
 {
     let result = sqlx::query(
-        "INSERT INTO mail_outbox (kind, certificate_id, recipient, subject, body, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kind, certificate_id) DO NOTHING",
+        "INSERT INTO mail_outbox (kind, certificate_id, notice_days, recipient, subject, body, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (kind, certificate_id, notice_days) DO NOTHING",
     )
     .bind(mail.kind.as_db())
     .bind(mail.certificate_id)
+    .bind(mail.notice_days)
     .bind(mail.recipient)
     .bind(mail.subject)
     .bind(mail.body)
@@ -106,7 +116,7 @@ pub async fn enqueue_tx(
     enqueue(&mut **tx, mail, now).await
 }
 
-/// Rows per statement of [`enqueue_many_tx`]: 6 parameters each stays far
+/// Rows per statement of [`enqueue_many_tx`]: 7 parameters each stays far
 /// below SQLite's 32,766 and PostgreSQL's 65,535.
 const ROWS_PER_INSERT: usize = 500;
 
@@ -129,6 +139,7 @@ pub async fn enqueue_many_tx(
             query = query
                 .bind(mail.kind.as_db())
                 .bind(mail.certificate_id)
+                .bind(mail.notice_days)
                 .bind(mail.recipient)
                 .bind(mail.subject)
                 .bind(mail.body)
@@ -145,30 +156,23 @@ pub async fn enqueue_many_tx(
 /// the statement's parameters, so 3,000 numbered ones cost a square (the
 /// 40-day scan spent 0.4 s there for 10,000 notices).
 fn multi_row_insert(backend: Backend, rows: usize) -> String {
+    const COLUMNS: usize = 7;
     let mut sql = String::from(
-        "INSERT INTO mail_outbox (kind, certificate_id, recipient, subject, body, created_at) VALUES ",
+        "INSERT INTO mail_outbox (kind, certificate_id, notice_days, recipient, subject, body, created_at) VALUES ",
     );
     for row in 0..rows {
         if row > 0 {
             sql.push_str(", ");
         }
-        match backend {
-            Backend::Sqlite => sql.push_str("(?, ?, ?, ?, ?, ?)"),
-            Backend::Postgres => {
-                let p = row * 6;
-                sql.push_str(&format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${})",
-                    p + 1,
-                    p + 2,
-                    p + 3,
-                    p + 4,
-                    p + 5,
-                    p + 6
-                ));
-            }
-        }
+        let placeholders: Vec<String> = (1..=COLUMNS)
+            .map(|column| match backend {
+                Backend::Sqlite => "?".to_owned(),
+                Backend::Postgres => format!("${}", row * COLUMNS + column),
+            })
+            .collect();
+        sql.push_str(&format!("({})", placeholders.join(", ")));
     }
-    sql.push_str(" ON CONFLICT (kind, certificate_id) DO NOTHING");
+    sql.push_str(" ON CONFLICT (kind, certificate_id, notice_days) DO NOTHING");
     sql
 }
 
@@ -377,17 +381,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_multi_row_insert_has_six_parameters_per_row_in_each_dialect() {
+    fn a_multi_row_insert_has_seven_parameters_per_row_in_each_dialect() {
         let sql = multi_row_insert(Backend::Postgres, 2);
         assert!(
             sql.contains(
-                "VALUES ($1, $2, $3, $4, $5, $6), ($7, $8, $9, $10, $11, $12) ON CONFLICT"
+                "VALUES ($1, $2, $3, $4, $5, $6, $7), ($8, $9, $10, $11, $12, $13, $14) ON CONFLICT"
             ),
             "{sql}"
         );
         let sql = multi_row_insert(Backend::Sqlite, 2);
         assert!(
-            sql.contains("VALUES (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?) ON CONFLICT"),
+            sql.contains("VALUES (?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?) ON CONFLICT"),
             "{sql}"
         );
     }

@@ -26,6 +26,10 @@ pub struct Config {
     pub hash_concurrency: usize,
     pub max_db_connections: u32,
     pub mail: MailConfig,
+    /// The expiry reminders' days before 有効期限, each mailed once per
+    /// certificate (`KANRI_EXPIRY_REMINDER_DAYS`, comma-separated, 1 to 365;
+    /// by default 40 and 10).
+    pub expiry_reminder_days: Vec<i64>,
     /// Login and 実行 attempts allowed per minute from one client address…
     pub attempts_per_client_per_minute: u32,
     /// …and on one account.
@@ -124,6 +128,8 @@ pub enum ConfigError {
     NotAddresses(&'static str),
     #[error("{0} must be a port number")]
     NotAPort(&'static str),
+    #[error("{0} must be a comma-separated list of days from 1 to 365, e.g. 40,10")]
+    NotDays(&'static str),
     #[error("{0} must be an address such as 127.0.0.1:3443")]
     NotASocketAddress(&'static str),
     #[error("cannot read {0}: {1}")]
@@ -146,6 +152,28 @@ fn number(name: &'static str, default: u64) -> Result<u64, ConfigError> {
             .filter(|n| *n > 0)
             .ok_or(ConfigError::NotANumber(name)),
     }
+}
+
+/// The expiry reminders' days, largest first, each once.
+fn reminder_days() -> Result<Vec<i64>, ConfigError> {
+    const NAME: &str = "KANRI_EXPIRY_REMINDER_DAYS";
+    let Some(list) = var(NAME) else {
+        return Ok(vec![40, 10]);
+    };
+    let mut days = list
+        .split(',')
+        .map(|day| {
+            day.trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|d| (1..=365).contains(d))
+        })
+        .collect::<Option<Vec<_>>>()
+        .filter(|days| !days.is_empty())
+        .ok_or(ConfigError::NotDays(NAME))?;
+    days.sort_unstable_by(|a, b| b.cmp(a));
+    days.dedup();
+    Ok(days)
 }
 
 fn boolean(name: &'static str, default: bool) -> Result<bool, ConfigError> {
@@ -178,6 +206,7 @@ impl Config {
             hash_concurrency: number("KANRI_HASH_CONCURRENCY", 2)? as usize,
             max_db_connections: number("KANRI_DB_MAX_CONNECTIONS", 8)? as u32,
             mail: MailConfig::from_env(&data_dir)?,
+            expiry_reminder_days: reminder_days()?,
             attempts_per_client_per_minute: number("KANRI_ATTEMPTS_PER_CLIENT_PER_MINUTE", 30)?
                 as u32,
             attempts_per_account_per_minute: number("KANRI_ATTEMPTS_PER_ACCOUNT_PER_MINUTE", 10)?

@@ -1,10 +1,12 @@
-//! E-mail: the 40-day expiry notice ("有効期限切れの40日前にEメールでご案内"),
+//! E-mail: the expiry reminders (the manual's "有効期限切れの40日前にEメール
+//! でご案内", and on the bank's schedule `KANRI_EXPIRY_REMINDER_DAYS`, by
+//! default 40 and 10 days before),
 //! the revocation notice, and the event notices of SPEC 9.1 (取得, 更新,
 //! ワンタイムパスワード registration and reset, 発行用コード grants) to the
 //! user and the contract's master user.
 //!
 //! Messages are first written to the `mail_outbox` table — the expiry scan
-//! with a unique (kind, certificate) row, the revocation notice inside the
+//! with a unique (kind, certificate, reminder day) row, the revocation notice inside the
 //! revocation's own transaction — and then delivered by [`deliver_pending`],
 //! which claims each row before sending. So a notice is queued exactly once
 //! per certificate however often and on however many instances the job runs;
@@ -18,7 +20,7 @@ use crate::db::mail_outbox::{
 use crate::db::Tx;
 use crate::domain::audit::ClientInfo;
 use crate::domain::IssuanceCode;
-use crate::domain::{CertificateSerial, LoginId, Timestamp, EXPIRY_NOTICE_DAYS};
+use crate::domain::{CertificateSerial, LoginId, Timestamp};
 use crate::infra::coalesce;
 use crate::infra::mailer::{MailError, Outgoing};
 use crate::state::AppState;
@@ -27,13 +29,13 @@ use chrono::Duration;
 /// How long a claim protects a message from other senders.
 const CLAIM_LEASE_MINUTES: i64 = 10;
 
-/// Subject and body of the 40-day notice. Plain Japanese text; nothing
-/// secret, no links to click.
-pub fn expiry_notice_text(c: &ExpiryCandidate) -> (String, String) {
-    let subject = "【電子証明書】有効期限が近づいています".to_owned();
+/// Subject and body of the reminder of `days` days. Plain Japanese text;
+/// nothing secret, no links to click.
+pub fn expiry_notice_text(c: &ExpiryCandidate, days: i64) -> (String, String) {
+    let subject = format!("【電子証明書】有効期限が近づいています（{days}日以内）");
     let body = format!(
         "{name} 様\n\n\
-         法人向けインターネットバンキングでご利用の電子証明書の有効期限が近づいています。\n\n\
+         法人向けインターネットバンキングでご利用の電子証明書の有効期限が{days}日以内に迫っています。\n\n\
          ログインID：{login_id}\n\
          証明書シリアル番号：{serial}\n\
          有効期限：{not_after}\n\n\
@@ -74,22 +76,38 @@ pub fn revocation_notice_text(
     (subject, body)
 }
 
-/// Queues the expiry notice of every certificate that is 40 days or less
-/// from its 有効期限 and has none yet, in one transaction (one commit, not
-/// one per message). Returns how many were queued.
+/// Queues the expiry reminders due at `now`, on the bank's schedule
+/// (`Config::expiry_reminder_days`, e.g. 40 and 10 days before 有効期限):
+/// each certificate gets the reminder of the window it is in unless it had
+/// that one or a later one, so each reminder goes once, and a certificate
+/// first seen inside the last window gets only the last reminder, not every
+/// earlier one at once. One transaction (one commit, not one per message).
+/// Returns how many were queued.
 pub async fn scan_expiring(state: &AppState, now: Timestamp) -> Result<usize, MailError> {
-    let horizon = Timestamp(now.0 + Duration::days(EXPIRY_NOTICE_DAYS));
-    let candidates = outbox::expiry_candidates(state.db.pool(), now, horizon).await?;
-    if candidates.is_empty() {
+    let mut schedule = state.config.expiry_reminder_days.clone();
+    schedule.sort_unstable();
+    let mut due = Vec::new();
+    let mut after = now;
+    for days in schedule {
+        let horizon = Timestamp(now.0 + Duration::days(days));
+        let candidates = outbox::expiry_candidates(state.db.pool(), after, horizon, days).await?;
+        due.extend(candidates.into_iter().map(|candidate| (candidate, days)));
+        after = horizon;
+    }
+    if due.is_empty() {
         return Ok(0);
     }
-    let texts: Vec<(String, String)> = candidates.iter().map(expiry_notice_text).collect();
-    let mails: Vec<NewMail<'_>> = candidates
+    let texts: Vec<(String, String)> = due
+        .iter()
+        .map(|(candidate, days)| expiry_notice_text(candidate, *days))
+        .collect();
+    let mails: Vec<NewMail<'_>> = due
         .iter()
         .zip(&texts)
-        .map(|(candidate, (subject, body))| NewMail {
+        .map(|((candidate, days), (subject, body))| NewMail {
             kind: MailKind::ExpiryNotice,
             certificate_id: candidate.certificate_id,
+            notice_days: *days,
             recipient: &candidate.email,
             subject,
             body,
@@ -198,6 +216,7 @@ pub async fn enqueue_revocation_notice(
     let new = NewMail {
         kind: MailKind::RevocationNotice,
         certificate_id,
+        notice_days: 0,
         recipient: &email,
         subject: &subject,
         body: &body,
