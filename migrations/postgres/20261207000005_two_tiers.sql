@@ -4,9 +4,12 @@
 -- twin is ../sqlite/20261207000005_two_tiers.sql.
 ALTER TABLE certificate_authority ADD COLUMN chain_pem TEXT;
 
--- The demo keeps its root's key (sealed with the published demo
--- passphrase) to give its HTTPS listener a server certificate. A bank's
--- root key never enters the database: the schema refuses it.
-ALTER TABLE certificate_authority ADD COLUMN demo_root_sealed_key_pem TEXT;
-ALTER TABLE certificate_authority ADD CONSTRAINT demo_root_only_in_demo
-    CHECK (demo_root_sealed_key_pem IS NULL OR demo = 1);
+-- The demo's HTTPS server certificate (for localhost and the loopback
+-- addresses, signed by the demo root when the demo CA is made, the root's
+-- key then dropped) and its key, sealed with the published demo
+-- passphrase. No root key is ever kept; the schema refuses a server key
+-- outside demo mode.
+ALTER TABLE certificate_authority ADD COLUMN demo_tls_certificate_pem TEXT;
+ALTER TABLE certificate_authority ADD COLUMN demo_tls_sealed_key_pem TEXT;
+ALTER TABLE certificate_authority ADD CONSTRAINT demo_tls_only_in_demo
+    CHECK (demo_tls_sealed_key_pem IS NULL OR demo = 1);

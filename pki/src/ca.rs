@@ -5,7 +5,7 @@
 //! at once, sealed for the bank to keep offline, and the issuing CA it
 //! certifies, constrained so that a stolen issuing key can make nothing but
 //! client certificates: `pathLenConstraint 0` (no CA below it) and an
-//! extended key usage of clientAuth and OCSPSigning only, which OpenSSL and
+//! extended key usage of clientAuth only, which OpenSSL and
 //! Chromium apply to every certificate under it (a serverAuth certificate
 //! it signs is refused, so it cannot intercept HTTPS on a customer's PC).
 //!
@@ -115,10 +115,13 @@ pub enum CaError {
     /// The chain file is not PEM certificates, or one is not a CA.
     #[error("the chain is not PEM CA certificates")]
     ChainMalformed,
-    /// A certificate of the chain did not sign the one below it, or the
-    /// last is not a self-signed root.
+    /// A certificate of the chain did not sign the one below it, the last
+    /// is not a self-signed root, or a path length forbids the CAs below.
     #[error("the chain does not lead from the CA to a self-signed root")]
     ChainBroken,
+    /// A certificate of the chain is not valid now.
+    #[error("a certificate of the chain is not valid now")]
+    ChainNotValidNow,
     /// A validity time cannot be written in a certificate.
     #[error(transparent)]
     Time(#[from] TimeOutOfRange),
@@ -356,8 +359,13 @@ impl RootCa {
 
     /// A new issuing CA under this root: its own P-256 key, valid for
     /// [`CA_VALIDITY_MONTHS`] but never past the root, `pathLenConstraint 0`
-    /// and an extended key usage of clientAuth and OCSPSigning (the
-    /// delegated OCSP responder's certificate is one it signs).
+    /// and an extended key usage of clientAuth only. Not OCSPSigning: a CA
+    /// certificate with it would count as a delegated OCSP responder for its
+    /// root, so a stolen issuing key could answer for the root's
+    /// certificates (the 2020 intermediates incident). The delegated
+    /// responder's own OCSPSigning is not constrained by its issuer's
+    /// extended key usage in OpenSSL's check (`openssl ocsp` verifies it;
+    /// `server/tests/publication.rs`).
     pub fn issue_issuing_ca(
         &self,
         subject: &CaSubject,
@@ -371,10 +379,7 @@ impl RootCa {
             params.not_after = timeconv::to_offset(self.0.not_after())?;
         }
         params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-        params.extended_key_usages = vec![
-            ExtendedKeyUsagePurpose::ClientAuth,
-            ExtendedKeyUsagePurpose::OcspSigning,
-        ];
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
         params.use_authority_key_identifier_extension = true;
         let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(CaError::Signing)?;
         let cert = params
@@ -394,19 +399,10 @@ impl RootCa {
         self.0.certificate_pem()
     }
 
-    /// The root as a CA that signs (the demo's TLS server certificate only:
-    /// the demo keeps its root; a bank's never stays in kanri).
+    /// The root as a CA that signs: the demo's HTTPS server certificate,
+    /// made with the demo CA before the root's key is dropped (and tests).
     pub fn as_ca(&self) -> &Ca {
         &self.0
-    }
-
-    /// Opens a root kept sealed (the demo's).
-    pub fn unseal(
-        cert_pem: &str,
-        sealed: &SealedKey,
-        passphrase: &Passphrase,
-    ) -> Result<Self, CaError> {
-        Ca::unseal(cert_pem, sealed, passphrase).map(Self)
     }
 }
 
@@ -418,20 +414,49 @@ impl fmt::Debug for RootCa {
 
 impl Ca {
     /// The certificates above this CA up to its root (`ca-import --chain`),
-    /// checked: each is a CA that signed the one below it, and the last is a
-    /// self-signed root. Returns them as PEM, nearest first; an empty text
-    /// when this CA is its own root and no chain is given.
-    pub fn check_chain(&self, chain_pem: Option<&str>) -> Result<String, CaError> {
+    /// checked: each is a CA allowed to sign certificates, valid at `now`,
+    /// whose path length (if any) allows the CAs below it, and that signed
+    /// the one below it; the last is a self-signed root. Returns them as
+    /// PEM, nearest first; an empty text when this CA is its own root and
+    /// no chain is given.
+    pub fn check_chain(
+        &self,
+        chain_pem: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<String, CaError> {
         let chain = match chain_pem {
             Some(text) => pem::decode_certificates(text).map_err(|_| CaError::ChainMalformed)?,
             None if is_self_signed(&self.cert_der) => return Ok(String::new()),
             None => return Err(CaError::ChainMissing),
         };
         let mut below = self.cert_der.as_slice();
-        for above in &chain {
+        for (depth, above) in chain.iter().enumerate() {
             let (_, above_x509) =
                 x509_parser::parse_x509_certificate(above).map_err(|_| CaError::ChainMalformed)?;
-            check_can_issue(&above_x509).map_err(|_| CaError::ChainMalformed)?;
+            let constraints = match above_x509.basic_constraints() {
+                Ok(Some(bc)) if bc.value.ca => bc.value.path_len_constraint,
+                _ => return Err(CaError::ChainMalformed),
+            };
+            let signs_certificates = match above_x509.key_usage() {
+                Ok(Some(ku)) => ku.value.key_cert_sign(),
+                Ok(None) => true,
+                Err(_) => false,
+            };
+            if !signs_certificates {
+                return Err(CaError::ChainMalformed);
+            }
+            // Below it: this CA and the `depth` certificates of the chain
+            // nearer to it.
+            if constraints.is_some_and(|allowed| u64::from(allowed) < depth as u64 + 1) {
+                return Err(CaError::ChainBroken);
+            }
+            let validity = above_x509.validity();
+            let valid = timeconv::from_asn1(validity.not_before)
+                .zip(timeconv::from_asn1(validity.not_after))
+                .is_some_and(|(from, until)| from <= now && now <= until);
+            if !valid {
+                return Err(CaError::ChainNotValidNow);
+            }
             let (_, below_x509) =
                 x509_parser::parse_x509_certificate(below).map_err(|_| CaError::ChainMalformed)?;
             if below_x509.issuer() != above_x509.subject()
@@ -902,6 +927,10 @@ pub(crate) mod tests {
         assert_eq!(pbes2.encryption.oid(), pkcs5::pbes2::AES_256_CBC_OID);
     }
 
+    fn at_2026() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
+    }
+
     /// Issue 24: the chain a client certificate needs verifies with
     /// OpenSSL, and the issuing CA's constraints hold: a server certificate
     /// or a CA made with its key is refused, while the same server
@@ -922,7 +951,9 @@ pub(crate) mod tests {
         let text = dir.openssl_ok(&["x509", "-in", "issuing.pem", "-noout", "-text"]);
         assert!(text.contains("CA:TRUE, pathlen:0"), "{text}");
         assert!(
-            text.contains("TLS Web Client Authentication, OCSP Signing"),
+            text.contains(
+                "X509v3 Extended Key Usage: \n                TLS Web Client Authentication\n"
+            ),
             "{text}"
         );
         assert!(issuing.not_after() <= root.as_ca().not_after());
@@ -1018,23 +1049,48 @@ pub(crate) mod tests {
 
         // ca-import's chain: up to this root, and no other.
         assert_eq!(
-            issuing.check_chain(Some(&root.certificate_pem())).unwrap(),
+            issuing
+                .check_chain(Some(&root.certificate_pem()), at_2026())
+                .unwrap(),
             root.certificate_pem()
         );
         assert!(matches!(
-            issuing.check_chain(None),
+            issuing.check_chain(None, at_2026()),
             Err(CaError::ChainMissing)
         ));
         let other_root = RootCa::generate(&root_subject, start).unwrap();
         assert!(matches!(
-            issuing.check_chain(Some(&other_root.certificate_pem())),
+            issuing.check_chain(Some(&other_root.certificate_pem()), at_2026()),
             Err(CaError::ChainBroken)
         ));
         assert!(matches!(
-            issuing.check_chain(Some(&client.pem())),
+            issuing.check_chain(Some(&client.pem()), at_2026()),
             Err(CaError::ChainMalformed)
         ));
-        assert_eq!(root.as_ca().check_chain(None).unwrap(), "");
+        assert_eq!(root.as_ca().check_chain(None, at_2026()).unwrap(), "");
+        let before_the_root = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        assert!(matches!(
+            issuing.check_chain(Some(&root.certificate_pem()), before_the_root),
+            Err(CaError::ChainNotValidNow)
+        ));
+        // An intermediate with path length 0 above the issuing CA: no CA
+        // may be below it but the leaves' issuer itself... which is one.
+        let mut params = ca_params(&root_subject, start, 12).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        params.use_authority_key_identifier_extension = true;
+        let middle_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+        let middle_cert = params.signed_by(&middle_key, &root.0.issuer).unwrap();
+        let middle = Ca::from_parts(middle_cert.der().to_vec(), middle_key).unwrap();
+        let mut params = ca_params(&demo_subject(), start, 12).unwrap();
+        params.use_authority_key_identifier_extension = true;
+        let low_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+        let low_cert = params.signed_by(&low_key, &middle.issuer).unwrap();
+        let low = Ca::from_parts(low_cert.der().to_vec(), low_key).unwrap();
+        let chain = format!("{}{}", middle.certificate_pem(), root.certificate_pem());
+        assert!(matches!(
+            low.check_chain(Some(&chain), at_2026()),
+            Err(CaError::ChainBroken)
+        ));
 
         // The root's key, sealed for the bank, opens with openssl.
         let passphrase = Passphrase::new("root-passphrase-for-the-vault");

@@ -10,8 +10,11 @@ use rcgen::{
 };
 use zeroize::Zeroize;
 
-use crate::ca::Ca;
+use crate::ca::{
+    key_from_pkcs8, open_sealed, seal_pkcs8, Ca, CaError, SealedKey, SEAL_PBKDF2_ITERATIONS,
+};
 use crate::issue::{ClientKey, IssueError};
+use crate::secret::Passphrase;
 use crate::serial::Serial;
 use crate::timeconv;
 
@@ -62,6 +65,33 @@ impl Ca {
         Ok(ServerCertificate {
             certificate_der: cert.der().to_vec(),
             key: server_key,
+        })
+    }
+}
+
+impl ServerCertificate {
+    /// The key sealed with `passphrase`, as the CA's is.
+    pub fn seal_key(&self, passphrase: &Passphrase) -> Result<SealedKey, CaError> {
+        seal_pkcs8(self.key.pkcs8_der(), passphrase, SEAL_PBKDF2_ITERATIONS)
+    }
+
+    /// A stored server certificate and its sealed key, checked to belong
+    /// together.
+    pub fn open(
+        certificate_der: Vec<u8>,
+        sealed: &SealedKey,
+        passphrase: &Passphrase,
+    ) -> Result<Self, CaError> {
+        let pkcs8 = open_sealed(sealed, passphrase)?;
+        let pair = key_from_pkcs8(&pkcs8)?;
+        let (_, x509) = x509_parser::parse_x509_certificate(&certificate_der)
+            .map_err(|_| CaError::CertificateMalformed)?;
+        if pair.public_key_raw() != &x509.public_key().subject_public_key.data[..] {
+            return Err(CaError::KeyMismatch);
+        }
+        Ok(Self {
+            certificate_der,
+            key: ClientKey::from_pkcs8_der(pkcs8.to_vec()),
         })
     }
 }

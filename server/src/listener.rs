@@ -74,6 +74,8 @@ impl PerClient {
     /// A place for a connection from `ip`, or `None` when that client has
     /// `limit` open already.
     fn enter(counter: &Arc<Self>, ip: IpAddr) -> Option<ClientPlace> {
+        // An IPv4 client of a listener on [::] arrives as ::ffff:a.b.c.d.
+        let ip = ip.to_canonical();
         if counter.trusted.contains(&ip) {
             let counter = counter.clone();
             return Some(ClientPlace { counter, key: None });
@@ -123,6 +125,8 @@ pub async fn serve(
         open: Mutex::new(HashMap::new()),
     });
     let graceful = GracefulShutdown::new();
+    // Refusals are logged at most every ten seconds, with how many since.
+    let mut refused = (0u64, None::<std::time::Instant>);
     tokio::pin!(shutdown);
     loop {
         // A permit first: at the cap, new connections wait in the backlog.
@@ -144,7 +148,19 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let Some(place) = PerClient::enter(&per_client, remote.ip()) else {
-            tracing::debug!(listener = name, client = %remote.ip(), "too many connections from one client");
+            refused.0 += 1;
+            if refused
+                .1
+                .is_none_or(|at| at.elapsed() >= Duration::from_secs(10))
+            {
+                tracing::warn!(
+                    listener = name,
+                    client = %remote.ip(),
+                    refused = refused.0,
+                    "connections refused: too many from one client (KANRI_MAX_CONNECTIONS_PER_CLIENT)"
+                );
+                refused = (0, Some(std::time::Instant::now()));
+            }
             continue; // `stream` and `permit` dropped: closed, the place free
         };
         let (tls, router, watcher) = (tls.clone(), router.clone(), graceful.watcher());
@@ -240,6 +256,10 @@ mod tests {
         assert!(PerClient::enter(&counter, "192.0.2.2".parse().unwrap()).is_some());
         drop(first);
         assert!(PerClient::enter(&counter, a).is_some(), "a place was freed");
+        let mapped: IpAddr = "::ffff:10.0.0.9".parse().unwrap();
+        assert!(
+            (0..10).all(|_| PerClient::enter(&counter, mapped).is_some_and(|p| p.key.is_none()))
+        );
         let proxied: Vec<_> = (0..10)
             .map(|_| PerClient::enter(&counter, proxy).expect("a proxy is not counted"))
             .collect();

@@ -142,27 +142,38 @@ async fn ca_command(config: &Config, command: Command) -> Result<String, String>
                 common_name,
                 unit,
             };
-            // The file first: a CA whose root key could not be written
-            // would leave the bank without its root.
-            let mut out = new_private_file(&root_key_out)?;
-            match certificate_authority::create(&db, config, &names, &root_passphrase, now).await {
-                Ok(sealed_root) => {
-                    use std::io::Write;
-                    out.write_all(sealed_root.as_pem().as_bytes())
-                        .and_then(|()| out.sync_all())
-                        .map_err(|e| format!("{} に書き込めません: {e}", root_key_out.display()))?;
-                    db.close().await;
-                    return Ok(format!(
-                        "認証局を登録しました（ルート認証局と、その下の発行用認証局）。ルート認証局の鍵は {} に暗号化して書き出しました。オフラインで保管し、このサーバからは削除してください",
-                        root_key_out.display()
-                    ));
-                }
+            // The root's key is written (and synced) before the CA is
+            // stored: a CA whose root key was lost is never made. The file
+            // is new and this user's only; if the CA is then not stored,
+            // the file goes.
+            let out = new_private_file(&root_key_out)?;
+            let keep_root = |sealed: &kanri_pki::SealedKey| {
+                use std::io::Write;
+                let mut out = out;
+                out.write_all(sealed.as_pem().as_bytes())
+                    .and_then(|()| out.sync_all())
+                    .map_err(|e| format!("{}: {e}", root_key_out.display()))
+            };
+            let created = certificate_authority::create(
+                &db,
+                config,
+                &names,
+                &root_passphrase,
+                keep_root,
+                now,
+            )
+            .await;
+            db.close().await;
+            return match created {
+                Ok(()) => Ok(format!(
+                    "認証局を登録しました（ルート認証局と、その下の発行用認証局）。ルート認証局の鍵は {} に暗号化して書き出しました。オフラインで保管し、このサーバからは削除してください",
+                    root_key_out.display()
+                )),
                 Err(err) => {
-                    drop(out);
                     let _ = std::fs::remove_file(&root_key_out);
-                    Err(err)
+                    Err(err.to_string())
                 }
-            }
+            };
         }
         Command::CaImport {
             certificate,
@@ -213,12 +224,26 @@ async fn ca_command(config: &Config, command: Command) -> Result<String, String>
         .map_err(|e| e.to_string())
 }
 
-/// A passphrase from a file's first line, or one line of stdin.
+/// A passphrase from a file's first line; or, at a terminal, typed twice
+/// without echo (a typo would seal a key under a passphrase nobody knows);
+/// or one line of stdin.
 fn read_passphrase(file: Option<&std::path::Path>, what: &str) -> Result<Passphrase, String> {
+    use std::io::IsTerminal;
     match file {
         Some(path) => std::fs::read_to_string(path)
             .map(|text| Passphrase::from_file_contents(&text))
             .map_err(|e| format!("{} を読めません: {e}", path.display())),
+        None if std::io::stdin().is_terminal() => {
+            let ask = |prompt: String| {
+                rpassword::prompt_password(prompt)
+                    .map_err(|e| format!("{what}を読み取れません: {e}"))
+            };
+            let first = ask(format!("{what}: "))?;
+            if ask(format!("{what}（確認）: "))? != first {
+                return Err(format!("{what}が一致しません"));
+            }
+            Ok(Passphrase::from_file_contents(&first))
+        }
         None => {
             let mut line = String::new();
             std::io::stdin()

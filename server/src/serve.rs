@@ -76,36 +76,55 @@ async fn https_listener(
     let Some(tls) = &state.config.tls else {
         return Ok(None);
     };
-    let (chain, key) =
-        match &tls.certificate {
-            Some(files) => crate::tls::read_pem_files(&files.certificate_chain, &files.private_key)
-                .map_err(|e| e.to_string())?,
-            None if !state.config.demo => return Err(
+    let (chain, key) = match &tls.certificate {
+        Some(files) => crate::tls::read_pem_files(&files.certificate_chain, &files.private_key)
+            .map_err(|e| e.to_string())?,
+        None if !state.config.demo => {
+            return Err(
                 "KANRI_TLS_ADDR にはサーバ証明書が必要です（KANRI_TLS_CERT と KANRI_TLS_KEY）。\
                  kanri の認証局がサーバ証明書を発行するのはデモモードだけです"
                     .into(),
-            ),
-            None => {
-                // The demo's root signs it: the issuing CA may sign client
-                // certificates only. (A one-tier demo CA from before the
-                // two tiers signs it itself.)
-                let issuer = match &state.pki.demo_root {
-                    Some(root) => root.as_ca(),
-                    None => &state.pki.ca,
+            )
+        }
+        None => {
+            // The demo's, made with the demo CA by its root. A one-tier
+            // demo CA from before the two tiers signs one itself (it has
+            // no extended key usage); the issuing CA of two tiers may
+            // sign client certificates only.
+            let (certificate, key) = match &state.pki.demo_tls {
+                    Some(server) => (
+                        server.certificate_der.clone(),
+                        server.key.pkcs8_der().to_vec(),
+                    ),
+                    None if state.pki.chain.is_empty() => {
+                        let host = tls.addr.ip().to_string();
+                        let issued = state
+                            .pki
+                            .ca
+                            .issue_server_certificate(&["localhost", &host], state.clock.now().0, 365)
+                            .map_err(|e| e.to_string())?;
+                        (issued.certificate_der, issued.key.pkcs8_der().to_vec())
+                    }
+                    None => {
+                        return Err(
+                            "この認証局にはデモのサーバ証明書がありません。KANRI_TLS_CERT と KANRI_TLS_KEY を指定してください"
+                                .into(),
+                        )
+                    }
                 };
-                let host = tls.addr.ip().to_string();
-                let issued = issuer
-                    .issue_server_certificate(&["localhost", &host], state.clock.now().0, 365)
-                    .map_err(|e| e.to_string())?;
-                let key =
-                    PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(issued.key.pkcs8_der().to_vec()));
-                let chain = vec![
-                    CertificateDer::from(issued.certificate_der),
-                    CertificateDer::from(issuer.certificate_der().to_vec()),
-                ];
-                (chain, key)
-            }
-        };
+            let root = state
+                .pki
+                .chain
+                .last()
+                .cloned()
+                .unwrap_or_else(|| state.pki.ca.certificate_der().to_vec());
+            let chain = vec![
+                CertificateDer::from(certificate),
+                CertificateDer::from(root),
+            ];
+            (chain, PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key)))
+        }
+    };
     let config = crate::tls::server_config(chain, key, state.pki.ca.subject_der())
         .map_err(|e| e.to_string())?;
     let listener = TcpListener::bind(tls.addr)

@@ -370,16 +370,13 @@ async fn populate(database_url: &str, data_dir: &Path) -> Population {
     operator::set_certificate_login(&state, "C050", true)
         .await
         .unwrap();
-    // The demo's root signs the site's certificate (the issuing CA may
+    // The demo's own HTTPS certificate, from its root (the issuing CA may
     // sign client certificates only).
     let site = state
         .pki
-        .demo_root
+        .demo_tls
         .as_ref()
-        .expect("the demo keeps its root")
-        .as_ca()
-        .issue_server_certificate(&["127.0.0.1"], state.clock.now().0, 2)
-        .unwrap();
+        .expect("the demo's server certificate");
     let mut population = Population {
         admins: Vec::new(),
         generals: Vec::new(),

@@ -17,8 +17,9 @@ pub struct StoredCa {
     /// The certificates above the issuing CA up to its root, PEM; `None`
     /// when the issuing CA is its own root.
     pub chain_pem: Option<String>,
-    /// The demo's root key, sealed (the schema refuses it outside demo).
-    pub demo_root_sealed_key_pem: Option<String>,
+    /// The demo's HTTPS server certificate and its key, sealed (the schema
+    /// refuses a key outside demo).
+    pub demo_tls: Option<(String, String)>,
 }
 
 /// How the CA came to be.
@@ -30,7 +31,8 @@ pub enum Origin {
 
 pub async fn load(pool: &AnyPool) -> Result<Option<StoredCa>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT certificate_pem, sealed_key_pem, client_o, client_ou, demo, chain_pem, demo_root_sealed_key_pem \
+        "SELECT certificate_pem, sealed_key_pem, client_o, client_ou, demo, chain_pem, \
+         demo_tls_certificate_pem, demo_tls_sealed_key_pem \
          FROM certificate_authority WHERE id = 1",
     )
     .fetch_optional(pool)
@@ -43,7 +45,9 @@ pub async fn load(pool: &AnyPool) -> Result<Option<StoredCa>, sqlx::Error> {
             client_ou: r.try_get("client_ou")?,
             demo: super::flag(r.try_get("demo")?),
             chain_pem: r.try_get("chain_pem")?,
-            demo_root_sealed_key_pem: r.try_get("demo_root_sealed_key_pem")?,
+            demo_tls: r
+                .try_get::<Option<String>, _>("demo_tls_certificate_pem")?
+                .zip(r.try_get::<Option<String>, _>("demo_tls_sealed_key_pem")?),
         })
     })
     .transpose()
@@ -64,8 +68,8 @@ pub async fn insert(
     };
     let result = sqlx::query(
         "INSERT INTO certificate_authority (id, certificate_pem, sealed_key_pem, client_o, client_ou, origin, created_at, demo, \
-         chain_pem, demo_root_sealed_key_pem) \
-         VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
+         chain_pem, demo_tls_certificate_pem, demo_tls_sealed_key_pem) \
+         VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING",
     )
     .bind(&ca.certificate_pem)
     .bind(&ca.sealed_key_pem)
@@ -75,7 +79,8 @@ pub async fn insert(
     .bind(now.to_db())
     .bind(i64::from(ca.demo))
     .bind(&ca.chain_pem)
-    .bind(&ca.demo_root_sealed_key_pem)
+    .bind(ca.demo_tls.as_ref().map(|(certificate, _)| certificate))
+    .bind(ca.demo_tls.as_ref().map(|(_, key)| key))
     .execute(&mut **tx)
     .await?;
     Ok(result.rows_affected() == 1)

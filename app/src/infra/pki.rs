@@ -6,7 +6,9 @@
 
 use crate::db::crls::RevokedEntry;
 use crate::domain::{CertificateRefusal, CertificateSerial, RevocationReason, Timestamp};
-use kanri_pki::{Ca, ClientSubject, PublicUrls, RevokedCertificate, RootCa, Serial, VerifyError};
+use kanri_pki::{
+    Ca, ClientSubject, PublicUrls, RevokedCertificate, Serial, ServerCertificate, VerifyError,
+};
 
 pub struct Pki {
     /// The issuing CA: it signs client certificates, CRLs and the OCSP
@@ -15,9 +17,9 @@ pub struct Pki {
     /// The certificates above `ca` up to its root, DER, nearest first;
     /// empty when `ca` is its own root (a one-tier CA).
     pub chain: Vec<Vec<u8>>,
-    /// The demo's root, kept to sign the demo's TLS server certificate;
-    /// `None` outside demo mode (a bank's root key never enters kanri).
-    pub demo_root: Option<RootCa>,
+    /// The demo's HTTPS server certificate and key (signed by the demo root
+    /// when the demo CA was made); `None` outside demo mode.
+    pub demo_tls: Option<ServerCertificate>,
     /// O and OU of every client certificate (SPEC 7.1).
     pub client_o: String,
     pub client_ou: String,
@@ -51,7 +53,7 @@ impl Pki {
         Self {
             ca,
             chain: Vec::new(),
-            demo_root: None,
+            demo_tls: None,
             client_o,
             client_ou,
             urls,

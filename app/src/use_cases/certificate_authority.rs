@@ -2,7 +2,8 @@
 //! imported with its chain (`ca-import`) by the bank, stored once in the
 //! database with its key sealed by a passphrase, and opened by every
 //! instance at start. The root's key never stays: `ca-init` hands it to the
-//! bank sealed, to keep offline (issue 24); only the demo keeps its root.
+//! bank sealed, to keep offline (issue 24); the demo's root signs the
+//! demo's HTTPS server certificate and is dropped.
 
 use crate::db::certificate_authority::{self as stored, Origin, StoredCa};
 use crate::db::{audit_log, Db};
@@ -10,13 +11,17 @@ use crate::domain::audit::{AuditEntry, ClientInfo};
 use crate::domain::{Actor, AuditAction, Timestamp};
 use crate::infra::config::{Config, DEMO_CA_PASSPHRASE};
 use crate::infra::pki::Pki;
-use kanri_pki::{Ca, CaError, CaSubject, Passphrase, PublicUrls, RootCa, SealedKey};
+use kanri_pki::{
+    Ca, CaError, CaSubject, Passphrase, PublicUrls, RootCa, SealedKey, ServerCertificate,
+};
 
 /// The demo CA's names (SPEC section 6): O / OU of the demo certificates.
 pub const DEMO_ORGANIZATION: &str = "(9999)KENSHINYO DEMO";
 pub const DEMO_UNIT: &str = "(9999)KANRI DEMO CA";
 const DEMO_CA_NAME: &str = "KANRI DEMO CA";
 const DEMO_ROOT_NAME: &str = "KANRI DEMO ROOT CA";
+/// The demo's HTTPS server certificate: as long as its issuing CA.
+const DEMO_TLS_DAYS: i64 = 3650;
 
 /// What the bank names when it creates or imports a CA.
 pub struct CaNames {
@@ -58,12 +63,18 @@ pub enum CaSetupError {
         "--chain の証明書が、この認証局から自己署名のルート認証局までの連なりになっていません"
     )]
     ChainBroken,
+    #[error("--chain の証明書に、今日が有効期間外のものがあります")]
+    ChainNotValidNow,
     #[error("KANRI_PUBLIC_URL が正しくありません（例: https://kanri.example.jp）")]
     PublicUrl,
     #[error("{0}は空にできません")]
     EmptyName(&'static str),
     #[error("認証局: {0}")]
     Pki(CaError),
+    #[error("デモのサーバ証明書を作れません: {0}")]
+    DemoTls(String),
+    #[error("ルート認証局の鍵を書き出せません（認証局は作成していません）: {0}")]
+    RootKeyNotKept(String),
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
 }
@@ -75,6 +86,7 @@ impl From<CaError> for CaSetupError {
             CaError::EmptyPassphrase => CaSetupError::NoPassphrase,
             CaError::ChainMissing => CaSetupError::ChainMissing,
             CaError::ChainMalformed | CaError::ChainBroken => CaSetupError::ChainBroken,
+            CaError::ChainNotValidNow => CaSetupError::ChainNotValidNow,
             other => CaSetupError::Pki(other),
         }
     }
@@ -131,8 +143,8 @@ fn same_mode(row: &StoredCa, config: &Config) -> Result<(), CaSetupError> {
 struct Above {
     /// The chain up to the root, PEM (empty: the CA is its own root).
     chain_pem: String,
-    /// The demo's root, kept (only the demo keeps one).
-    demo_root: Option<SealedKey>,
+    /// The demo's HTTPS server certificate (PEM) and its sealed key.
+    demo_tls: Option<(String, String)>,
     origin: Origin,
     /// Made in demo mode.
     demo: bool,
@@ -158,7 +170,7 @@ async fn store(
         client_ou: names.unit.clone(),
         demo: above.demo,
         chain_pem: Some(above.chain_pem).filter(|chain| !chain.is_empty()),
-        demo_root_sealed_key_pem: above.demo_root.map(|key| key.as_pem().to_owned()),
+        demo_tls: above.demo_tls,
     };
     let mut tx = db.begin_write().await?;
     let stored = stored::insert(&mut tx, &row, above.origin, now).await?;
@@ -178,17 +190,20 @@ async fn store(
 }
 
 /// `ca-init`: a new root and an issuing CA under it, both P-256. The
-/// issuing CA is stored with its key sealed under the configured
-/// passphrase; the root's key is returned sealed under `root_passphrase`
-/// (at least as strong, and another one) for the bank to keep offline, and
-/// is not stored: kanri keeps the root's certificate only.
+/// root's key, sealed under `root_passphrase` (at least as strong as the
+/// CA passphrase, and another one), goes to `keep_root` for the bank to
+/// keep offline, before anything is stored: a CA whose root key could not
+/// be kept is not made. It is not stored: kanri keeps the root's
+/// certificate only. The issuing CA is stored with its key sealed under
+/// the configured passphrase.
 pub async fn create(
     db: &Db,
     config: &Config,
     names: &CaNames,
     root_passphrase: &Passphrase,
+    keep_root: impl FnOnce(&SealedKey) -> Result<(), String>,
     now: Timestamp,
-) -> Result<SealedKey, CaSetupError> {
+) -> Result<(), CaSetupError> {
     let passphrase = passphrase(config)?;
     strong_enough(root_passphrase)?;
     if root_passphrase.same_as(&passphrase) {
@@ -197,15 +212,18 @@ pub async fn create(
     let (root, ca) = two_tiers(names, now)?;
     let above = Above {
         chain_pem: root.certificate_pem(),
-        demo_root: None,
+        demo_tls: None,
         origin: Origin::Generated,
         demo: config.demo,
     };
-    let sealed_root = root.seal_key(root_passphrase)?;
+    if stored::load(db.pool()).await?.is_some() {
+        return Err(CaSetupError::Exists);
+    }
+    keep_root(&root.seal_key(root_passphrase)?).map_err(CaSetupError::RootKeyNotKept)?;
     if !store(db, &ca, above, names, &passphrase, now).await? {
         return Err(CaSetupError::Exists);
     }
-    Ok(sealed_root)
+    Ok(())
 }
 
 /// A new root and the issuing CA it certifies, named as `names` says.
@@ -241,8 +259,8 @@ pub async fn import(
 ) -> Result<(), CaSetupError> {
     let ca = Ca::import(certificate_pem, key_pem)?;
     let above = Above {
-        chain_pem: ca.check_chain(chain_pem)?,
-        demo_root: None,
+        chain_pem: ca.check_chain(chain_pem, now.0)?,
+        demo_tls: None,
         origin: Origin::Imported,
         demo: config.demo,
     };
@@ -250,6 +268,26 @@ pub async fn import(
         return Err(CaSetupError::Exists);
     }
     Ok(())
+}
+
+/// The demo's HTTPS server certificate, signed by the demo root for
+/// localhost, the loopback addresses and the configured HTTPS address.
+fn demo_tls_certificate(
+    root: &RootCa,
+    config: &Config,
+    now: Timestamp,
+) -> Result<ServerCertificate, CaSetupError> {
+    let mut names = vec!["localhost".to_owned(), "127.0.0.1".into(), "::1".into()];
+    if let Some(tls) = &config.tls {
+        let host = tls.addr.ip().to_string();
+        if !names.contains(&host) {
+            names.push(host);
+        }
+    }
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    root.as_ca()
+        .issue_server_certificate(&names, now.0, DEMO_TLS_DAYS)
+        .map_err(|e| CaSetupError::DemoTls(e.to_string()))
 }
 
 /// Opens the stored CA with this server's passphrase. In demo mode a demo
@@ -265,9 +303,13 @@ pub async fn open(db: &Db, config: &Config, now: Timestamp) -> Result<Pki, CaSet
             unit: DEMO_UNIT.into(),
         };
         let (root, ca) = two_tiers(&names, now)?;
+        let server = demo_tls_certificate(&root, config, now)?;
         let above = Above {
             chain_pem: root.certificate_pem(),
-            demo_root: Some(root.seal_key(&passphrase)?),
+            demo_tls: Some((
+                kanri_pki::encode_pem("CERTIFICATE", &server.certificate_der),
+                server.seal_key(&passphrase)?.as_pem().to_owned(),
+            )),
             origin: Origin::Generated,
             demo: true,
         };
@@ -286,17 +328,23 @@ pub async fn open(db: &Db, config: &Config, now: Timestamp) -> Result<Pki, CaSet
         }
         None => Vec::new(),
     };
-    let demo_root = match (row.demo_root_sealed_key_pem, chain.last()) {
-        (Some(key), Some(root)) => Some(RootCa::unseal(
-            &kanri_pki::encode_pem("CERTIFICATE", root),
-            &SealedKey::from_pem(key),
-            &passphrase,
-        )?),
-        _ => None,
+    let demo_tls = match row.demo_tls {
+        Some((certificate_pem, key_pem)) => {
+            let der = kanri_pki::decode_pem_certificates(&certificate_pem)
+                .ok()
+                .and_then(|ders| ders.into_iter().next())
+                .ok_or(CaSetupError::DemoTls("PEM".into()))?;
+            Some(ServerCertificate::open(
+                der,
+                &SealedKey::from_pem(key_pem),
+                &passphrase,
+            )?)
+        }
+        None => None,
     };
     let mut pki = Pki::new(ca, row.client_o, row.client_ou, urls);
     pki.chain = chain;
-    pki.demo_root = demo_root;
+    pki.demo_tls = demo_tls;
     Ok(pki)
 }
 

@@ -158,8 +158,10 @@ pub async fn load(state: &AppState) -> Result<bool, OperatorError> {
     {
         return Ok(false);
     }
-    let demo_codes = CONTRACTS.map(|(code, _, _)| code);
-    if let Some(code) = contracts::one_other_than(state.db.pool(), &demo_codes).await? {
+    // Any contract but A001, which another instance loading at this
+    // moment creates first: even a B002 of the bank's (loading would add
+    // A001 and its users, then stop at B002).
+    if let Some(code) = contracts::one_other_than(state.db.pool(), &[CONTRACTS[0].0]).await? {
         return Err(OperatorError::Input(format!(
             "契約 {code} があるデータベースにはデモデータを登録できません（デモのユーザのパスワードは公開されています）"
         )));

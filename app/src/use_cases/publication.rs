@@ -186,9 +186,9 @@ pub async fn ocsp_response(state: &AppState, request_der: &[u8]) -> OcspAnswer {
         }
     }
     let now = state.clock.now();
-    // Without a nonce an answer may be given again while it says what the
-    // database just said (infra::cache::ocsp_answers).
-    let reusable = request.nonce().is_none();
+    // An answer for one certificate without a nonce may be given again
+    // while it says what the database just said (infra::cache::ocsp_answers).
+    let reusable = request.nonce().is_none() && request.certs().len() == 1;
     if reusable {
         if let Some(kept) = state.caches.ocsp_answers.reuse(request_der, &statuses, now) {
             let left = (kept.next_update.0 - now.0).num_seconds().max(0);

@@ -1,18 +1,22 @@
 //! Signed OCSP answers, reused while they still say what the database says
-//! (issue 24). An answer to a request without a nonce (RFC 5019's clients
-//! send none; a nonce must be echoed, so its answer is always new) is kept
-//! under the request's bytes with the statuses it gives. The next identical
+//! (issue 24). An answer to a request for one certificate without a nonce
+//! (RFC 5019's clients send such; a nonce must be echoed, so its answer is
+//! always new) is kept under the SHA-256 of the request's bytes with the
+//! status it gives. The next identical
 //! request reads the statuses from the database as every request does, and
 //! gets the kept answer only when they are the same and it was signed less
 //! than [`REUSE_FOR_MINUTES`] ago. A revocation on any instance changes
 //! what that read returns, so the very next answer anywhere is signed anew.
 //!
-//! At most [`MAX_KEPT`] answers (requests are the client's bytes): when it
-//! is full, everything kept is dropped and kept anew.
+//! At most [`MAX_KEPT`] answers of one certificate each (about 1 KB): when
+//! it is full, everything kept is dropped and kept anew. A client sending
+//! many different requests can only make kanri sign each answer, as it
+//! does without this cache.
 
 use super::CacheMode;
 use crate::domain::Timestamp;
 use kanri_pki::{OcspCertStatus, Serial};
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -40,7 +44,12 @@ struct Kept {
 #[derive(Debug)]
 pub struct OcspAnswerCache {
     mode: CacheMode,
-    kept: Mutex<HashMap<Vec<u8>, Kept>>,
+    kept: Mutex<HashMap<[u8; 32], Kept>>,
+}
+
+/// What a request is kept under.
+fn key_of(request: &[u8]) -> [u8; 32] {
+    Sha256::digest(request).into()
 }
 
 impl OcspAnswerCache {
@@ -61,7 +70,7 @@ impl OcspAnswerCache {
         now: Timestamp,
     ) -> Option<SignedAnswer> {
         let kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
-        let kept = kept.get(request)?;
+        let kept = kept.get(&key_of(request))?;
         let fresh = now.0
             < kept.answer.this_update.0 + chrono::Duration::minutes(REUSE_FOR_MINUTES)
             && now.0 >= kept.answer.this_update.0;
@@ -78,10 +87,11 @@ impl OcspAnswerCache {
             return;
         }
         let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
-        if kept.len() >= MAX_KEPT && !kept.contains_key(request) {
+        let key = key_of(request);
+        if kept.len() >= MAX_KEPT && !kept.contains_key(&key) {
             kept.clear();
         }
-        kept.insert(request.to_vec(), Kept { statuses, answer });
+        kept.insert(key, Kept { statuses, answer });
     }
 }
 
