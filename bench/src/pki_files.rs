@@ -22,8 +22,9 @@ pub const DEMO_P12_PASSWORD: &str = "Demo-P12-01";
 /// The CA and master02's certificate, as files in `dir` and in memory.
 pub struct PkiFiles {
     dir: PathBuf,
-    /// kanri's issuing CA certificate (DER), the first of `GET /pki/chain.pem`.
-    pub ca_der: Vec<u8>,
+    /// kanri's root certificate (DER), the last of `GET /pki/chain.pem`:
+    /// it signed the demo's HTTPS certificate.
+    pub root_der: Vec<u8>,
     /// master02's certificate and key, from its demo `.p12`.
     pub master: ClientCertificate,
 }
@@ -33,14 +34,14 @@ impl PkiFiles {
     /// server's data directory, written to `dir`.
     pub async fn fetch(server: &Server, dir: &Path) -> PkiFiles {
         std::fs::create_dir_all(dir).unwrap();
-        let (ca_pem, ca_der) = ca_certificate(server).await;
+        let (ca_pem, root_der) = ca_certificate(server).await;
         std::fs::write(dir.join("ca.pem"), &ca_pem).unwrap();
         let master = demo_client(server, CERTIFICATE_MASTER);
         let pem = encode_pem("CERTIFICATE", &master.certificate_der);
         std::fs::write(dir.join(format!("{CERTIFICATE_MASTER}.pem")), pem).unwrap();
         PkiFiles {
             dir: dir.to_owned(),
-            ca_der,
+            root_der,
             master,
         }
     }
@@ -66,7 +67,7 @@ impl PkiFiles {
 /// kanri's CA chain as the server publishes it at `/pki/chain.pem` (the
 /// issuing CA, then the certificates above it up to the root: what openssl
 /// and nginx trust, and whose first certificate `openssl ocsp -issuer`
-/// reads), and the issuing CA's DER.
+/// reads), and the root's DER (what an HTTPS client of the demo trusts).
 pub async fn ca_certificate(server: &Server) -> (String, Vec<u8>) {
     let pem = http()
         .get(server.url("/pki/chain.pem"))
@@ -76,10 +77,13 @@ pub async fn ca_certificate(server: &Server) -> (String, Vec<u8>) {
         .text()
         .await
         .unwrap();
-    let der = CertificateDer::from_pem_slice(pem.as_bytes())
+    // The last: the root, which signed the demo's HTTPS certificate.
+    let root = CertificateDer::pem_slice_iter(pem.as_bytes())
+        .filter_map(Result::ok)
+        .last()
         .expect("/pki/chain.pem is PEM certificates")
         .to_vec();
-    (pem, der)
+    (pem, root)
 }
 
 /// A demo user's certificate and key, from the `.p12` that demo mode wrote

@@ -40,7 +40,7 @@ pub async fn measure(
     seconds: u64,
 ) -> CertificateCheck {
     let at = |port| SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let https = Target::https(at(server.tls_port()), &files.ca_der, Some(&files.master));
+    let https = Target::https(at(server.tls_port()), &files.root_der, Some(&files.master));
     let db = Database::Sqlite(dir.to_owned());
     let turn = Duration::from_secs(seconds) * 2 / TURNS.len() as u32;
     let (mut checked, mut unchecked) = (Sample::default(), Sample::default());

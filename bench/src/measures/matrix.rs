@@ -56,10 +56,10 @@ impl MatrixRow {
 /// page and transport. Leaves 電子証明書方式 off for A001.
 pub async fn measure(server: &Server, db: &Database, seconds: u64) -> [MatrixRow; 2] {
     let at = |port| SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let (_, ca_der) = ca_certificate(server).await;
+    let (_, root_der) = ca_certificate(server).await;
     let master = demo_client(server, LIST_MASTER);
     let http = Target::http(at(server.port()));
-    let https = Target::https(at(server.tls_port()), &ca_der, Some(&master));
+    let https = Target::https(at(server.tls_port()), &root_der, Some(&master));
 
     fixtures::set_certificate_login(db, LIST_CONTRACT, false).await;
     let plain = pages(&http, seconds).await;
