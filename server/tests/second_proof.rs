@@ -7,6 +7,7 @@
 mod common;
 
 use axum::http::StatusCode;
+use common::issuance_authenticate as authenticate;
 use common::{register_otp, Backend, Client, TestApp, CONFIRMATION_PASSWORD, LOGIN_PASSWORD};
 use kanri_app::use_cases::operator;
 
@@ -26,21 +27,6 @@ on_both_databases!(
 );
 
 const IMPORT_PASSWORD: &str = "Import-Pass-01";
-
-/// 証明書取得認証 with an optional 発行用コード; where it sends the browser.
-async fn authenticate(client: &mut Client, login_id: &str, password: &str, code: &str) -> String {
-    let res = client
-        .post_form(
-            "/api/issuance_authenticate",
-            &[
-                ("login_id", login_id),
-                ("password", password),
-                ("issuance_code", code),
-            ],
-        )
-        .await;
-    res.location().unwrap_or_default().to_owned()
-}
 
 /// The key step with a `.p12`; where it sends the browser.
 async fn submit_p12(client: &mut Client) -> String {
@@ -726,54 +712,6 @@ async fn the_otp_step_has_an_attempt_limit_per_account() {
     );
     let last = &answers[3];
     assert_eq!(last, "/certificate/issue/otp?error=otp_throttled");
-}
-
-/// 証明書取得認証 takes as long for an unknown ID as for a wrong password
-/// (one argon2 verification either way, at the production cost), so that
-/// the time does not tell which IDs exist either. Medians of alternating
-/// tries; the bound is loose because a shared machine is noisy, the gap it
-/// guards against (no hash at all for an unknown ID) is an order of
-/// magnitude.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn an_unknown_id_takes_as_long_as_a_wrong_password() {
-    use kanri_app::infra::password::HashCost;
-    let app = TestApp::start(Backend::Sqlite, |config| {
-        config.hash_cost = HashCost::OWASP;
-    })
-    .await
-    .unwrap();
-    let mut client = app.client();
-    let (mut unknown, mut wrong) = (Vec::new(), Vec::new());
-    // Real IDs in turn, so that none reaches its stop (that answer differs,
-    // as SPEC section 5 wants).
-    let real = [
-        "sachikodt",
-        "logid031",
-        "expired01",
-        "revoked01",
-        "noissue01",
-        "admin01",
-    ];
-    for round in 0..12 {
-        for (login_id, times) in [("nobody99", &mut unknown), (real[round % 6], &mut wrong)] {
-            let started = std::time::Instant::now();
-            let to = authenticate(&mut client, login_id, "Wrong-Pass-99", "").await;
-            let took = started.elapsed();
-            assert_eq!(to, "/certificate/issue?error=invalid_credentials");
-            // The first round warms the caches of both paths.
-            if round > 0 {
-                times.push(took);
-            }
-        }
-    }
-    let median = |times: &mut Vec<std::time::Duration>| {
-        times.sort();
-        times[times.len() / 2]
-    };
-    let (unknown, wrong) = (median(&mut unknown), median(&mut wrong));
-    let ratio = unknown.as_secs_f64() / wrong.as_secs_f64();
-    println!("証明書取得認証 median: unknown ID {unknown:?}, wrong password {wrong:?} (ratio {ratio:.2})");
-    assert!((0.6..1.6).contains(&ratio), "{unknown:?} vs {wrong:?}");
 }
 
 /// A thief who logs in with the stolen password (a contract without

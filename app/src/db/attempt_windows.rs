@@ -6,11 +6,14 @@ use sqlx::{AnyPool, Row};
 /// Counts one attempt under `key` in the minute starting at `window_start`
 /// and returns the attempts of that minute so far. One statement (an
 /// upsert), so that concurrent attempts on any instance all count.
-pub async fn count_attempt(
-    pool: &AnyPool,
+pub async fn count_attempt<'e, E>(
+    db: E,
     key: &str,
     window_start: Timestamp,
-) -> Result<i64, sqlx::Error> {
+) -> Result<i64, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     sqlx::query(
         "INSERT INTO attempt_windows (key, window_start, attempts) VALUES ($1, $2, 1) \
          ON CONFLICT (key) DO UPDATE SET \
@@ -21,7 +24,7 @@ pub async fn count_attempt(
     )
     .bind(key)
     .bind(window_start.to_db())
-    .fetch_one(pool)
+    .fetch_one(db)
     .await?
     .try_get("attempts")
 }

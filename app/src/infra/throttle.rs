@@ -87,17 +87,26 @@ impl Throttles {
     /// the per-client limit per minute, so that a flood adds a bounded
     /// number of rows instead of burying the real events. A request from no
     /// known address is recorded (it comes from kanri's own callers).
-    pub async fn may_record_anonymous(
+    ///
+    /// Counted through `db`: a login's or 取得's own transaction, so that a
+    /// refusal for an unknown ID commits once, as a wrong password does (a
+    /// second commit made unknown IDs measurably slower on SQLite: a way to
+    /// tell which IDs exist, `second_proof.rs`).
+    pub async fn may_record_anonymous<'e, E>(
         &self,
+        db: E,
         client: Option<&str>,
         now: Timestamp,
-    ) -> Result<bool, sqlx::Error> {
+    ) -> Result<bool, sqlx::Error>
+    where
+        E: sqlx::Executor<'e, Database = sqlx::Any>,
+    {
         let Some(ip) = client else {
             return Ok(true);
         };
         let key = format!("record:client:{}", client_key(ip));
         Ok(
-            attempt_windows::count_attempt(self.db.pool(), &key, minute_of(now)).await?
+            attempt_windows::count_attempt(db, &key, minute_of(now)).await?
                 <= self.per_client_per_minute,
         )
     }

@@ -385,7 +385,6 @@ pub async fn authenticate(
         }
         Err(_) => None,
     };
-    let record = login::worth_recording(state, &check, client).await?;
     let entry = AuditEntry::new(
         now,
         check.actor.clone(),
@@ -394,6 +393,7 @@ pub async fn authenticate(
         client,
     );
     let mut tx = state.db.begin_write().await?;
+    let record = login::worth_recording(state, &mut tx, &check, client).await?;
     let result: Result<Authenticated, Refusal> =
         match (login::settle_password(&mut tx, check).await?, found) {
             (Err(refusal), _) => Err(refusal.into()),

@@ -143,7 +143,6 @@ pub async fn login(
         Err(_) => None,
     };
     let now = state.clock.now();
-    let record = worth_recording(state, &check, client).await?;
     let entry = AuditEntry::new(
         now,
         check.actor.clone(),
@@ -152,6 +151,7 @@ pub async fn login(
         client,
     );
     let mut tx = state.db.begin_write().await?;
+    let record = worth_recording(state, &mut tx, &check, client).await?;
     let result: Result<LoggedIn, Refusal> =
         match (settle_password(&mut tx, check).await?, certificate) {
             (Err(refusal), _) => Err(refusal.into()),
@@ -175,9 +175,11 @@ pub async fn login(
 
 /// Whether a password check's outcome goes into 操作履歴: always when it
 /// named a user; for an ID that names nobody, within the client's budget
-/// (`Throttles::may_record_anonymous`).
+/// (`Throttles::may_record_anonymous`), counted in `tx`, the check's own
+/// transaction.
 pub(crate) async fn worth_recording(
     state: &AppState,
+    tx: &mut Tx,
     check: &PasswordCheck,
     client: &ClientInfo,
 ) -> Result<bool, AppError> {
@@ -187,7 +189,7 @@ pub(crate) async fn worth_recording(
     let now = state.clock.now();
     Ok(state
         .throttles
-        .may_record_anonymous(client.ip.as_deref(), now)
+        .may_record_anonymous(&mut **tx, client.ip.as_deref(), now)
         .await?)
 }
 

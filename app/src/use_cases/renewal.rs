@@ -33,7 +33,7 @@ async fn presented(
         let now = state.clock.now();
         let anonymous = state
             .throttles
-            .may_record_anonymous(client.ip.as_deref(), now)
+            .may_record_anonymous(state.db.pool(), client.ip.as_deref(), now)
             .await?;
         if anonymous {
             let entry = AuditEntry::new(

@@ -845,3 +845,23 @@ pub fn nginx_escaped_pem(der: &[u8]) -> String {
         })
         .collect()
 }
+
+/// 証明書取得認証 with an optional 発行用コード; where it sends the browser.
+pub async fn issuance_authenticate(
+    client: &mut Client,
+    login_id: &str,
+    password: &str,
+    code: &str,
+) -> String {
+    let res = client
+        .post_form(
+            "/api/issuance_authenticate",
+            &[
+                ("login_id", login_id),
+                ("password", password),
+                ("issuance_code", code),
+            ],
+        )
+        .await;
+    res.location().unwrap_or_default().to_owned()
+}
