@@ -198,7 +198,8 @@ impl Ca {
     /// one-tier CA, for tests and tools (`ca-init` makes two tiers, see
     /// [`RootCa`]).
     pub fn generate(subject: &CaSubject, not_before: DateTime<Utc>) -> Result<Self, CaError> {
-        let params = ca_params(subject, not_before, CA_VALIDITY_MONTHS)?;
+        let not_after = months_after(not_before, CA_VALIDITY_MONTHS)?;
+        let params = ca_params(subject, not_before, not_after)?;
         let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(CaError::Signing)?;
         let cert = params.self_signed(&key).map_err(CaError::Signing)?;
         Self::from_parts(cert.der().to_vec(), key)
@@ -312,20 +313,24 @@ impl Ca {
     }
 }
 
+/// `months` after `start`.
+fn months_after(start: DateTime<Utc>, months: u32) -> Result<DateTime<Utc>, CaError> {
+    Ok(start
+        .checked_add_months(Months::new(months))
+        .ok_or(TimeOutOfRange(start))?)
+}
+
 /// The parameters every CA certificate made here shares: a random serial,
-/// the subject, `months` of validity from `not_before`, CA:true without a
-/// path length, keyCertSign and cRLSign.
+/// the subject, the validity, CA:true without a path length, keyCertSign
+/// and cRLSign.
 fn ca_params(
     subject: &CaSubject,
     not_before: DateTime<Utc>,
-    months: u32,
+    not_after: DateTime<Utc>,
 ) -> Result<CertificateParams, CaError> {
     if subject.organization.is_empty() || subject.common_name.is_empty() {
         return Err(CaError::EmptySubject);
     }
-    let not_after = not_before
-        .checked_add_months(Months::new(months))
-        .ok_or(TimeOutOfRange(not_before))?;
     let mut params = CertificateParams::default();
     params.serial_number = Some(Serial::random()?.as_bytes().to_vec().into());
     params.not_before = timeconv::to_offset(not_before)?;
@@ -351,7 +356,8 @@ pub struct RootCa(Ca);
 impl RootCa {
     /// A new P-256 root, self-signed, valid for [`ROOT_VALIDITY_MONTHS`].
     pub fn generate(subject: &CaSubject, not_before: DateTime<Utc>) -> Result<Self, CaError> {
-        let params = ca_params(subject, not_before, ROOT_VALIDITY_MONTHS)?;
+        let not_after = months_after(not_before, ROOT_VALIDITY_MONTHS)?;
+        let params = ca_params(subject, not_before, not_after)?;
         let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(CaError::Signing)?;
         let cert = params.self_signed(&key).map_err(CaError::Signing)?;
         Ca::from_parts(cert.der().to_vec(), key).map(Self)
@@ -371,13 +377,8 @@ impl RootCa {
         subject: &CaSubject,
         not_before: DateTime<Utc>,
     ) -> Result<Ca, CaError> {
-        let mut params = ca_params(subject, not_before, CA_VALIDITY_MONTHS)?;
-        if not_before
-            .checked_add_months(Months::new(CA_VALIDITY_MONTHS))
-            .is_none_or(|end| end > self.0.not_after())
-        {
-            params.not_after = timeconv::to_offset(self.0.not_after())?;
-        }
+        let not_after = months_after(not_before, CA_VALIDITY_MONTHS)?.min(self.0.not_after());
+        let mut params = ca_params(subject, not_before, not_after)?;
         params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
         params.use_authority_key_identifier_extension = true;
@@ -1021,7 +1022,7 @@ pub(crate) mod tests {
             organization: "(9999)ATTACKER".into(),
             common_name: "SUB CA".into(),
         };
-        let mut params = ca_params(&sub_subject, start, 12).unwrap();
+        let mut params = ca_params(&sub_subject, start, months_after(start, 12).unwrap()).unwrap();
         params.use_authority_key_identifier_extension = true;
         let sub_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
         let sub_cert = params.signed_by(&sub_key, &issuing.issuer).unwrap();
@@ -1075,13 +1076,14 @@ pub(crate) mod tests {
         ));
         // An intermediate with path length 0 above the issuing CA: no CA
         // may be below it but the leaves' issuer itself... which is one.
-        let mut params = ca_params(&root_subject, start, 12).unwrap();
+        let mut params = ca_params(&root_subject, start, months_after(start, 12).unwrap()).unwrap();
         params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
         params.use_authority_key_identifier_extension = true;
         let middle_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
         let middle_cert = params.signed_by(&middle_key, &root.0.issuer).unwrap();
         let middle = Ca::from_parts(middle_cert.der().to_vec(), middle_key).unwrap();
-        let mut params = ca_params(&demo_subject(), start, 12).unwrap();
+        let mut params =
+            ca_params(&demo_subject(), start, months_after(start, 12).unwrap()).unwrap();
         params.use_authority_key_identifier_extension = true;
         let low_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
         let low_cert = params.signed_by(&low_key, &middle.issuer).unwrap();

@@ -80,7 +80,7 @@ impl PerClient {
             let counter = counter.clone();
             return Some(ClientPlace { counter, key: None });
         }
-        let key = kanri_app::infra::throttle::client_key(&ip.to_string());
+        let key = kanri_app::infra::throttle::client_key_of(ip);
         let mut open = counter.open.lock().unwrap_or_else(|e| e.into_inner());
         let count = open.entry(key.clone()).or_insert(0);
         if *count >= counter.limit {

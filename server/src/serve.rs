@@ -112,15 +112,9 @@ async fn https_listener(
                         )
                     }
                 };
-            let root = state
-                .pki
-                .chain
-                .last()
-                .cloned()
-                .unwrap_or_else(|| state.pki.ca.certificate_der().to_vec());
             let chain = vec![
                 CertificateDer::from(certificate),
-                CertificateDer::from(root),
+                CertificateDer::from(state.pki.root_der().to_vec()),
             ];
             (chain, PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key)))
         }

@@ -79,12 +79,17 @@ impl Pki {
         }
     }
 
+    /// The root certificate, DER: the last of the chain, or the issuing CA
+    /// itself when it is its own root.
+    pub fn root_der(&self) -> &[u8] {
+        self.chain
+            .last()
+            .map_or(self.ca.certificate_der(), Vec::as_slice)
+    }
+
     /// The root certificate, PEM: what relying parties trust (`/pki/root.crt`).
     pub fn root_pem(&self) -> String {
-        match self.chain.last() {
-            Some(root) => kanri_pki::encode_pem("CERTIFICATE", root),
-            None => self.ca.certificate_pem(),
-        }
+        kanri_pki::encode_pem("CERTIFICATE", self.root_der())
     }
 
     /// The issuing CA and every certificate above it, PEM (`/pki/chain.pem`:

@@ -119,17 +119,26 @@ impl Throttles {
 }
 
 /// The key a client address is counted under: an IPv4 address (or one
-/// mapped into IPv6) itself, an IPv6 address its /64.
+/// mapped into IPv6) itself, an IPv6 address its /64. Text that is no
+/// address is its own key.
 pub fn client_key(ip: &str) -> String {
-    match ip.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+    match ip.parse() {
+        Ok(address) => client_key_of(address),
+        Err(_) => ip.to_owned(),
+    }
+}
+
+/// [`client_key`] of an address (the listeners count connections by it).
+pub fn client_key_of(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => v4.to_string(),
             None => {
                 let s = v6.segments();
                 format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
             }
         },
-        _ => ip.to_owned(),
+        v4 => v4.to_string(),
     }
 }
 
