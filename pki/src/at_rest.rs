@@ -1,9 +1,10 @@
 //! Bytes that must wait a while where others can read (a `.p12` waiting
 //! for its one download, in the database and its backups): encrypted with
-//! AES-256-GCM under a key derived by HKDF-SHA256 from the CA key itself.
-//! Every kanri process holds the CA key, so any instance, after any kill,
-//! reads them back; whoever reads only the database (the CA key is sealed
-//! there) does not. The purpose names the use, so keys of two uses differ.
+//! AES-256-GCM under a key derived by HKDF-SHA256 from the CA key itself
+//! (a key in a PKCS#11 token: from the token's MAC under a secret it keeps
+//! beside the key, `token.rs`). Every kanri process opens the CA, so any
+//! instance, after any kill, reads them back; whoever reads only the
+//! database (the CA key is sealed there, or not there at all) does not. The purpose names the use, so keys of two uses differ.
 
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
 use ring::hkdf::{Salt, HKDF_SHA256};
@@ -45,7 +46,7 @@ impl Ca {
     }
 
     fn at_rest_key(&self, purpose: &str) -> LessSafeKey {
-        let prk = Salt::new(HKDF_SHA256, SALT).extract(self.issuer.key().pkcs8_der());
+        let prk = Salt::new(HKDF_SHA256, SALT).extract(&self.at_rest_material);
         let info = [purpose.as_bytes()];
         let okm = prk
             .expand(&info, &AES_256_GCM)

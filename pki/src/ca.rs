@@ -36,6 +36,7 @@ use crate::random::{random_array, RngError};
 use crate::secret::Passphrase;
 use crate::serial::Serial;
 use crate::timeconv::{self, TimeOutOfRange};
+use crate::token::{TokenConfig, TokenError, TokenKey};
 
 /// How long an issuing CA created by `ca-init` is valid.
 pub const CA_VALIDITY_MONTHS: u32 = 120;
@@ -134,40 +135,67 @@ pub enum CaError {
     /// Encrypting the key failed.
     #[error("sealing the CA key failed")]
     Sealing,
+    /// The key lives in a PKCS#11 token; there is nothing to seal.
+    #[error("the CA key is in the PKCS#11 token and is not sealed")]
+    KeyInToken,
+    /// The PKCS#11 token refused or could not be reached.
+    #[error("PKCS#11 token: {0}")]
+    Token(#[from] TokenError),
 }
 
-/// The CA key. A newtype so that the key material is wiped when the CA is
-/// dropped (rcgen's `KeyPair` implements `Zeroize` but not drop-wiping).
-pub(crate) struct CaKey(KeyPair);
+/// The CA key: in kanri's memory (sealed at rest with the passphrase), or
+/// in a PKCS#11 token that signs for kanri (`token.rs`). A software key is
+/// wiped when the CA is dropped (rcgen's `KeyPair` implements `Zeroize`
+/// but not drop-wiping).
+pub(crate) enum CaKey {
+    Software(KeyPair),
+    Token(TokenKey),
+}
 
 impl Drop for CaKey {
     fn drop(&mut self) {
-        self.0.zeroize();
+        if let CaKey::Software(key) = self {
+            key.zeroize();
+        }
     }
 }
 
 impl PublicKeyData for CaKey {
     fn der_bytes(&self) -> &[u8] {
-        self.0.der_bytes()
+        match self {
+            CaKey::Software(key) => key.der_bytes(),
+            CaKey::Token(key) => key.public_key(),
+        }
     }
 
     fn algorithm(&self) -> &'static SignatureAlgorithm {
-        PublicKeyData::algorithm(&self.0)
-    }
-}
-
-impl CaKey {
-    /// The key as PKCS#8 DER (what it is sealed as, and what at-rest keys
-    /// are derived from).
-    pub(crate) fn pkcs8_der(&self) -> &[u8] {
-        self.0.serialized_der()
+        &PKCS_ECDSA_P256_SHA256
     }
 }
 
 impl SigningKey for CaKey {
     fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
-        self.0.sign(msg)
+        match self {
+            CaKey::Software(key) => key.sign(msg),
+            // rcgen's error for a remote signer that failed.
+            // rcgen's error for a key that signs elsewhere; the token's
+            // reason shows when the CA is opened, which signs once.
+            CaKey::Token(key) => key.sign(msg).map_err(|_| rcgen::Error::RemoteKeyError),
+        }
     }
+}
+
+/// Where `ca-init` makes the issuing CA's key, and `ca-import` puts the
+/// bank's.
+#[derive(Debug, Clone, Copy)]
+pub enum KeyStore<'a> {
+    /// In kanri's memory, sealed with the passphrase in the database.
+    Software,
+    /// In the PKCS#11 token, opened with the CA passphrase as its PIN.
+    Token {
+        config: &'a TokenConfig,
+        pin: &'a Passphrase,
+    },
 }
 
 /// An issuing CA ready to sign: certificate, key, and what is derived from
@@ -187,6 +215,9 @@ pub struct Ca {
     /// method (the first 20 bytes of the SPKI's hash), as rcgen's issuer
     /// does for certificates.
     pub(crate) authority_key_id: Vec<u8>,
+    /// What at-rest keys are derived from (`at_rest.rs`): the software
+    /// key's PKCS#8 bytes, or the token's MAC of a fixed label.
+    pub(crate) at_rest_material: Zeroizing<Vec<u8>>,
     subject: String,
     not_before: DateTime<Utc>,
     not_after: DateTime<Utc>,
@@ -202,15 +233,31 @@ impl Ca {
         let params = ca_params(subject, not_before, not_after)?;
         let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(CaError::Signing)?;
         let cert = params.self_signed(&key).map_err(CaError::Signing)?;
-        Self::from_parts(cert.der().to_vec(), key)
+        Self::from_parts(cert.der().to_vec(), CaKey::Software(key))
     }
 
     /// `ca-import`: the bank's CA certificate (PEM) and its plain private key
-    /// (PEM `PRIVATE KEY` = PKCS#8, or `EC PRIVATE KEY` = SEC1).
-    pub fn import(cert_pem: &str, key_pem: &str) -> Result<Self, CaError> {
+    /// (PEM `PRIVATE KEY` = PKCS#8, or `EC PRIVATE KEY` = SEC1), kept in
+    /// `store`. Into a token, the key goes only once it is known to be the
+    /// certificate's, and kanri's copy is wiped.
+    pub fn import(cert_pem: &str, key_pem: &str, store: KeyStore<'_>) -> Result<Self, CaError> {
         let cert_der = certificate_from_pem(cert_pem)?;
         let key = key_from_pem(key_pem)?;
-        Self::from_parts(cert_der, key)
+        match store {
+            KeyStore::Software => Self::from_parts(cert_der, CaKey::Software(key)),
+            KeyStore::Token { config, pin } => {
+                let (_, x509) = x509_parser::parse_x509_certificate(&cert_der)
+                    .map_err(|_| CaError::CertificateMalformed)?;
+                if key.public_key_raw() != &x509.public_key().subject_public_key.data[..] {
+                    return Err(CaError::KeyMismatch);
+                }
+                drop(x509);
+                let scalar = p256_scalar(key.serialized_der())?;
+                let token = TokenKey::import(config, pin, &scalar, key.public_key_raw())?;
+                drop(CaKey::Software(key));
+                Self::from_parts(cert_der, CaKey::Token(token))
+            }
+        }
     }
 
     /// Loads the CA at server start from its certificate and the key sealed
@@ -222,21 +269,52 @@ impl Ca {
     ) -> Result<Self, CaError> {
         let cert_der = certificate_from_pem(cert_pem)?;
         let pkcs8 = open_sealed(sealed, passphrase)?;
-        Self::from_parts(cert_der, key_from_pkcs8(&pkcs8)?)
+        Self::from_parts(cert_der, CaKey::Software(key_from_pkcs8(&pkcs8)?))
+    }
+
+    /// Loads the CA at server start from its certificate and the key the
+    /// token keeps under `label` ([`Ca::token_label`]).
+    pub fn open_in_token(
+        cert_pem: &str,
+        config: &TokenConfig,
+        pin: &Passphrase,
+        label: &str,
+    ) -> Result<Self, CaError> {
+        let cert_der = certificate_from_pem(cert_pem)?;
+        let key = TokenKey::open(config, pin, label)?;
+        Self::from_parts(cert_der, CaKey::Token(key))
+    }
+
+    /// The label of the key's objects in the token; `None` for a software key.
+    pub fn token_label(&self) -> Option<&str> {
+        match self.issuer.key() {
+            CaKey::Token(key) => Some(key.label()),
+            CaKey::Software(_) => None,
+        }
+    }
+
+    /// Takes the key out of the token: a CA that was made but not stored.
+    /// A software key is only wiped.
+    pub fn discard(self) -> Result<(), CaError> {
+        match self.issuer.key() {
+            CaKey::Token(key) => Ok(key.destroy()?),
+            CaKey::Software(_) => Ok(()),
+        }
     }
 
     /// Encrypts the CA key with `passphrase` for storage
     /// ([`SEAL_PBKDF2_ITERATIONS`] rounds of PBKDF2).
+    /// A key in a token is not sealed: [`CaError::KeyInToken`].
     pub fn seal_key(&self, passphrase: &Passphrase) -> Result<SealedKey, CaError> {
-        seal_pkcs8(
-            self.issuer.key().0.serialized_der(),
-            passphrase,
-            SEAL_PBKDF2_ITERATIONS,
-        )
+        match self.issuer.key() {
+            CaKey::Software(key) => {
+                seal_pkcs8(key.serialized_der(), passphrase, SEAL_PBKDF2_ITERATIONS)
+            }
+            CaKey::Token(_) => Err(CaError::KeyInToken),
+        }
     }
 
-    fn from_parts(cert_der: Vec<u8>, key: KeyPair) -> Result<Self, CaError> {
-        let key = CaKey(key);
+    fn from_parts(cert_der: Vec<u8>, key: CaKey) -> Result<Self, CaError> {
         let (rest, x509) = x509_parser::parse_x509_certificate(&cert_der)
             .map_err(|_| CaError::CertificateMalformed)?;
         if !rest.is_empty() {
@@ -261,10 +339,15 @@ impl Ca {
             hash.as_ref()[..20].to_vec()
         });
         drop(x509);
+        let at_rest_material = match &key {
+            CaKey::Software(key) => Zeroizing::new(key.serialized_der().to_vec()),
+            CaKey::Token(key) => key.at_rest_material()?,
+        };
         let issuer =
             Issuer::from_ca_cert_der(&cert_der.as_slice().into(), key).map_err(CaError::Signing)?;
         Ok(Self {
             issuer,
+            at_rest_material,
             cert_der,
             subject_der,
             public_key,
@@ -360,7 +443,7 @@ impl RootCa {
         let params = ca_params(subject, not_before, not_after)?;
         let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(CaError::Signing)?;
         let cert = params.self_signed(&key).map_err(CaError::Signing)?;
-        Ca::from_parts(cert.der().to_vec(), key).map(Self)
+        Ca::from_parts(cert.der().to_vec(), CaKey::Software(key)).map(Self)
     }
 
     /// A new issuing CA under this root: its own P-256 key, valid for
@@ -376,17 +459,29 @@ impl RootCa {
         &self,
         subject: &CaSubject,
         not_before: DateTime<Utc>,
+        store: KeyStore<'_>,
     ) -> Result<Ca, CaError> {
         let not_after = months_after(not_before, CA_VALIDITY_MONTHS)?.min(self.0.not_after());
         let mut params = ca_params(subject, not_before, not_after)?;
         params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
         params.use_authority_key_identifier_extension = true;
-        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(CaError::Signing)?;
-        let cert = params
-            .signed_by(&key, &self.0.issuer)
-            .map_err(CaError::Signing)?;
-        Ca::from_parts(cert.der().to_vec(), key)
+        let key = match store {
+            KeyStore::Software => CaKey::Software(
+                KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(CaError::Signing)?,
+            ),
+            KeyStore::Token { config, pin } => CaKey::Token(TokenKey::generate(config, pin)?),
+        };
+        let cert = params.signed_by(&key, &self.0.issuer);
+        match cert {
+            Ok(cert) => Ca::from_parts(cert.der().to_vec(), key),
+            Err(err) => {
+                if let CaKey::Token(key) = &key {
+                    let _ = key.destroy();
+                }
+                Err(CaError::Signing(err))
+            }
+        }
     }
 
     /// The root's key sealed with `passphrase`, for the bank to keep
@@ -587,6 +682,19 @@ pub(crate) fn key_from_pkcs8(der: &[u8]) -> Result<KeyPair, CaError> {
         .map_err(|_| CaError::KeyMalformed)
 }
 
+/// The private value of a P-256 PKCS#8 key (what a token imports).
+fn p256_scalar(pkcs8_der: &[u8]) -> Result<Zeroizing<Vec<u8>>, CaError> {
+    use der::Decode;
+    let info = pkcs8::PrivateKeyInfoRef::try_from(pkcs8_der).map_err(|_| CaError::KeyMalformed)?;
+    let ec =
+        EcPrivateKey::from_der(info.private_key.as_bytes()).map_err(|_| CaError::KeyMalformed)?;
+    let scalar = ec.private_key.as_bytes();
+    if scalar.len() != 32 {
+        return Err(CaError::UnsupportedKeyType);
+    }
+    Ok(Zeroizing::new(scalar.to_vec()))
+}
+
 /// RFC 5915 ECPrivateKey, only as far as needed to check the curve.
 #[derive(der::Sequence)]
 struct EcPrivateKey<'a> {
@@ -688,8 +796,17 @@ pub(crate) mod tests {
 
     /// Sealing at the production iteration count is slow in debug builds;
     /// the format is the same at any count.
+    impl CaKey {
+        fn software_der(&self) -> &[u8] {
+            match self {
+                CaKey::Software(key) => key.serialized_der(),
+                CaKey::Token(_) => panic!("a software CA"),
+            }
+        }
+    }
+
     pub(crate) fn quick_seal(ca: &Ca, passphrase: &Passphrase) -> SealedKey {
-        seal_pkcs8(ca.issuer.key().0.serialized_der(), passphrase, 1_000).unwrap()
+        seal_pkcs8(ca.issuer.key().software_der(), passphrase, 1_000).unwrap()
     }
 
     #[test]
@@ -731,7 +848,7 @@ pub(crate) mod tests {
         let debug = format!("{ca:?}");
         assert!(debug.contains("KANRI DEMO CA"));
         assert!(debug.contains("<redacted>"));
-        let key_b64 = pem::encode("X", ca.issuer.key().0.serialized_der());
+        let key_b64 = pem::encode("X", ca.issuer.key().software_der());
         let key_line = key_b64.lines().nth(1).unwrap();
         assert!(!debug.contains(key_line));
     }
@@ -857,7 +974,8 @@ pub(crate) mod tests {
         let cert = dir.read_string("bank.pem");
         for key in ["bank.key", "bank.p8"] {
             let key_pem = dir.read_string(key).replace('\n', "\r\n");
-            let ca = Ca::import(&cert, &key_pem).unwrap_or_else(|e| panic!("{key}: {e}"));
+            let ca = Ca::import(&cert, &key_pem, KeyStore::Software)
+                .unwrap_or_else(|e| panic!("{key}: {e}"));
             assert_eq!(ca.subject(), "O=(9999)BANK, CN=BANK CA");
         }
     }
@@ -910,7 +1028,12 @@ pub(crate) mod tests {
             ("good.key", "good.key", CaError::CertificateNotPem),
         ];
         for (cert, key, expected) in cases {
-            let err = Ca::import(&dir.read_string(cert), &dir.read_string(key)).unwrap_err();
+            let err = Ca::import(
+                &dir.read_string(cert),
+                &dir.read_string(key),
+                KeyStore::Software,
+            )
+            .unwrap_err();
             let same = std::mem::discriminant(&err) == std::mem::discriminant(&expected);
             assert!(same, "{cert} + {key}: {err:?}, expected {expected:?}");
         }
@@ -946,7 +1069,9 @@ pub(crate) mod tests {
             common_name: "KANRI DEMO ROOT CA".into(),
         };
         let root = RootCa::generate(&root_subject, start).unwrap();
-        let issuing = root.issue_issuing_ca(&demo_subject(), start).unwrap();
+        let issuing = root
+            .issue_issuing_ca(&demo_subject(), start, KeyStore::Software)
+            .unwrap();
         dir.write("root.pem", root.certificate_pem());
         dir.write("issuing.pem", issuing.certificate_pem());
         let text = dir.openssl_ok(&["x509", "-in", "issuing.pem", "-noout", "-text"]);
@@ -1026,7 +1151,7 @@ pub(crate) mod tests {
         params.use_authority_key_identifier_extension = true;
         let sub_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
         let sub_cert = params.signed_by(&sub_key, &issuing.issuer).unwrap();
-        let sub = Ca::from_parts(sub_cert.der().to_vec(), sub_key).unwrap();
+        let sub = Ca::from_parts(sub_cert.der().to_vec(), CaKey::Software(sub_key)).unwrap();
         let (under_sub, _) = issue_demo(&sub);
         dir.write(
             "chain.pem",
@@ -1081,13 +1206,14 @@ pub(crate) mod tests {
         params.use_authority_key_identifier_extension = true;
         let middle_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
         let middle_cert = params.signed_by(&middle_key, &root.0.issuer).unwrap();
-        let middle = Ca::from_parts(middle_cert.der().to_vec(), middle_key).unwrap();
+        let middle =
+            Ca::from_parts(middle_cert.der().to_vec(), CaKey::Software(middle_key)).unwrap();
         let mut params =
             ca_params(&demo_subject(), start, months_after(start, 12).unwrap()).unwrap();
         params.use_authority_key_identifier_extension = true;
         let low_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
         let low_cert = params.signed_by(&low_key, &middle.issuer).unwrap();
-        let low = Ca::from_parts(low_cert.der().to_vec(), low_key).unwrap();
+        let low = Ca::from_parts(low_cert.der().to_vec(), CaKey::Software(low_key)).unwrap();
         let chain = format!("{}{}", middle.certificate_pem(), root.certificate_pem());
         assert!(matches!(
             low.check_chain(Some(&chain), at_2026()),
@@ -1096,8 +1222,7 @@ pub(crate) mod tests {
 
         // The root's key, sealed for the bank, opens with openssl.
         let passphrase = Passphrase::new("root-passphrase-for-the-vault");
-        let sealed =
-            seal_pkcs8(root.0.issuer.key().0.serialized_der(), &passphrase, 1_000).unwrap();
+        let sealed = seal_pkcs8(root.0.issuer.key().software_der(), &passphrase, 1_000).unwrap();
         dir.write("root-key.pem", sealed.as_pem());
         dir.openssl_ok(&[
             "pkey",

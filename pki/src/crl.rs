@@ -644,7 +644,12 @@ mod tests {
             "-out",
             "c.pem",
         ]);
-        let ca = Ca::import(&dir.read_string("c.pem"), &dir.read_string("k.pem")).unwrap();
+        let ca = Ca::import(
+            &dir.read_string("c.pem"),
+            &dir.read_string("k.pem"),
+            crate::KeyStore::Software,
+        )
+        .unwrap();
         openssl_crl_check(&ca);
     }
 }

@@ -31,10 +31,11 @@ mod secret;
 pub mod serial;
 pub mod server_cert;
 mod timeconv;
+mod token;
 pub mod totp;
 pub mod verify;
 
-pub use ca::{Ca, CaError, CaSubject, RootCa, SealedKey};
+pub use ca::{Ca, CaError, CaSubject, KeyStore, RootCa, SealedKey};
 pub use crl::{CrlError, CrlSpec, RevocationReason, RevokedCertificate};
 pub use csr::{parse_csr, CsrError, CsrKeyType, VerifiedCsr};
 pub use issue::{ClientKey, ClientSubject, IssueError, IssuedCertificate, PublicUrls, Validity};
@@ -52,6 +53,7 @@ pub use secret::Passphrase;
 pub use serial::{Serial, SerialError};
 pub use server_cert::ServerCertificate;
 pub use timeconv::TimeOutOfRange;
+pub use token::{change_pin as change_token_pin, TokenConfig, TokenError};
 pub use totp::{otpauth_uri, qr_svg, time_step, totp_code, verify_totp, TotpError, TotpSecret};
 pub use verify::{ClientCertificate, VerifyError};
 

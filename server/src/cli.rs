@@ -40,7 +40,9 @@ pub enum Command {
     UserAdd(NewUserArgs),
     /// Create a root CA (20 years) and kanri's issuing CA under it (10
     /// years, client certificates only), both ECDSA P-256. The issuing CA's
-    /// key is sealed with KANRI_CA_PASSPHRASE (or the file
+    /// key is made in the PKCS#11 token when KANRI_CA_PKCS11_MODULE and
+    /// KANRI_CA_PKCS11_TOKEN are set (KANRI_CA_PASSPHRASE is its PIN), else
+    /// sealed with KANRI_CA_PASSPHRASE (or the file
     /// KANRI_CA_PASSPHRASE_FILE) and stored; the root's key is written to
     /// --root-key-out, sealed with another passphrase (stdin, one line, or
     /// --root-passphrase-file), for the bank to keep offline. kanri keeps
@@ -67,8 +69,9 @@ pub enum Command {
     },
     /// Take the bank's existing issuing CA (certificate and unencrypted key,
     /// PEM, ECDSA P-256) and, unless it is its own root, the certificates
-    /// above it up to the root (--chain, PEM). The key is sealed with
-    /// KANRI_CA_PASSPHRASE; delete the plain key file afterwards.
+    /// above it up to the root (--chain, PEM). The key is put into the
+    /// PKCS#11 token when one is configured (as for ca-init), else sealed
+    /// with KANRI_CA_PASSPHRASE; delete the plain key file afterwards.
     CaImport {
         #[arg(long)]
         certificate: std::path::PathBuf,
@@ -88,6 +91,7 @@ pub enum Command {
     /// Seal the CA's key with a new passphrase (at least 16 characters),
     /// read from stdin (one line) or from --new-passphrase-file; the current
     /// one comes from KANRI_CA_PASSPHRASE (or _FILE) as for every command.
+    /// With the key in a PKCS#11 token, the token's user PIN changes to it.
     /// Then give every instance the new passphrase.
     CaReseal {
         #[arg(long)]

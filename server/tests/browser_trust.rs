@@ -90,7 +90,11 @@ fn chromium_refuses_a_server_certificate_from_the_issuing_ca() {
     };
     let root = RootCa::generate(&subject("KANRI TEST ROOT CA"), now).unwrap();
     let issuing = root
-        .issue_issuing_ca(&subject("KANRI TEST CA"), now)
+        .issue_issuing_ca(
+            &subject("KANRI TEST CA"),
+            now,
+            kanri_pki::KeyStore::Software,
+        )
         .unwrap();
     let write = |name: &str, text: &str| {
         let path = dir.join(name);

@@ -867,6 +867,7 @@ async fn check_mail(database_url: &str, folder: &Path, db: &mut sqlx::AnyConnect
         .env("KANRI_CA_PASSPHRASE", PASSPHRASE)
         .env("KANRI_MAIL_DIR", folder)
         .env("KANRI_DATA_DIR", folder.parent().unwrap())
+        .envs(kanri_testkit::token_env())
         .output()
         .unwrap();
     assert!(

@@ -634,7 +634,13 @@ async fn one_instance_renews_the_responder_before_it_expires_and_every_instance_
     assert!(signed_by(&here, &last[0].0));
 
     // ca-reseal leaves no responder key sealed under the old passphrase;
-    // the next answer comes from a new one.
+    // the next answer comes from a new one. With the CA's key in the test
+    // token, resealing would change the PIN every other test uses: the
+    // token's ca-reseal is played in server/tests/hsm.rs on a token of its own.
+    if common::test_token().is_some() {
+        eprintln!("skipped: ca-reseal here, the CA's key is in the shared test token");
+        return;
+    }
     let new = kanri_pki::Passphrase::new("a-new-and-longer-passphrase");
     kanri_app::use_cases::certificate_authority::reseal(
         &app.state.db,

@@ -183,6 +183,7 @@ impl Demo {
             .env("KANRI_DEMO", "1")
             .env_remove("DATABASE_URL")
             .env("RUST_LOG", "warn")
+            .envs(kanri_testkit::token_env())
             .output()
             .unwrap();
         assert!(

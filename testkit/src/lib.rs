@@ -59,6 +59,62 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How often [`Server::wait_exit`] looks whether the process has exited.
 const EXIT_POLL_INTERVAL: Duration = Duration::from_millis(20);
 
+/// The SoftHSM2 token `.ci/softhsm` prepared for the tests, when it did:
+/// the PKCS#11 module, the token's label and its PIN
+/// (`KANRI_TEST_PKCS11_MODULE`, `_TOKEN`, `_PIN`; SoftHSM2 itself finds
+/// the token through `SOFTHSM2_CONF`, which every child inherits).
+pub fn test_token() -> Option<(PathBuf, String, String)> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    Some((
+        var("KANRI_TEST_PKCS11_MODULE")?.into(),
+        var("KANRI_TEST_PKCS11_TOKEN")?,
+        var("KANRI_TEST_PKCS11_PIN")?,
+    ))
+}
+
+/// The environment that makes a kanri process keep its CA's key in the
+/// test token ([`test_token`]), its PIN as the CA passphrase; empty when
+/// there is no test token. Set last, so it wins over a test's passphrase.
+pub fn token_env() -> Vec<(&'static str, OsString)> {
+    match test_token() {
+        Some((module, token, pin)) => vec![
+            ("KANRI_CA_PKCS11_MODULE", module.into_os_string()),
+            ("KANRI_CA_PKCS11_TOKEN", token.into()),
+            ("KANRI_CA_PASSPHRASE", pin.into()),
+        ],
+        None => Vec::new(),
+    }
+}
+
+/// The private value of a P-256 key from `openssl ec -noout -text`'s
+/// `priv:` block (without OpenSSL's sign byte): what a test searches
+/// files and memory for to show a key is not there.
+pub fn openssl_ec_private_value(text: &str) -> Vec<u8> {
+    let hex: String = text
+        .split("priv:")
+        .nth(1)
+        .and_then(|rest| rest.split("pub:").next())
+        .expect("a priv: block")
+        .chars()
+        .filter(|c| c.is_ascii_hexdigit())
+        .collect();
+    let bytes: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
+        .collect();
+    let bytes = match bytes.as_slice() {
+        [0, rest @ ..] if rest.len() == 32 => rest.to_vec(),
+        _ => bytes,
+    };
+    assert_eq!(bytes.len(), 32, "{text}");
+    bytes
+}
+
+/// Whether `needle` occurs in `haystack`.
+pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
 /// What to start: the binary, its data directory, its site root and the
 /// environment beyond what every instance gets.
 #[derive(Clone, Debug)]
@@ -150,6 +206,7 @@ impl ServerSpec {
             // instance on its own port.
             .env("KANRI_TLS_ADDR", format!("127.0.0.1:{tls_port}"))
             .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .envs(token_env())
             .stdout(Stdio::from(output(STDOUT_FILE)?))
             .stderr(Stdio::from(output(LOG_FILE)?));
         command.spawn().map_err(|e| {

@@ -5,10 +5,11 @@ use super::Tx;
 use crate::domain::Timestamp;
 use sqlx::{AnyPool, Row};
 
-/// The CA as stored. The key is sealed: only the passphrase opens it.
+/// The CA as stored. The key is sealed (only the passphrase opens it) or
+/// in a PKCS#11 token, where the label finds it.
 pub struct StoredCa {
     pub certificate_pem: String,
-    pub sealed_key_pem: String,
+    pub key: StoredKey,
     pub client_o: String,
     pub client_ou: String,
     /// Made in demo mode, sealed with the published demo passphrase: it
@@ -22,6 +23,15 @@ pub struct StoredCa {
     pub demo_tls: Option<(String, String)>,
 }
 
+/// Where the CA's key is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoredKey {
+    /// Sealed with the passphrase: the `ENCRYPTED PRIVATE KEY` PEM.
+    Sealed(String),
+    /// In the configured PKCS#11 token, under this label.
+    InToken(String),
+}
+
 /// How the CA came to be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Origin {
@@ -31,7 +41,7 @@ pub enum Origin {
 
 pub async fn load(pool: &AnyPool) -> Result<Option<StoredCa>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT certificate_pem, sealed_key_pem, client_o, client_ou, demo, chain_pem, \
+        "SELECT certificate_pem, sealed_key_pem, token_key_label, client_o, client_ou, demo, chain_pem, \
          demo_tls_certificate_pem, demo_tls_sealed_key_pem \
          FROM certificate_authority WHERE id = 1",
     )
@@ -40,7 +50,10 @@ pub async fn load(pool: &AnyPool) -> Result<Option<StoredCa>, sqlx::Error> {
     row.map(|r| {
         Ok(StoredCa {
             certificate_pem: r.try_get("certificate_pem")?,
-            sealed_key_pem: r.try_get("sealed_key_pem")?,
+            key: match r.try_get::<Option<String>, _>("token_key_label")? {
+                Some(label) => StoredKey::InToken(label),
+                None => StoredKey::Sealed(r.try_get("sealed_key_pem")?),
+            },
             client_o: r.try_get("client_o")?,
             client_ou: r.try_get("client_ou")?,
             demo: super::flag(r.try_get("demo")?),
@@ -67,12 +80,19 @@ pub async fn insert(
         Origin::Imported => "imported",
     };
     let result = sqlx::query(
-        "INSERT INTO certificate_authority (id, certificate_pem, sealed_key_pem, client_o, client_ou, origin, created_at, demo, \
+        "INSERT INTO certificate_authority (id, certificate_pem, sealed_key_pem, token_key_label, client_o, client_ou, origin, created_at, demo, \
          chain_pem, demo_tls_certificate_pem, demo_tls_sealed_key_pem) \
-         VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING",
+         VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING",
     )
     .bind(&ca.certificate_pem)
-    .bind(&ca.sealed_key_pem)
+    .bind(match &ca.key {
+        StoredKey::Sealed(pem) => pem.as_str(),
+        StoredKey::InToken(_) => "",
+    })
+    .bind(match &ca.key {
+        StoredKey::Sealed(_) => None,
+        StoredKey::InToken(label) => Some(label.as_str()),
+    })
     .bind(&ca.client_o)
     .bind(&ca.client_ou)
     .bind(origin)

@@ -63,6 +63,12 @@ pub struct Config {
     /// of the file `KANRI_CA_PASSPHRASE_FILE`. Demo mode falls back to
     /// [`DEMO_CA_PASSPHRASE`].
     pub ca_passphrase: Option<kanri_pki::Passphrase>,
+    /// The PKCS#11 token that keeps the issuing CA's key (an HSM):
+    /// `KANRI_CA_PKCS11_MODULE` (the vendor's library) and
+    /// `KANRI_CA_PKCS11_TOKEN` (the token's label), given together. The CA
+    /// passphrase is then the token's user PIN. Without them the key is
+    /// sealed in the database (the embedded default).
+    pub ca_token: Option<kanri_pki::TokenConfig>,
     /// Base of the addresses written into every certificate (`<base>/pki/crl`,
     /// `<base>/pki/ocsp`): `KANRI_PUBLIC_URL`.
     pub public_url: String,
@@ -234,6 +240,7 @@ impl Config {
             },
             bench_bare_file: var("KANRI_BENCH_BARE_FILE").map(PathBuf::from),
             ca_passphrase: ca_passphrase()?,
+            ca_token: ca_token()?,
             public_url: var("KANRI_PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:3000".into()),
             tls: tls(demo)?,
             https_url: var("KANRI_HTTPS_URL"),
@@ -317,6 +324,20 @@ fn ca_passphrase() -> Result<Option<kanri_pki::Passphrase>, ConfigError> {
         return Ok(Some(kanri_pki::Passphrase::from_file_contents(&contents)));
     }
     Ok(var("KANRI_CA_PASSPHRASE").map(kanri_pki::Passphrase::new))
+}
+
+fn ca_token() -> Result<Option<kanri_pki::TokenConfig>, ConfigError> {
+    match (var("KANRI_CA_PKCS11_MODULE"), var("KANRI_CA_PKCS11_TOKEN")) {
+        (Some(module), Some(token_label)) => Ok(Some(kanri_pki::TokenConfig {
+            module: module.trim().into(),
+            token_label: token_label.trim().to_owned(),
+        })),
+        (None, None) => Ok(None),
+        _ => Err(ConfigError::Incomplete(
+            "KANRI_CA_PKCS11_MODULE",
+            "KANRI_CA_PKCS11_TOKEN",
+        )),
+    }
 }
 
 fn tls(demo: bool) -> Result<Option<TlsConfig>, ConfigError> {

@@ -1,18 +1,20 @@
 //! kanri's issuing CA (SPEC 7.1): created under a new root (`ca-init`) or
 //! imported with its chain (`ca-import`) by the bank, stored once in the
-//! database with its key sealed by a passphrase, and opened by every
-//! instance at start. The root's key never stays: `ca-init` hands it to the
+//! database with its key sealed by a passphrase or kept in a PKCS#11 token
+//! (an HSM, `KANRI_CA_PKCS11_*`; the passphrase is then the token's PIN),
+//! and opened by every instance at start. The root's key never stays: `ca-init` hands it to the
 //! bank sealed, to keep offline (issue 24); the demo's root signs the
 //! demo's HTTPS server certificate and is dropped.
 
-use crate::db::certificate_authority::{self as stored, Origin, StoredCa};
+use crate::db::certificate_authority::{self as stored, Origin, StoredCa, StoredKey};
 use crate::db::{audit_log, Db};
 use crate::domain::audit::{AuditEntry, ClientInfo};
 use crate::domain::{Actor, AuditAction, Timestamp};
 use crate::infra::config::{Config, DEMO_CA_PASSPHRASE};
 use crate::infra::pki::Pki;
 use kanri_pki::{
-    Ca, CaError, CaSubject, Passphrase, PublicUrls, RootCa, SealedKey, ServerCertificate,
+    Ca, CaError, CaSubject, KeyStore, Passphrase, PublicUrls, RootCa, SealedKey, ServerCertificate,
+    TokenError,
 };
 
 /// The demo CA's names (SPEC section 6): O / OU of the demo certificates.
@@ -69,6 +71,10 @@ pub enum CaSetupError {
     PublicUrl,
     #[error("{0}は空にできません")]
     EmptyName(&'static str),
+    #[error("認証局の鍵は PKCS#11 トークンにあります。KANRI_CA_PKCS11_MODULE と KANRI_CA_PKCS11_TOKEN を設定してください")]
+    TokenNotConfigured,
+    #[error("PKCS#11 トークンを使えません: {0}")]
+    Token(TokenError),
     #[error("認証局: {0}")]
     Pki(CaError),
     #[error("デモのサーバ証明書を作れません: {0}")]
@@ -87,6 +93,8 @@ impl From<CaError> for CaSetupError {
             CaError::ChainMissing => CaSetupError::ChainMissing,
             CaError::ChainMalformed | CaError::ChainBroken => CaSetupError::ChainBroken,
             CaError::ChainNotValidNow => CaSetupError::ChainNotValidNow,
+            CaError::Token(TokenError::WrongPin) => CaSetupError::WrongPassphrase,
+            CaError::Token(other) => CaSetupError::Token(other),
             other => CaSetupError::Pki(other),
         }
     }
@@ -115,6 +123,41 @@ fn configured_passphrase(config: &Config) -> Result<Passphrase, CaSetupError> {
         Some(p) if !p.is_empty() => Ok(p.clone()),
         _ if config.demo => Ok(Passphrase::new(DEMO_CA_PASSPHRASE)),
         _ => Err(CaSetupError::NoPassphrase),
+    }
+}
+
+/// Where a new issuing CA's key is made (or an imported one put): the
+/// configured PKCS#11 token, whose PIN is the passphrase, or kanri's memory.
+fn key_store<'a>(config: &'a Config, passphrase: &'a Passphrase) -> KeyStore<'a> {
+    match &config.ca_token {
+        Some(token) => KeyStore::Token {
+            config: token,
+            pin: passphrase,
+        },
+        None => KeyStore::Software,
+    }
+}
+
+/// The end of `ca-init` and `ca-import`: a CA made but not stored (one
+/// was already, or the root's key could not be kept, or the chain is
+/// broken) leaves nothing behind in the token.
+fn kept_or_discarded(ca: Ca, stored: Result<bool, CaSetupError>) -> Result<(), CaSetupError> {
+    match stored {
+        Ok(true) => Ok(()),
+        Ok(false) => {
+            discard(ca);
+            Err(CaSetupError::Exists)
+        }
+        Err(err) => {
+            discard(ca);
+            Err(err)
+        }
+    }
+}
+
+fn discard(ca: Ca) {
+    if let Err(err) = ca.discard() {
+        tracing::warn!("could not take an unused CA key out of the PKCS#11 token: {err}");
     }
 }
 
@@ -163,9 +206,13 @@ async fn store(
             return Err(CaSetupError::EmptyName(label));
         }
     }
+    let key = match ca.token_label() {
+        Some(label) => StoredKey::InToken(label.to_owned()),
+        None => StoredKey::Sealed(ca.seal_key(passphrase)?.as_pem().to_owned()),
+    };
     let row = StoredCa {
         certificate_pem: ca.certificate_pem(),
-        sealed_key_pem: ca.seal_key(passphrase)?.as_pem().to_owned(),
+        key,
         client_o: names.organization.clone(),
         client_ou: names.unit.clone(),
         demo: above.demo,
@@ -209,25 +256,33 @@ pub async fn create(
     if root_passphrase.same_as(&passphrase) {
         return Err(CaSetupError::RootPassphraseReused);
     }
-    let (root, ca) = two_tiers(names, now)?;
+    if stored::load(db.pool()).await?.is_some() {
+        return Err(CaSetupError::Exists);
+    }
+    let (root, ca) = two_tiers(names, now, key_store(config, &passphrase))?;
     let above = Above {
         chain_pem: root.certificate_pem(),
         demo_tls: None,
         origin: Origin::Generated,
         demo: config.demo,
     };
-    if stored::load(db.pool()).await?.is_some() {
-        return Err(CaSetupError::Exists);
-    }
-    keep_root(&root.seal_key(root_passphrase)?).map_err(CaSetupError::RootKeyNotKept)?;
-    if !store(db, &ca, above, names, &passphrase, now).await? {
-        return Err(CaSetupError::Exists);
-    }
-    Ok(())
+    let kept = root
+        .seal_key(root_passphrase)
+        .map_err(CaSetupError::from)
+        .and_then(|sealed| keep_root(&sealed).map_err(CaSetupError::RootKeyNotKept));
+    let stored = match kept {
+        Ok(()) => store(db, &ca, above, names, &passphrase, now).await,
+        Err(err) => Err(err),
+    };
+    kept_or_discarded(ca, stored)
 }
 
 /// A new root and the issuing CA it certifies, named as `names` says.
-fn two_tiers(names: &CaNames, now: Timestamp) -> Result<(RootCa, Ca), CaSetupError> {
+fn two_tiers(
+    names: &CaNames,
+    now: Timestamp,
+    store: KeyStore<'_>,
+) -> Result<(RootCa, Ca), CaSetupError> {
     for (label, name) in [
         ("CN", &names.common_name),
         ("root CN", &names.root_common_name),
@@ -241,7 +296,7 @@ fn two_tiers(names: &CaNames, now: Timestamp) -> Result<(RootCa, Ca), CaSetupErr
         common_name: common_name.to_owned(),
     };
     let root = RootCa::generate(&subject(&names.root_common_name), now.0)?;
-    let ca = root.issue_issuing_ca(&subject(&names.common_name), now.0)?;
+    let ca = root.issue_issuing_ca(&subject(&names.common_name), now.0, store)?;
     Ok((root, ca))
 }
 
@@ -257,17 +312,24 @@ pub async fn import(
     chain_pem: Option<&str>,
     now: Timestamp,
 ) -> Result<(), CaSetupError> {
-    let ca = Ca::import(certificate_pem, key_pem)?;
-    let above = Above {
-        chain_pem: ca.check_chain(chain_pem, now.0)?,
-        demo_tls: None,
-        origin: Origin::Imported,
-        demo: config.demo,
-    };
-    if !store(db, &ca, above, names, &passphrase(config)?, now).await? {
+    let passphrase = passphrase(config)?;
+    if stored::load(db.pool()).await?.is_some() {
         return Err(CaSetupError::Exists);
     }
-    Ok(())
+    let ca = Ca::import(certificate_pem, key_pem, key_store(config, &passphrase))?;
+    let stored = match ca.check_chain(chain_pem, now.0) {
+        Ok(chain_pem) => {
+            let above = Above {
+                chain_pem,
+                demo_tls: None,
+                origin: Origin::Imported,
+                demo: config.demo,
+            };
+            store(db, &ca, above, names, &passphrase, now).await
+        }
+        Err(err) => Err(err.into()),
+    };
+    kept_or_discarded(ca, stored)
 }
 
 /// The demo's HTTPS server certificate, signed by the demo root for
@@ -302,7 +364,7 @@ pub async fn open(db: &Db, config: &Config, now: Timestamp) -> Result<Pki, CaSet
             root_common_name: DEMO_ROOT_NAME.into(),
             unit: DEMO_UNIT.into(),
         };
-        let (root, ca) = two_tiers(&names, now)?;
+        let (root, ca) = two_tiers(&names, now, key_store(config, &passphrase))?;
         let server = demo_tls_certificate(&root, config, now)?;
         let above = Above {
             chain_pem: root.certificate_pem(),
@@ -313,14 +375,15 @@ pub async fn open(db: &Db, config: &Config, now: Timestamp) -> Result<Pki, CaSet
             origin: Origin::Generated,
             demo: true,
         };
-        store(db, &ca, above, &names, &passphrase, now).await?;
+        if !store(db, &ca, above, &names, &passphrase, now).await? {
+            discard(ca);
+        }
     }
     let row = stored::load(db.pool())
         .await?
         .ok_or(CaSetupError::Missing)?;
     same_mode(&row, config)?;
-    let sealed = SealedKey::from_pem(row.sealed_key_pem);
-    let ca = Ca::unseal(&row.certificate_pem, &sealed, &passphrase)?;
+    let ca = open_key(&row, config, &passphrase)?;
     let urls = PublicUrls::new(&config.public_url).map_err(|_| CaSetupError::PublicUrl)?;
     let chain = match &row.chain_pem {
         Some(text) => {
@@ -348,6 +411,24 @@ pub async fn open(db: &Db, config: &Config, now: Timestamp) -> Result<Pki, CaSet
     Ok(pki)
 }
 
+/// The stored CA with its key, wherever the key is.
+fn open_key(row: &StoredCa, config: &Config, passphrase: &Passphrase) -> Result<Ca, CaSetupError> {
+    Ok(match &row.key {
+        StoredKey::Sealed(pem) => Ca::unseal(
+            &row.certificate_pem,
+            &SealedKey::from_pem(pem.clone()),
+            passphrase,
+        )?,
+        StoredKey::InToken(label) => {
+            let token = config
+                .ca_token
+                .as_ref()
+                .ok_or(CaSetupError::TokenNotConfigured)?;
+            Ca::open_in_token(&row.certificate_pem, token, passphrase, label)?
+        }
+    })
+}
+
 /// `ca-reseal`: the same key sealed with a new passphrase (at least
 /// [`MIN_PASSPHRASE_CHARS`]), opened with the configured one. Every
 /// instance must then be given the new passphrase.
@@ -362,16 +443,21 @@ pub async fn reseal(
         .await?
         .ok_or(CaSetupError::Missing)?;
     same_mode(&row, config)?;
-    let sealed = SealedKey::from_pem(row.sealed_key_pem.clone());
-    let ca = Ca::unseal(
-        &row.certificate_pem,
-        &sealed,
-        &configured_passphrase(config)?,
-    )?;
-    let resealed = ca.seal_key(new)?;
+    let old = configured_passphrase(config)?;
+    let ca = open_key(&row, config, &old)?;
     let mut tx = db.begin_write().await?;
-    if !stored::reseal(&mut tx, &row.sealed_key_pem, resealed.as_pem()).await? {
-        return Err(CaSetupError::ResealRaced);
+    match (&row.key, &config.ca_token) {
+        (StoredKey::Sealed(previous), _) => {
+            let resealed = ca.seal_key(new)?;
+            if !stored::reseal(&mut tx, previous, resealed.as_pem()).await? {
+                return Err(CaSetupError::ResealRaced);
+            }
+        }
+        // The key stays where it is; the token's PIN is what changes.
+        (StoredKey::InToken(_), Some(token)) => {
+            kanri_pki::change_token_pin(token, &old, new).map_err(CaSetupError::Token)?;
+        }
+        (StoredKey::InToken(_), None) => return Err(CaSetupError::TokenNotConfigured),
     }
     // The responder's key was sealed with the old passphrase: the next OCSP
     // answer makes a new responder under the new one.

@@ -173,6 +173,21 @@ fn random_name(prefix: &str) -> String {
     format!("{prefix}{:016x}", rand::random::<u64>())
 }
 
+/// The SoftHSM2 token `.ci/softhsm` prepared, when it did
+/// (`kanri_testkit::test_token`), and its PIN: every test app then keeps
+/// its CA's key in it, so CI runs the certificate tests against a PKCS#11
+/// token too.
+pub fn test_token() -> Option<(kanri_pki::TokenConfig, String)> {
+    let (module, token_label, pin) = kanri_testkit::test_token()?;
+    Some((
+        kanri_pki::TokenConfig {
+            module,
+            token_label,
+        },
+        pin,
+    ))
+}
+
 pub fn test_config(database_url: String, data_dir: PathBuf) -> Config {
     Config {
         database_url,
@@ -205,8 +220,11 @@ pub fn test_config(database_url: String, data_dir: PathBuf) -> Config {
         header_timeout: Duration::from_secs(10),
         request_timeout: Duration::from_secs(30),
         bench_bare_file: None,
-        // Demo mode opens the demo CA with the demo passphrase.
-        ca_passphrase: None,
+        // Demo mode opens the demo CA with the demo passphrase, or, when
+        // `.ci/softhsm` has made a SoftHSM2 token, keeps the CA's key there
+        // with the token's PIN.
+        ca_passphrase: test_token().map(|(_, pin)| kanri_pki::Passphrase::new(pin)),
+        ca_token: test_token().map(|(token, _)| token),
         public_url: "http://127.0.0.1:3000".into(),
         tls: None,
         https_url: None,
