@@ -177,7 +177,11 @@ async fn submit_inner(
     };
     match outcome {
         Ok(issued) => {
-            pending.issued = Some(in_session(flow, issued));
+            pending.issued = Some(in_session(
+                flow,
+                issued,
+                state.config.notice_window().days(),
+            ));
             session.insert(CERTIFICATE_FLOW_KEY, pending).await?;
             Ok(Redirect::to(result_screen(flow)).into_response())
         }
@@ -186,7 +190,7 @@ async fn submit_inner(
     }
 }
 
-fn in_session(flow: Flow, issued: Issued) -> IssuedInSession {
+fn in_session(flow: Flow, issued: Issued, notice_days: i64) -> IssuedInSession {
     IssuedInSession {
         certificate: IssuedCertificate {
             flow,
@@ -197,6 +201,7 @@ fn in_session(flow: Flow, issued: Issued) -> IssuedInSession {
             not_after: issued.not_after,
             pem: issued.pem,
             download_pending: issued.download_token.is_some(),
+            notice_days,
         },
         download_token: issued.download_token,
     }

@@ -3,7 +3,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{TestApp, CONFIRMATION_PASSWORD};
+use common::{Backend, TestApp, CONFIRMATION_PASSWORD};
 
 on_both_databases!(
     overview_counts_match_the_demo_data,
@@ -54,6 +54,39 @@ async fn overview_counts_match_the_demo_data(app: TestApp) {
     assert!(page.body.contains("✕ 有効期限切れ"));
     assert!(page.body.contains("残り24日") || page.body.contains("残り25日"));
     assert!(!page.body.contains("master02"), "only the own contract");
+}
+
+/// Issue 26: 期限間近 and ホーム's notice open with the bank's first
+/// reminder (KANRI_EXPIRY_REMINDER_DAYS), not at a fixed 40 days. admin01's
+/// certificate has 24 or 25 days left: inside 40, outside 20, inside 30.
+#[tokio::test]
+async fn the_expiring_window_follows_the_first_reminder() {
+    for (reminders, expiring) in [(vec![20, 5], false), (vec![10, 30], true)] {
+        let first = *reminders.iter().max().unwrap();
+        let app = TestApp::start(Backend::Sqlite, |c| c.expiry_reminder_days = reminders)
+            .await
+            .unwrap();
+        let mut master = app.logged_in("master01").await;
+        let page = master.get("/kanri/users/status").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert_eq!(
+            cell_after(&page.body, "count-expiring"),
+            if expiring { "1" } else { "0" },
+            "reminders at {first}"
+        );
+        assert!(
+            page.body
+                .contains(&format!("有効期限まで{first}日以内です")),
+            "the hint says {first} days"
+        );
+        let mut admin = app.logged_in("admin01").await;
+        let home = admin.get("/").await;
+        assert_eq!(
+            home.body.contains("有効期限が切れる前に"),
+            expiring,
+            "ホーム's notice with reminders at {first}"
+        );
+    }
 }
 
 async fn overview_sorts_by_each_column(app: TestApp) {

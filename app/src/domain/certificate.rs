@@ -5,8 +5,31 @@ use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// A certificate is flagged 期限間近 when its 有効期限 is this many days away or less.
-pub const EXPIRY_NOTICE_DAYS: i64 = 40;
+/// How near its 有効期限 a certificate is 期限間近, and ホーム shows its
+/// notice: from the first expiry reminder on (the largest of
+/// `KANRI_EXPIRY_REMINDER_DAYS`, 40 days by default), so that the screen
+/// says so from the day the first mail goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeWindow(i64);
+
+impl NoticeWindow {
+    /// SPEC's 40 days, the first reminder by default.
+    pub const DEFAULT: NoticeWindow = NoticeWindow(40);
+
+    /// The window that opens with the first of `reminder_days`.
+    pub fn from_reminder_days(reminder_days: &[i64]) -> Self {
+        reminder_days
+            .iter()
+            .copied()
+            .max()
+            .map_or(Self::DEFAULT, NoticeWindow)
+    }
+
+    /// Its length in days.
+    pub fn days(self) -> i64 {
+        self.0
+    }
+}
 
 /// シリアル番号: 128 bits, written as 32 lowercase hex digits.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -103,8 +126,8 @@ pub struct CertificateRecord {
 }
 
 impl CertificateRecord {
-    pub fn status(&self, now: Timestamp) -> CertificateStatus {
-        CertificateStatus::derive(Some((self.state, self.not_after)), now)
+    pub fn status(&self, now: Timestamp, window: NoticeWindow) -> CertificateStatus {
+        CertificateStatus::derive(Some((self.state, self.not_after)), now, window)
     }
 }
 
@@ -183,7 +206,11 @@ pub enum CertificateStatus {
 
 impl CertificateStatus {
     /// Derives the status from the newest certificate's stored state and 有効期限.
-    pub fn derive(newest: Option<(CertificateState, Timestamp)>, now: Timestamp) -> Self {
+    pub fn derive(
+        newest: Option<(CertificateState, Timestamp)>,
+        now: Timestamp,
+        window: NoticeWindow,
+    ) -> Self {
         match newest {
             None => CertificateStatus::NotIssued,
             Some((CertificateState::Revoked, _)) => CertificateStatus::Revoked,
@@ -194,7 +221,7 @@ impl CertificateStatus {
                 if not_after.0 <= now.0 {
                     CertificateStatus::Expired
                 } else {
-                    let expiring_soon = not_after.0 - now.0 <= Duration::days(EXPIRY_NOTICE_DAYS);
+                    let expiring_soon = not_after.0 - now.0 <= Duration::days(window.days());
                     CertificateStatus::Issued { expiring_soon }
                 }
             }
@@ -202,8 +229,8 @@ impl CertificateStatus {
     }
 
     /// The status of a user whose newest certificate is `newest`.
-    pub fn of(newest: Option<&CertificateRecord>, now: Timestamp) -> Self {
-        newest.map_or(CertificateStatus::NotIssued, |c| c.status(now))
+    pub fn of(newest: Option<&CertificateRecord>, now: Timestamp, window: NoticeWindow) -> Self {
+        newest.map_or(CertificateStatus::NotIssued, |c| c.status(now, window))
     }
 
     /// The 期限間近 flag.
@@ -270,19 +297,31 @@ mod tests {
     fn status_follows_the_newest_certificate() {
         let now = at(0);
         assert_eq!(
-            CertificateStatus::derive(None, now),
+            CertificateStatus::derive(None, now, NoticeWindow::DEFAULT),
             CertificateStatus::NotIssued
         );
         assert_eq!(
-            CertificateStatus::derive(Some((CertificateState::Revoked, at(100))), now),
+            CertificateStatus::derive(
+                Some((CertificateState::Revoked, at(100))),
+                now,
+                NoticeWindow::DEFAULT
+            ),
             CertificateStatus::Revoked
         );
         assert_eq!(
-            CertificateStatus::derive(Some((CertificateState::Issued, at(-1))), now),
+            CertificateStatus::derive(
+                Some((CertificateState::Issued, at(-1))),
+                now,
+                NoticeWindow::DEFAULT
+            ),
             CertificateStatus::Expired
         );
         assert_eq!(
-            CertificateStatus::derive(Some((CertificateState::Issued, at(200))), now),
+            CertificateStatus::derive(
+                Some((CertificateState::Issued, at(200))),
+                now,
+                NoticeWindow::DEFAULT
+            ),
             CertificateStatus::Issued {
                 expiring_soon: false
             }
@@ -290,9 +329,33 @@ mod tests {
     }
 
     #[test]
+    fn the_window_opens_with_the_first_reminder() {
+        assert_eq!(NoticeWindow::from_reminder_days(&[40, 10]).days(), 40);
+        assert_eq!(NoticeWindow::from_reminder_days(&[10, 60, 30]).days(), 60);
+        assert_eq!(NoticeWindow::from_reminder_days(&[]), NoticeWindow::DEFAULT);
+        let now = at(0);
+        let window = NoticeWindow::from_reminder_days(&[60, 10]);
+        let status =
+            |d| CertificateStatus::derive(Some((CertificateState::Issued, at(d))), now, window);
+        assert!(status(60).is_expiring_soon());
+        assert!(!status(61).is_expiring_soon());
+        let window = NoticeWindow::from_reminder_days(&[20]);
+        let status =
+            |d| CertificateStatus::derive(Some((CertificateState::Issued, at(d))), now, window);
+        assert!(status(20).is_expiring_soon());
+        assert!(!status(25).is_expiring_soon());
+    }
+
+    #[test]
     fn expiring_soon_at_forty_days_and_not_at_forty_one() {
         let now = at(0);
-        let status = |d| CertificateStatus::derive(Some((CertificateState::Issued, at(d))), now);
+        let status = |d| {
+            CertificateStatus::derive(
+                Some((CertificateState::Issued, at(d))),
+                now,
+                NoticeWindow::DEFAULT,
+            )
+        };
         assert_eq!(
             status(40),
             CertificateStatus::Issued {
@@ -313,7 +376,11 @@ mod tests {
         );
         let just_over = Timestamp(at(40).0 + Duration::seconds(1));
         assert_eq!(
-            CertificateStatus::derive(Some((CertificateState::Issued, just_over)), now),
+            CertificateStatus::derive(
+                Some((CertificateState::Issued, just_over)),
+                now,
+                NoticeWindow::DEFAULT
+            ),
             CertificateStatus::Issued {
                 expiring_soon: false
             }

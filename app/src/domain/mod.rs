@@ -19,8 +19,8 @@ pub mod user;
 
 pub use audit::{Actor, AuditAction, AuditOutcome};
 pub use certificate::{
-    CertificateRecord, CertificateSerial, CertificateState, CertificateStatus, RevocationReason,
-    EXPIRY_NOTICE_DAYS,
+    CertificateRecord, CertificateSerial, CertificateState, CertificateStatus, NoticeWindow,
+    RevocationReason,
 };
 pub use issuance_code::{IssuanceCode, ProofNeeded, Token};
 pub use login_id::{LoginId, TypedLoginId};

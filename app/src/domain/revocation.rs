@@ -3,7 +3,7 @@
 //! all ask [`check`]; only 実行 also compares the serial the confirmation
 //! screen showed.
 
-use super::certificate::{CertificateRecord, CertificateSerial, CertificateStatus};
+use super::certificate::{CertificateRecord, CertificateSerial, CertificateStatus, NoticeWindow};
 use super::refusal::RevokeRefusal;
 use super::{LoginId, Role, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -38,7 +38,8 @@ pub fn check<'c>(
         }
     }
     let certificate = certificate.ok_or(RevokeRefusal::NotRevocable)?;
-    match certificate.status(now) {
+    // The 期限間近 window plays no part in whether it may be revoked.
+    match certificate.status(now, NoticeWindow::DEFAULT) {
         CertificateStatus::Revoked => Err(RevokeRefusal::AlreadyRevoked),
         status if status.is_revocable() => Ok(certificate),
         _ => Err(RevokeRefusal::NotRevocable),

@@ -34,5 +34,6 @@ pub async fn load_certificate_overview(
         sort,
         descending,
         page: overview.page,
+        notice_days: state.config.notice_window().days(),
     })
 }

@@ -192,6 +192,12 @@ fn boolean(name: &'static str, default: bool) -> Result<bool, ConfigError> {
 }
 
 impl Config {
+    /// How near its 有効期限 a certificate is 期限間近: from the first
+    /// expiry reminder on.
+    pub fn notice_window(&self) -> crate::domain::NoticeWindow {
+        crate::domain::NoticeWindow::from_reminder_days(&self.expiry_reminder_days)
+    }
+
     pub const SESSION_COOKIE: &'static str = "kanri_session";
     pub const SECURE_SESSION_COOKIE: &'static str = "__Host-kanri_session";
 

@@ -297,7 +297,7 @@ fn result_page(c: IssuedCertificate) -> AnyView {
             <ul class="notes">
                 <li>"* 電子証明書を有効にするには、一度全てのブラウザを閉じてください。"</li>
                 <li>"* 電子証明書の有効期限は、発行後1年間です。"</li>
-                <li>"* 有効期間満了の40日前に、ログイン後のトップページおよび電子メールでお知らせします。"</li>
+                <li>{format!("* 有効期間満了の{}日前に、ログイン後のトップページおよび電子メールでお知らせします。", c.notice_days)}</li>
             </ul>
             <div class="actions"><a class="button" href=routes::LOGIN>"閉じる"</a></div>
         </Layout>

@@ -3,7 +3,7 @@
 
 use crate::components::{Layout, Loaded, Pager, ScreenHeading};
 use crate::domain::overview::{OverviewRow, OverviewSort, StatusCounts};
-use crate::domain::{CertificateStatus, EXPIRY_NOTICE_DAYS};
+use crate::domain::CertificateStatus;
 use crate::functions::certificate_status::load_certificate_overview;
 use crate::payloads::certificate_status::CertificateOverview;
 use crate::routes;
@@ -22,12 +22,13 @@ fn overview(data: CertificateOverview) -> impl IntoView {
     let header = move |column| sort_header(column, sort, descending);
     let rows = data.rows.into_iter().map(row).collect_view();
     let page = data.page;
+    let notice_days = data.notice_days;
     let page_href = move |n: usize| routes::certificate_status(sort.code(), descending, Some(n));
     view! {
         <Layout viewer=data.viewer>
             <ScreenHeading title="証明書状態照会"/>
             {counts(&data.counts, page.total_rows)}
-            <p class="hint">{format!("⚠ 期限間近：有効期限まで{EXPIRY_NOTICE_DAYS}日以内です。ログイン画面の「証明書更新」で更新してください。 ✕ 有効期限切れ：取得手順にしたがって再度取得してください。")}</p>
+            <p class="hint">{format!("⚠ 期限間近：有効期限まで{notice_days}日以内です。ログイン画面の「証明書更新」で更新してください。 ✕ 有効期限切れ：取得手順にしたがって再度取得してください。")}</p>
             <table class="users">
                 <caption>"利用者ごとの証明書状態"</caption>
                 <thead><tr>

@@ -46,4 +46,12 @@ pub struct IssuedCertificate {
     pub pem: Option<String>,
     /// The `.p12` route: whether its one download is still to come.
     pub download_pending: bool,
+    /// Days before 有効期限 when ホーム and the first mail give notice
+    /// (a result kept in a session from before this field: SPEC's 40).
+    #[serde(default = "forty")]
+    pub notice_days: i64,
+}
+
+fn forty() -> i64 {
+    crate::domain::NoticeWindow::DEFAULT.days()
 }

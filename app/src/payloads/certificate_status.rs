@@ -13,4 +13,6 @@ pub struct CertificateOverview {
     pub sort: OverviewSort,
     pub descending: bool,
     pub page: Page,
+    /// Days before 有効期限 from which a certificate is 期限間近.
+    pub notice_days: i64,
 }

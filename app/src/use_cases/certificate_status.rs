@@ -55,12 +55,13 @@ pub async fn overview(
     page: usize,
 ) -> Result<Overview, AppError> {
     let now = state.clock.now();
+    let window = state.config.notice_window();
     let listed = crate::db::users::list_with_certificates(&state.db, actor.contract_id).await?;
     let mut counts = StatusCounts::default();
     let mut rows: Vec<OverviewRow> = listed
         .iter()
         .map(|u| {
-            let status = CertificateStatus::of(u.certificate.as_ref(), now);
+            let status = CertificateStatus::of(u.certificate.as_ref(), now, window);
             counts.count(status);
             let live = matches!(
                 status,
@@ -111,7 +112,7 @@ pub async fn expiry_notice(
     let own =
         users::find_with_certificate(state.db.pool(), user.contract_id, &user.login_id).await?;
     Ok(own.and_then(|row| row.certificate).and_then(|cert| {
-        let status = cert.status(now);
+        let status = cert.status(now, state.config.notice_window());
         status.needs_expiry_notice().then(|| ExpiryNotice {
             status,
             not_after: cert.not_after,

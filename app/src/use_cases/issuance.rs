@@ -14,7 +14,7 @@ use crate::domain::secret::Password;
 use crate::domain::time::cn_timestamp;
 use crate::domain::{
     Actor, AuditAction, CertificateSerial, CertificateStatus, IssuanceCode, IssueRefusal, LoginId,
-    Refusal, Timestamp, TypedLoginId,
+    NoticeWindow, Refusal, Timestamp, TypedLoginId,
 };
 use crate::error::AppError;
 use crate::infra::pki::Pki;
@@ -300,7 +300,7 @@ async fn current_status(
         users::find_with_certificate(state.db.pool(), user.contract_id, &user.login_id).await?;
     let certificate = row.and_then(|r| r.certificate);
     Ok((
-        CertificateStatus::of(certificate.as_ref(), now),
+        CertificateStatus::of(certificate.as_ref(), now, state.config.notice_window()),
         certificate.map(|c| c.serial),
     ))
 }
@@ -559,7 +559,8 @@ async fn settle_in(
     let newest = users::find_with_certificate(&mut **tx, user.contract_id, &user.login_id)
         .await?
         .and_then(|row| row.certificate);
-    let status = CertificateStatus::of(newest.as_ref(), now);
+    // The 期限間近 window plays no part in who may obtain a certificate.
+    let status = CertificateStatus::of(newest.as_ref(), now, NoticeWindow::DEFAULT);
     if let Err(refusal) = may_issue(user, status, authenticated) {
         return Ok(Err(refusal));
     }

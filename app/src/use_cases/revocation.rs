@@ -22,11 +22,12 @@ pub async fn candidates(
     actor: &UserRecord,
 ) -> Result<Vec<RevocationCandidate>, AppError> {
     let now = state.clock.now();
+    let window = state.config.notice_window();
     let rows = crate::db::users::list_with_certificates(&state.db, actor.contract_id).await?;
     Ok(rows
         .iter()
         .map(|row| {
-            let status = CertificateStatus::of(row.certificate.as_ref(), now);
+            let status = CertificateStatus::of(row.certificate.as_ref(), now, window);
             let verdict = revocation::check(
                 actor.role,
                 row.role,
@@ -108,7 +109,7 @@ pub async fn confirmation(
     Ok(RevocationConfirmation {
         login_id: target.login_id.clone(),
         name: target.name.clone(),
-        status: certificate.status(now),
+        status: certificate.status(now, state.config.notice_window()),
         not_after: certificate.not_after,
         serial: certificate.serial.clone(),
         own_certificate: target.user_id == actor.id,
@@ -283,7 +284,11 @@ pub async fn result(
         .ok_or(AppError::NotFound)?;
     let now = state.clock.now();
     Ok(RevocationResult {
-        status: CertificateStatus::of(target.certificate.as_ref(), now),
+        status: CertificateStatus::of(
+            target.certificate.as_ref(),
+            now,
+            state.config.notice_window(),
+        ),
         revoked_at: target.certificate.as_ref().and_then(|c| c.revoked_at),
         login_id: target.login_id,
         name: target.name,
