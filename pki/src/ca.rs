@@ -242,22 +242,18 @@ impl Ca {
     /// certificate's, and kanri's copy is wiped.
     pub fn import(cert_pem: &str, key_pem: &str, store: KeyStore<'_>) -> Result<Self, CaError> {
         let cert_der = certificate_from_pem(cert_pem)?;
-        let key = key_from_pem(key_pem)?;
-        match store {
-            KeyStore::Software => Self::from_parts(cert_der, CaKey::Software(key)),
-            KeyStore::Token { config, pin } => {
-                let (_, x509) = x509_parser::parse_x509_certificate(&cert_der)
-                    .map_err(|_| CaError::CertificateMalformed)?;
-                if key.public_key_raw() != &x509.public_key().subject_public_key.data[..] {
-                    return Err(CaError::KeyMismatch);
-                }
-                drop(x509);
-                let scalar = p256_scalar(key.serialized_der())?;
-                let token = TokenKey::import(config, pin, &scalar, key.public_key_raw())?;
-                drop(CaKey::Software(key));
-                Self::from_parts(cert_der, CaKey::Token(token))
-            }
-        }
+        let key = CaKey::Software(key_from_pem(key_pem)?);
+        let (KeyStore::Token { config, pin }, CaKey::Software(pair)) = (store, &key) else {
+            return Self::from_parts(cert_der, key);
+        };
+        let scalar = p256_scalar(pair.serialized_der())?;
+        let public_key = pair.public_key_raw().to_vec();
+        // Every check on the certificate and key first, as a software CA
+        // (then wiped): nothing reaches the token unless all pass.
+        drop(Self::from_parts(cert_der.clone(), key)?);
+        let token = TokenKey::import(config, pin, &scalar, &public_key)?;
+        drop(scalar);
+        Self::from_parts(cert_der, CaKey::Token(token))
     }
 
     /// Loads the CA at server start from its certificate and the key sealed
@@ -341,7 +337,19 @@ impl Ca {
         drop(x509);
         let at_rest_material = match &key {
             CaKey::Software(key) => Zeroizing::new(key.serialized_der().to_vec()),
-            CaKey::Token(key) => key.at_rest_material()?,
+            CaKey::Token(token) => {
+                // The token's public object says which key it is; a signature
+                // checked against the certificate proves the private one is.
+                let probe = b"kanri: is this the certificate's key?";
+                let signature = token.sign(probe)?;
+                ring::signature::UnparsedPublicKey::new(
+                    &ring::signature::ECDSA_P256_SHA256_ASN1,
+                    &public_key,
+                )
+                .verify(probe, &signature)
+                .map_err(|_| CaError::KeyMismatch)?;
+                token.at_rest_material()?
+            }
         };
         let issuer =
             Issuer::from_ca_cert_der(&cert_der.as_slice().into(), key).map_err(CaError::Signing)?;

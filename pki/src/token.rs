@@ -111,12 +111,39 @@ fn open_session(config: &TokenConfig, pin: &Passphrase) -> Result<Session, Token
         })
         .ok_or_else(|| TokenError::NoToken(config.token_label.clone()))?;
     let session = pkcs11.open_rw_session(slot)?;
+    let mut logged_in = LOGGED_IN.lock().unwrap_or_else(|e| e.into_inner());
     match session.login(UserType::User, Some(&auth_pin(pin))) {
+        Ok(()) => {
+            logged_in.retain(|(token, _)| token != &config.token_label);
+            logged_in.push((config.token_label.clone(), pin_digest(pin)));
+            Ok(session)
+        }
         // PKCS#11 logs in the application, not the session: another CA
-        // opened in this process (a test's second instance) already did.
-        Ok(()) | Err(Pkcs11Error::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => Ok(session),
+        // opened in this process (a test's second instance) already did,
+        // and the token did not look at this PIN. It must be that one.
+        Err(Pkcs11Error::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => {
+            let same = logged_in
+                .iter()
+                .any(|(token, digest)| token == &config.token_label && *digest == pin_digest(pin));
+            if same {
+                Ok(session)
+            } else {
+                Err(TokenError::WrongPin)
+            }
+        }
         Err(err) => Err(err.into()),
     }
+}
+
+/// The tokens this process logged in to, with a digest of the PIN that
+/// did: a later open while still logged in must give the same PIN.
+static LOGGED_IN: Mutex<Vec<(String, [u8; 32])>> = Mutex::new(Vec::new());
+
+fn pin_digest(pin: &Passphrase) -> [u8; 32] {
+    let digest = ring::digest::digest(&ring::digest::SHA256, pin.expose().as_bytes());
+    let mut out = [0; 32];
+    out.copy_from_slice(digest.as_ref());
+    out
 }
 
 fn auth_pin(pin: &Passphrase) -> AuthPin {
@@ -197,10 +224,16 @@ impl TokenKey {
     ) -> Result<Self, TokenError> {
         let session = open_session(config, pin)?;
         let find = |class: ObjectClass, label: &str| -> Result<ObjectHandle, TokenError> {
-            let found = session.find_objects(&[
+            // The key and the secret are private objects: only a session
+            // with the PIN makes them, so one planted without it is not found.
+            let mut template = vec![
                 Attribute::Class(class),
                 Attribute::Label(label.as_bytes().to_vec()),
-            ])?;
+            ];
+            if class != ObjectClass::PUBLIC_KEY {
+                template.push(Attribute::Private(true));
+            }
+            let found = session.find_objects(&template)?;
             match found.as_slice() {
                 [one] => Ok(*one),
                 _ => Err(TokenError::NoKey(label.to_owned())),
@@ -276,6 +309,12 @@ pub fn change_pin(
 ) -> Result<(), TokenError> {
     let session = open_session(config, old)?;
     session.set_pin(&auth_pin(old), &auth_pin(new))?;
+    let mut logged_in = LOGGED_IN.lock().unwrap_or_else(|e| e.into_inner());
+    for (token, digest) in logged_in.iter_mut() {
+        if token == &config.token_label {
+            *digest = pin_digest(new);
+        }
+    }
     Ok(())
 }
 

@@ -199,6 +199,17 @@ fn issuing_ca_made_in_the_token_signs_what_openssl_accepts() {
         again.open_at_rest("p12", &sealed).as_deref(),
         Some(&b"waiting for download"[..])
     );
+    // While this process is logged in to the token, another PIN still
+    // opens nothing.
+    assert!(matches!(
+        Ca::open_in_token(
+            &ca.certificate_pem(),
+            &token.config,
+            &Passphrase::new("not-the-token-pin"),
+            &label
+        ),
+        Err(CaError::Token(kanri_pki::TokenError::WrongPin))
+    ));
     // A certificate that is not this key's is refused.
     let other = RootCa::generate(&subject("OTHER ROOT"), Utc::now()).unwrap();
     assert!(matches!(

@@ -253,6 +253,10 @@ fn the_ca_key_in_a_token_is_nowhere_else() {
         !contains_bytes(&db, &scalar),
         "the key's bytes are in the database"
     );
+    assert!(
+        !contains_bytes(&db, b"ENCRYPTED PRIVATE KEY"),
+        "no sealed key in the database either"
+    );
     for wal in ["kanri.db-wal", "kanri.db-shm"] {
         if let Ok(bytes) = std::fs::read(data.join(wal)) {
             assert!(
@@ -305,6 +309,8 @@ fn the_ca_key_in_a_token_is_nowhere_else() {
         "the search works"
     );
     let (found, read) = memory_holds(server.id(), &scalar);
+    let reversed: Vec<u8> = scalar.iter().rev().copied().collect();
+    let (found_reversed, _) = memory_holds(server.id(), &reversed);
     let _ = server.kill();
     let _ = server.wait();
     assert!(
@@ -312,6 +318,10 @@ fn the_ca_key_in_a_token_is_nowhere_else() {
         "read only {read} bytes of the server's memory"
     );
     assert!(!found, "the key's bytes are in the server's memory");
+    assert!(
+        !found_reversed,
+        "the key's bytes, little-endian, are in its memory"
+    );
     eprintln!("searched {read} bytes of the running server's memory: no key bytes");
 
     // ca-reseal changes the token's PIN: then only the new one opens it.

@@ -316,19 +316,24 @@ pub async fn import(
     if stored::load(db.pool()).await?.is_some() {
         return Err(CaSetupError::Exists);
     }
-    let ca = Ca::import(certificate_pem, key_pem, key_store(config, &passphrase))?;
-    let stored = match ca.check_chain(chain_pem, now.0) {
-        Ok(chain_pem) => {
-            let above = Above {
-                chain_pem,
-                demo_tls: None,
-                origin: Origin::Imported,
-                demo: config.demo,
-            };
-            store(db, &ca, above, names, &passphrase, now).await
+    // Certificate, key and chain checked before the key goes anywhere: a
+    // refused import leaves nothing in the token.
+    let checked = Ca::import(certificate_pem, key_pem, KeyStore::Software)?;
+    let chain_pem = checked.check_chain(chain_pem, now.0)?;
+    let ca = match key_store(config, &passphrase) {
+        KeyStore::Software => checked,
+        token => {
+            drop(checked);
+            Ca::import(certificate_pem, key_pem, token)?
         }
-        Err(err) => Err(err.into()),
     };
+    let above = Above {
+        chain_pem,
+        demo_tls: None,
+        origin: Origin::Imported,
+        demo: config.demo,
+    };
+    let stored = store(db, &ca, above, names, &passphrase, now).await;
     kept_or_discarded(ca, stored)
 }
 
@@ -446,18 +451,11 @@ pub async fn reseal(
     let old = configured_passphrase(config)?;
     let ca = open_key(&row, config, &old)?;
     let mut tx = db.begin_write().await?;
-    match (&row.key, &config.ca_token) {
-        (StoredKey::Sealed(previous), _) => {
-            let resealed = ca.seal_key(new)?;
-            if !stored::reseal(&mut tx, previous, resealed.as_pem()).await? {
-                return Err(CaSetupError::ResealRaced);
-            }
+    if let StoredKey::Sealed(previous) = &row.key {
+        let resealed = ca.seal_key(new)?;
+        if !stored::reseal(&mut tx, previous, resealed.as_pem()).await? {
+            return Err(CaSetupError::ResealRaced);
         }
-        // The key stays where it is; the token's PIN is what changes.
-        (StoredKey::InToken(_), Some(token)) => {
-            kanri_pki::change_token_pin(token, &old, new).map_err(CaSetupError::Token)?;
-        }
-        (StoredKey::InToken(_), None) => return Err(CaSetupError::TokenNotConfigured),
     }
     // The responder's key was sealed with the old passphrase: the next OCSP
     // answer makes a new responder under the new one.
@@ -471,6 +469,15 @@ pub async fn reseal(
     )
     .target(ca.subject());
     audit_log::insert_tx(&mut tx, &entry).await?;
+    // With the key in a token it stays where it is and the token's PIN
+    // changes: last, once everything else is written, just before commit.
+    if let StoredKey::InToken(_) = &row.key {
+        let token = config
+            .ca_token
+            .as_ref()
+            .ok_or(CaSetupError::TokenNotConfigured)?;
+        kanri_pki::change_token_pin(token, &old, new).map_err(CaSetupError::Token)?;
+    }
     tx.commit().await?;
     Ok(())
 }
