@@ -48,6 +48,12 @@ pub struct Args {
     #[arg(long)]
     pub crl_only: bool,
 
+    /// Only issue 24's figures (取得 with the CA key in SoftHSM2 beside
+    /// the sealed key, OCSP without a nonce beside `openssl ocsp -multi 2`)
+    /// with the argon2 bound, printed and not written to the report.
+    #[arg(long)]
+    pub hsm_only: bool,
+
     /// Only 利用者一覧 on the small database and then on the scale one (the
     /// scale budget's two figures), printed and not written to the report.
     #[arg(long)]

@@ -8,8 +8,8 @@ use kanri_bench::args::Args;
 use kanri_bench::fixtures::{self, Database, PostgresDatabase, LIST_MASTER};
 use kanri_bench::measures::load::Target;
 use kanri_bench::measures::{
-    argon2, behind_nginx, bytes, certificate_check, crl, flood, issuance, issuance_cpu, machine,
-    matrix, ocsp, pages, reads, revocations, scale, wrk, IdleRss, Results,
+    argon2, behind_nginx, bytes, certificate_check, crl, flood, hsm, issuance, issuance_cpu,
+    machine, matrix, ocsp, pages, reads, revocations, scale, wrk, IdleRss, Results,
 };
 use kanri_bench::pki_files::{self, PkiFiles};
 use kanri_bench::{report, server};
@@ -39,6 +39,17 @@ async fn main() {
     if args.crl_only {
         let crl = crl::measure(&work.join("crl")).await;
         println!("{}", report::crl_table(&crl));
+        let _ = std::fs::remove_dir_all(&work);
+        return;
+    }
+    if args.hsm_only {
+        let argon2_per_second = argon2::verifications_per_second(args.seconds).await;
+        let csr = pki_files::csr(&work.join("pki"));
+        let hsm = hsm::measure(&args, &work, &csr).await;
+        println!(
+            "{}",
+            report::hsm_section(&hsm, argon2_per_second, args.seconds)
+        );
         let _ = std::fs::remove_dir_all(&work);
         return;
     }
@@ -129,6 +140,8 @@ async fn measure(args: &Args, work: &Path) -> Results {
     let crl = crl::measure(&work.join("crl")).await;
     eprintln!("[9/10] scale database (100,000 users, 1,000,000 certificates)");
     let scale = scale::measure(args, &work.join("big")).await;
+    eprintln!("      取得 with the CA key in SoftHSM2; OCSP beside openssl ocsp");
+    let hsm = hsm::measure(args, work, &csr).await;
     Results {
         started,
         seconds: args.seconds,
@@ -149,6 +162,7 @@ async fn measure(args: &Args, work: &Path) -> Results {
         crl,
         matrix: [on_small.matrix, on_postgres].concat(),
         behind_nginx,
+        hsm,
     }
 }
 

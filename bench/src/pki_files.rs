@@ -54,12 +54,25 @@ impl PkiFiles {
     /// An OCSP request (DER, with a nonce) for master02's certificate, made
     /// by `openssl ocsp`.
     pub fn ocsp_request(&self) -> Vec<u8> {
+        self.openssl_ocsp_request("ocsp-request.der", &[])
+    }
+
+    /// The same request without a nonce: the kind of request whose signed
+    /// answer kanri gives again until the certificate's status changes
+    /// (RFC 5019's clients send it so).
+    pub fn ocsp_request_without_nonce(&self) -> Vec<u8> {
+        self.openssl_ocsp_request("ocsp-request-no-nonce.der", &["-no_nonce"])
+    }
+
+    fn openssl_ocsp_request(&self, name: &str, extra: &[&str]) -> Vec<u8> {
         let (ca, cert, out) = (
             self.path("ca.pem"),
             self.path(&format!("{CERTIFICATE_MASTER}.pem")),
-            self.path("ocsp-request.der"),
+            self.path(name),
         );
-        openssl(&["ocsp", "-issuer", &ca, "-cert", &cert, "-reqout", &out]);
+        let mut args = vec!["ocsp", "-issuer", &ca, "-cert", &cert, "-reqout", &out];
+        args.extend_from_slice(extra);
+        openssl(&args);
         std::fs::read(out).unwrap()
     }
 }

@@ -10,7 +10,7 @@ use crate::measures::matrix::{MatrixRow, Transport};
 use crate::measures::reads::{POOL, TASKS};
 use crate::measures::revocations::SESSIONS;
 use crate::measures::wrk::Load;
-use crate::measures::{crl, issuance, issuance_cpu, ocsp, Results};
+use crate::measures::{crl, hsm, issuance, issuance_cpu, ocsp, Results};
 use crate::pki_files::{CERTIFICATE_CONTRACT, CERTIFICATE_MASTER};
 use std::fmt::{self, Write as _};
 
@@ -81,7 +81,7 @@ type Section = fn(&mut String, &Results) -> fmt::Result;
 /// The whole report: the measured sections, then `notes` (bench/NOTES.md,
 /// the analysis kept by hand) as they are.
 pub fn markdown(results: &Results, notes: &str) -> String {
-    let sections: [Section; 15] = [
+    let sections: [Section; 16] = [
         header,
         summary,
         matrix,
@@ -96,6 +96,7 @@ pub fn markdown(results: &Results, notes: &str) -> String {
         issuance,
         certificate_check,
         ocsp,
+        hsm,
         crl,
     ];
     let mut md = String::new();
@@ -671,6 +672,72 @@ fn load_row(md: &mut String, first: &str, l: &Load, last: &str) -> fmt::Result {
         md,
         "| {first} | {:.0} | {:.2} | {:.2} | {} | {last} |",
         l.rps, l.p50_ms, l.p99_ms, l.non_2xx
+    )
+}
+
+fn hsm(md: &mut String, r: &Results) -> fmt::Result {
+    md.push_str(&hsm_section(&r.hsm, r.argon2_per_second, r.seconds));
+    Ok(())
+}
+
+/// Issue 24's section: 取得 with the CA key in SoftHSM2 beside the sealed
+/// key, against the argon2 bound; OCSP without a nonce beside OpenSSL's
+/// responder.
+pub fn hsm_section(h: &hsm::Hsm, argon2: f64, seconds: u64) -> String {
+    let mut md = String::new();
+    let _ = write_hsm(&mut md, h, argon2, seconds);
+    md
+}
+
+fn write_hsm(md: &mut String, h: &hsm::Hsm, argon2: f64, seconds: u64) -> fmt::Result {
+    writeln!(
+        md,
+        "## The CA key in a PKCS#11 token; OCSP beside OpenSSL (issue 24)\n"
+    )?;
+    writeln!(md, "取得 as in the section above ({} clients, {seconds} s per key method), each on a fresh demo database: once with the issuing CA's key sealed in the database, once with it in a SoftHSM2 token (`KANRI_CA_PKCS11_*`; every certificate signed by the token). argon2id bound: {argon2:.1}/s.\n", issuance::CLIENTS)?;
+    writeln!(md, "| key method | sealed key, 取得/s | SoftHSM2, 取得/s | SoftHSM2 vs argon2id | not issued (SoftHSM2) |")?;
+    writeln!(md, "|---|---|---|---|---|")?;
+    for (name, sealed, token) in [
+        (".p12", h.sealed.p12, h.token.p12),
+        ("CSR", h.sealed.csr, h.token.csr),
+    ] {
+        let ratio = token.per_second / argon2;
+        writeln!(
+            md,
+            "| {name} | {:.1} | {:.1} | {ratio:.2}× (budget ≥ {ISSUANCE_RATIO_BUDGET}×: {}) | {} |",
+            sealed.per_second,
+            token.per_second,
+            verdict(ratio >= ISSUANCE_RATIO_BUDGET),
+            token.failures
+        )?;
+    }
+    let o = &h.ocsp;
+    writeln!(md, "\nOCSP for {CERTIFICATE_MASTER}'s certificate with one request made by `openssl ocsp -no_nonce` (kanri signs its answer once and gives it again until the status changes), {CONNECTIONS} clients of the bench's load generator, {seconds} s each. Beside it OpenSSL's own responder, `openssl ocsp -index … -multi 2 -ndays 1`, for the same CA (signing with the CA's key, taken from the demo database), the same request bytes; it closes the connection after each answer, so kanri is loaded that way too. OpenSSL's first answer was read back by `openssl ocsp`: good, verify OK.\n")?;
+    writeln!(
+        md,
+        "| responder | connections | answers with 200/s | p50 | p99 | not 200, no answer |"
+    )?;
+    writeln!(md, "|---|---|---|---|---|---|")?;
+    for (name, how, l) in [
+        ("kanri", "keep-alive", &o.kanri_keep_alive),
+        ("kanri", "one per request", &o.kanri_one_per_request),
+        ("openssl ocsp -multi 2", "one per request", &o.openssl),
+    ] {
+        writeln!(
+            md,
+            "| {name} | {how} | {:.0} | {:.2} ms | {:.2} ms | {}, {} |",
+            l.ok_per_second(),
+            l.load.p50_ms,
+            l.load.p99_ms,
+            l.load.non_2xx,
+            l.errors
+        )?;
+    }
+    let ratio = o.kanri_one_per_request.ok_per_second() / o.openssl.ok_per_second();
+    writeln!(
+        md,
+        "\nkanri / OpenSSL, both one connection per request: **{ratio:.2}×** (aim ≥ 3×: {}).\n",
+        verdict(ratio >= 3.0)
     )
 }
 

@@ -22,6 +22,16 @@ pub async fn start(args: &Args, dir: &Path, bare_file: Option<&Path>) -> Server 
     spec.start().await.unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// Starts kanri-server on the data in `dir` with `env` besides (the
+/// PKCS#11 token that keeps its CA's key).
+pub async fn start_with_token(args: &Args, dir: &Path, env: &[(&str, &str)]) -> Server {
+    let mut spec = spec(args, dir);
+    for (key, value) in env {
+        spec = spec.env(key, value);
+    }
+    spec.start().await.unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// Starts kanri-server on the PostgreSQL database at `database_url` (demo
 /// mode loads the demo data into it when it is empty), its files in `dir`.
 pub async fn start_on_postgres(args: &Args, dir: &Path, database_url: &str) -> Server {

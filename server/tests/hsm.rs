@@ -12,41 +12,18 @@ use std::time::{Duration, Instant};
 
 use kanri_testkit::{contains_bytes, openssl_ec_private_value};
 
-const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+use kanri_testkit::SOFTHSM_MODULE as MODULE;
 const PIN: &str = "token-user-pin-of-the-bank";
 
 struct Token {
     conf: PathBuf,
 }
 
-/// A new SoftHSM2 token in `dir` (`.ci/install` installs SoftHSM2).
+/// A new SoftHSM2 token in `dir`.
 fn new_token(dir: &Path) -> Token {
-    assert!(
-        Path::new(MODULE).exists(),
-        "SoftHSM2 must be installed ({MODULE}; .ci/install does it)"
-    );
-    std::fs::create_dir_all(dir.join("tokens")).unwrap();
-    let conf = dir.join("softhsm2.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
-            dir.join("tokens").display()
-        ),
-    )
-    .unwrap();
-    let out = Command::new("softhsm2-util")
-        .args(["--init-token", "--free", "--label", "bank-ca"])
-        .args(["--pin", PIN, "--so-pin", "security-officer-pin"])
-        .env("SOFTHSM2_CONF", &conf)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Token { conf }
+    Token {
+        conf: kanri_testkit::new_softhsm_token(dir, "bank-ca", PIN),
+    }
 }
 
 fn command(data: &Path, token: &Token, pin: &str, with_token: bool) -> Command {

@@ -86,6 +86,42 @@ pub fn token_env() -> Vec<(&'static str, OsString)> {
     }
 }
 
+/// SoftHSM2's PKCS#11 module as Debian installs it (package softhsm2).
+pub const SOFTHSM_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+
+/// A new SoftHSM2 token labelled `label` with user PIN `pin`, its files in
+/// `dir` (emptied first); returns the configuration file to give kanri as
+/// `SOFTHSM2_CONF`. `.ci/install` installs SoftHSM2.
+pub fn new_softhsm_token(dir: &Path, label: &str, pin: &str) -> PathBuf {
+    assert!(
+        Path::new(SOFTHSM_MODULE).exists(),
+        "SoftHSM2 must be installed ({SOFTHSM_MODULE}; .ci/install does it)"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir.join("tokens")).expect("the token's folder");
+    let conf = dir.join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+            dir.join("tokens").display()
+        ),
+    )
+    .expect("softhsm2.conf");
+    let made = Command::new("softhsm2-util")
+        .args(["--init-token", "--free", "--label", label, "--pin", pin])
+        .args(["--so-pin", "security-officer-pin"])
+        .env("SOFTHSM2_CONF", &conf)
+        .output()
+        .expect("softhsm2-util (.ci/install installs softhsm2)");
+    assert!(
+        made.status.success(),
+        "softhsm2-util: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    conf
+}
+
 /// The private value of a P-256 key from `openssl ec -noout -text`'s
 /// `priv:` block (without OpenSSL's sign byte): what a test searches
 /// files and memory for to show a key is not there.

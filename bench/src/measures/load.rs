@@ -259,6 +259,35 @@ pub async fn run(target: &Target, request: &Request, connections: usize, seconds
         .figures()
 }
 
+/// Keep-alive or not: a peer that closes after every answer (OpenSSL's
+/// OCSP responder) is loaded with one connection per request, and kanri
+/// the same way beside it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Connections {
+    KeepAlive,
+    OnePerRequest,
+}
+
+/// [`run`] with `connections` concurrent clients opening one connection
+/// per request.
+pub async fn run_one_per_request(
+    target: &Target,
+    request: &Request,
+    connections: usize,
+    seconds: u64,
+) -> Loaded {
+    let duration = Duration::from_secs(seconds);
+    sample_in(
+        target,
+        request,
+        connections,
+        duration,
+        Connections::OnePerRequest,
+    )
+    .await
+    .figures()
+}
+
 /// [`run`] for `duration`, its answers kept so that the runs of a measure
 /// taken in turns with another's can be merged before the percentiles.
 pub async fn sample(
@@ -267,9 +296,33 @@ pub async fn sample(
     connections: usize,
     duration: Duration,
 ) -> Sample {
+    sample_in(
+        target,
+        request,
+        connections,
+        duration,
+        Connections::KeepAlive,
+    )
+    .await
+}
+
+async fn sample_in(
+    target: &Target,
+    request: &Request,
+    connections: usize,
+    duration: Duration,
+    mode: Connections,
+) -> Sample {
     let started = Instant::now();
     let tasks: Vec<_> = (0..connections)
-        .map(|_| tokio::spawn(drive(target.clone(), request.clone(), started + duration)))
+        .map(|_| {
+            tokio::spawn(drive(
+                target.clone(),
+                request.clone(),
+                started + duration,
+                mode,
+            ))
+        })
         .collect();
     let mut all = Sample::default();
     for task in tasks {
@@ -325,7 +378,7 @@ fn percentile_ms(sorted: &[Duration], p: usize) -> f64 {
 }
 
 /// One connection's loop: (re)connect, send, time, until `until`.
-async fn drive(target: Target, request: Request, until: Instant) -> Sample {
+async fn drive(target: Target, request: Request, until: Instant, mode: Connections) -> Sample {
     let mut answers = Sample::default();
     let mut connection: Option<Connection> = None;
     while Instant::now() < until {
@@ -345,6 +398,9 @@ async fn drive(target: Target, request: Request, until: Instant) -> Sample {
             Ok(answer) => {
                 answers.latencies.push(sent.elapsed());
                 answers.non_2xx += u64::from(!answer.status.is_success());
+                if mode == Connections::OnePerRequest {
+                    connection = None;
+                }
             }
             Err(_) => {
                 answers.errors += 1;

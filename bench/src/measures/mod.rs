@@ -8,6 +8,7 @@ pub mod certificate_check;
 pub mod crl;
 pub mod expiry;
 pub mod flood;
+pub mod hsm;
 pub mod issuance;
 pub mod issuance_cpu;
 pub mod load;
@@ -52,6 +53,8 @@ pub struct Results {
     pub matrix: Vec<matrix::MatrixRow>,
     /// nginx in front of one instance on SQLite, one and three on PostgreSQL.
     pub behind_nginx: Vec<behind_nginx::NginxRow>,
+    /// Issue 24: 取得 with the CA key in SoftHSM2, OCSP beside OpenSSL's.
+    pub hsm: hsm::Hsm,
 }
 
 /// The server's resident memory at rest on the small database, in KiB (the
