@@ -20,6 +20,7 @@ macro_rules! screen_routes {
                 <Route path=path!("/kanri/users") view=UserAdminMenuPage ssr=SsrMode::Async/>
                 <Route path=path!("/kanri/users/status") view=CertificateStatusPage ssr=SsrMode::Async/>
                 <Route path=path!("/kanri/history") view=OperationHistoryPage ssr=SsrMode::Async/>
+                <Route path=path!("/kanri/certificates") view=CertificateRegisterPage ssr=SsrMode::Async/>
                 <Route path=path!("/kanri/users/revoke") view=RevokeListPage ssr=SsrMode::Async/>
                 <Route path=path!("/kanri/users/revoke/confirm") view=RevokeConfirmPage ssr=SsrMode::Async/>
                 <Route path=path!("/kanri/users/revoke/result") view=RevokeResultPage ssr=SsrMode::Async/>

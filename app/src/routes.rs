@@ -28,6 +28,9 @@ pub const CERTIFICATE_STATUS: &str = "/kanri/users/status";
 /// 操作履歴照会.
 pub const OPERATION_HISTORY: &str = "/kanri/history";
 
+/// 証明書発行履歴: every certificate ever issued to the contract's users.
+pub const CERTIFICATE_REGISTER: &str = "/kanri/certificates";
+
 /// 証明書失効 — 利用者一覧 (BRSK018).
 pub const REVOKE_LIST: &str = "/kanri/users/revoke";
 
@@ -81,6 +84,7 @@ pub const SCREENS: &[&str] = &[
     USERS_MENU,
     CERTIFICATE_STATUS,
     OPERATION_HISTORY,
+    CERTIFICATE_REGISTER,
     REVOKE_LIST,
     REVOKE_CONFIRM,
     REVOKE_RESULT,
@@ -100,6 +104,8 @@ pub const SCREENS: &[&str] = &[
 
 /// The 操作履歴 CSV download (a plain handler of the server, not a screen).
 pub const OPERATION_HISTORY_CSV: &str = "/kanri/history.csv";
+/// The 証明書発行履歴 CSV download (a plain handler, like 操作履歴's).
+pub const CERTIFICATE_REGISTER_CSV: &str = "/kanri/certificates.csv";
 /// The key-method form of 取得 and 更新 posts here (multipart: a CSR file).
 pub const CERTIFICATE_SUBMIT: &str = "/certificate/submit";
 /// The one download of a `.p12` made on the server.
@@ -190,6 +196,26 @@ pub fn operation_history(filter: &HistoryFilterForm, page: usize) -> String {
 
 pub fn operation_history_csv(filter: &HistoryFilterForm) -> String {
     format!("{OPERATION_HISTORY_CSV}?{}", filter_query(filter))
+}
+
+/// 証明書発行履歴 of `user` (all users when empty), page `page`.
+pub fn certificate_register(user: &str, page: usize) -> String {
+    format!("{CERTIFICATE_REGISTER}?user={}&page={page}", q(user))
+}
+
+pub fn certificate_register_csv(user: &str) -> String {
+    format!("{CERTIFICATE_REGISTER_CSV}?user={}", q(user))
+}
+
+/// 操作履歴照会 of one user, over the whole window.
+pub fn operation_history_of(user: &LoginId) -> String {
+    operation_history(
+        &HistoryFilterForm {
+            user: user.to_string(),
+            ..HistoryFilterForm::default()
+        },
+        1,
+    )
 }
 
 #[cfg(test)]

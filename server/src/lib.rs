@@ -6,7 +6,7 @@
 
 pub mod certificate_forms;
 pub mod cli;
-pub mod history_csv;
+pub mod csv_downloads;
 pub mod listener;
 pub mod middleware;
 pub mod publication;

@@ -29,7 +29,11 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route(
             routes::OPERATION_HISTORY_CSV,
-            get(crate::history_csv::history_csv),
+            get(crate::csv_downloads::history_csv),
+        )
+        .route(
+            routes::CERTIFICATE_REGISTER_CSV,
+            get(crate::csv_downloads::register_csv),
         )
         .route(
             routes::CERTIFICATE_SUBMIT,

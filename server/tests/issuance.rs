@@ -105,6 +105,11 @@ async fn noissue01_obtains_a_p12_and_downloads_it_once(app: TestApp) {
     );
     let serial = app.certificate_serial("noissue01").await;
     assert!(result.body.contains(&serial), "serial shown");
+    let via = "SELECT issued_via FROM certificates WHERE serial = $1";
+    assert_eq!(
+        app.scalar_string(via, &serial).await.as_deref(),
+        Some("p12")
+    );
     assert!(result.body.contains("noissue01.A001."), "CN shown");
 
     // While it waits, the .p12 is sealed under a key only the server
@@ -238,6 +243,11 @@ async fn a_csr_gets_a_certificate_in_kanris_profile_not_the_csrs(app: TestApp) {
     let result = client.get("/certificate/issue/result").await;
     assert!(result.body.contains("-----BEGIN CERTIFICATE-----"));
     let serial = app.certificate_serial("noissue01").await;
+    let via = "SELECT issued_via FROM certificates WHERE serial = $1";
+    assert_eq!(
+        app.scalar_string(via, &serial).await.as_deref(),
+        Some("csr")
+    );
     // Served by serial to no one: only to the session it was issued in.
     let anonymous = app
         .client()

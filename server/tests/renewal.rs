@@ -60,6 +60,11 @@ async fn admin01_renews_with_its_certificate(app: TestApp) {
     assert!(result.body.contains("CCHK007"));
     let new = app.certificate_serial("admin01").await;
     assert_ne!(new, old);
+    let via = "SELECT issued_via FROM certificates WHERE serial = $1";
+    assert_eq!(
+        app.scalar_string(via, &new).await.as_deref(),
+        Some("renewal")
+    );
     assert!(result.body.contains(&new));
     // The old one ended in the same transaction: revoked, superseded.
     let (state, reason) = (

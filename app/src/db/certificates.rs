@@ -3,7 +3,8 @@
 //! certificate itself (DER) beside what the certificate says.
 
 use super::{decode_error, Tx};
-use crate::domain::{CertificateSerial, CertificateState, RevocationReason, Timestamp};
+use crate::domain::register::IssuedVia;
+use crate::domain::{CertificateSerial, CertificateState, LoginId, RevocationReason, Timestamp};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
 
@@ -16,6 +17,7 @@ pub struct NewCertificate<'a> {
     pub not_before: Timestamp,
     pub not_after: Timestamp,
     pub der: &'a [u8],
+    pub issued_via: IssuedVia,
 }
 
 /// Inserts a 発行済み certificate and returns its id. The schema allows one
@@ -24,7 +26,7 @@ pub struct NewCertificate<'a> {
 pub async fn insert(tx: &mut Tx, cert: NewCertificate<'_>) -> Result<i64, sqlx::Error> {
     sqlx::query(
         "INSERT INTO certificates (user_id, serial, subject_o, subject_ou, subject_cn, not_before, \
-         not_after, state, der) VALUES ($1, $2, $3, $4, $5, $6, $7, 'issued', $8) RETURNING id",
+         not_after, state, der, issued_via) VALUES ($1, $2, $3, $4, $5, $6, $7, 'issued', $8, $9) RETURNING id",
     )
     .bind(cert.user_id)
     .bind(cert.serial.as_str())
@@ -34,6 +36,7 @@ pub async fn insert(tx: &mut Tx, cert: NewCertificate<'_>) -> Result<i64, sqlx::
     .bind(cert.not_before.to_db())
     .bind(cert.not_after.to_db())
     .bind(cert.der)
+    .bind(cert.issued_via.as_db())
     .fetch_one(&mut **tx)
     .await?
     .try_get("id")
@@ -99,6 +102,85 @@ fn stored_from_row(r: &AnyRow) -> Result<StoredCertificate, sqlx::Error> {
             .as_deref()
             .and_then(RevocationReason::from_db),
     })
+}
+
+/// A certificate of the contract's register (証明書発行履歴), as stored.
+pub struct RegisterRecord {
+    pub login_id: LoginId,
+    pub common_name: String,
+    pub serial: CertificateSerial,
+    pub not_before: Timestamp,
+    pub not_after: Timestamp,
+    pub state: CertificateState,
+    pub revocation_reason: Option<RevocationReason>,
+    pub issued_via: Option<IssuedVia>,
+}
+
+/// How many certificates were ever issued to the users of contract
+/// `contract_id` (to `user` alone when given).
+pub async fn register_count(
+    pool: &sqlx::AnyPool,
+    contract_id: i64,
+    user: Option<&LoginId>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query(
+        "SELECT COUNT(*) AS n FROM certificates c JOIN users u ON u.id = c.user_id \
+         WHERE u.contract_id = $1 AND ($2 = '' OR u.login_id = $2)",
+    )
+    .bind(contract_id)
+    .bind(user.map_or("", LoginId::as_str))
+    .fetch_one(pool)
+    .await?
+    .try_get("n")
+}
+
+/// Those certificates, newest first, `limit` from `offset`.
+pub async fn register(
+    pool: &sqlx::AnyPool,
+    contract_id: i64,
+    user: Option<&LoginId>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<RegisterRecord>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT u.login_id, c.subject_cn, c.serial, c.not_before, c.not_after, c.state, \
+         c.revocation_reason, c.issued_via FROM certificates c JOIN users u ON u.id = c.user_id \
+         WHERE u.contract_id = $1 AND ($2 = '' OR u.login_id = $2) \
+         ORDER BY c.not_before DESC, c.id DESC LIMIT $3 OFFSET $4",
+    )
+    .bind(contract_id)
+    .bind(user.map_or("", LoginId::as_str))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let text = |column: &str| -> Result<String, sqlx::Error> { r.try_get(column) };
+            let optional =
+                |column: &str| -> Result<Option<String>, sqlx::Error> { r.try_get(column) };
+            let time = |column: &str| -> Result<Timestamp, sqlx::Error> {
+                Timestamp::from_db(&text(column)?).ok_or_else(|| decode_error(column))
+            };
+            Ok(RegisterRecord {
+                login_id: LoginId::parse(&text("login_id")?)
+                    .map_err(|_| decode_error("login_id"))?,
+                common_name: text("subject_cn")?,
+                serial: CertificateSerial::parse(&text("serial")?)
+                    .map_err(|_| decode_error("serial"))?,
+                not_before: time("not_before")?,
+                not_after: time("not_after")?,
+                state: CertificateState::from_db(&text("state")?)
+                    .ok_or_else(|| decode_error("state"))?,
+                revocation_reason: optional("revocation_reason")?
+                    .as_deref()
+                    .and_then(RevocationReason::from_db),
+                issued_via: optional("issued_via")?
+                    .as_deref()
+                    .and_then(IssuedVia::from_db),
+            })
+        })
+        .collect()
 }
 
 /// The certificate kanri issued with this serial, if any.

@@ -10,6 +10,7 @@ pub mod login_id;
 pub mod overview;
 pub mod paging;
 pub mod refusal;
+pub mod register;
 pub mod revocation;
 pub mod role;
 pub mod secret;

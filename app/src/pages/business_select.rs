@@ -18,6 +18,7 @@ fn page(viewer: Viewer) -> impl IntoView {
             <ul class="choices">
                 <li><a class="button" href=routes::USERS_MENU>"利用者管理"</a></li>
                 <li><a class="button" href=routes::OPERATION_HISTORY>"操作履歴照会"</a></li>
+                <li><a class="button" href=routes::CERTIFICATE_REGISTER>"証明書発行履歴"</a></li>
             </ul>
         </Layout>
     }

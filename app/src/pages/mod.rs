@@ -6,6 +6,7 @@
 mod bench;
 mod business_select;
 mod certificate_flow;
+mod certificate_register;
 mod certificate_status;
 mod home;
 mod issuance_code;
@@ -25,6 +26,7 @@ pub use certificate_flow::{
     IssuanceAuthPage, IssuanceMethodPage, IssuanceOtpPage, IssuanceResultPage, RenewalAuthPage,
     RenewalMethodPage, RenewalOtpPage, RenewalResultPage,
 };
+pub use certificate_register::CertificateRegisterPage;
 pub use certificate_status::CertificateStatusPage;
 pub use home::HomePage;
 pub use issuance_code::{IssuanceCodeGrantPage, IssuanceCodeResultPage};

@@ -11,6 +11,7 @@ use super::{issuance, issuance_codes, mail_notices};
 use crate::db::users::UserRecord;
 use crate::db::{certificates, sessions, Tx};
 use crate::domain::audit::ClientInfo;
+use crate::domain::register::IssuedVia;
 use crate::domain::{Actor, CertificateSerial, LoginId, RevocationReason, Timestamp};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -96,6 +97,7 @@ pub async fn sign_in(
     replacing: Option<&CertificateSerial>,
     now: Timestamp,
     client: Option<&ClientInfo>,
+    issued_via: IssuedVia,
 ) -> Result<Option<Option<String>>, AppError> {
     if let Some(old) = replacing {
         let ended = certificates::revoke_if_issued(
@@ -111,7 +113,8 @@ pub async fn sign_in(
             return Ok(None);
         }
     }
-    let Some(token) = issuance::store_in(tx, user.id, prepared, now, client.is_some()).await?
+    let Some(token) =
+        issuance::store_in(tx, user.id, prepared, now, client.is_some(), issued_via).await?
     else {
         return Ok(None);
     };

@@ -10,6 +10,7 @@ use crate::db::users::{self, UserRecord};
 use crate::db::{audit_log, certificates, pending_downloads, violation, Tx, Violation};
 use crate::domain::audit::{AuditEntry, ClientInfo};
 use crate::domain::issuance_code::{proof_needed, ProofNeeded, Token};
+use crate::domain::register::IssuedVia;
 use crate::domain::secret::Password;
 use crate::domain::time::cn_timestamp;
 use crate::domain::{
@@ -109,7 +110,7 @@ pub const P12_AT_REST: &str = "pending .p12";
 
 impl Prepared {
     /// Its row in `certificates`, as `user_id`'s.
-    pub fn row(&self, user_id: i64) -> certificates::NewCertificate<'_> {
+    pub fn row(&self, user_id: i64, issued_via: IssuedVia) -> certificates::NewCertificate<'_> {
         certificates::NewCertificate {
             user_id,
             serial: &self.serial,
@@ -119,6 +120,7 @@ impl Prepared {
             not_before: self.not_before,
             not_after: self.not_after,
             der: &self.der,
+            issued_via,
         }
     }
 }
@@ -230,8 +232,9 @@ pub(crate) async fn store_in(
     prepared: &Prepared,
     now: Timestamp,
     download: bool,
+    issued_via: IssuedVia,
 ) -> Result<Option<Option<String>>, sqlx::Error> {
-    let certificate_id = match certificates::insert(tx, prepared.row(user_id)).await {
+    let certificate_id = match certificates::insert(tx, prepared.row(user_id, issued_via)).await {
         Ok(id) => id,
         Err(e) if violation(&e) == Some(Violation::Unique) => return Ok(None),
         Err(e) => return Err(e),
@@ -511,6 +514,7 @@ pub async fn issue(
         expired.as_ref(),
         now,
         Some(client),
+        IssuedVia::obtained(prepared.pkcs12.is_some()),
     );
     let Some(token) = signed.await? else {
         // Another 取得 came first, or the expired one changed meanwhile.

@@ -13,6 +13,7 @@
 
 pub mod authority;
 pub mod certificate_authority;
+pub mod certificate_register;
 pub mod certificate_status;
 pub mod client_certificate;
 pub(crate) mod confirmation;

@@ -7,6 +7,7 @@ use crate::db::users::{self, NewUser};
 use crate::db::{audit_log, contracts, violation, Tx, Violation};
 use crate::domain::audit::{AuditEntry, ClientInfo};
 
+use crate::domain::register::IssuedVia;
 use crate::domain::secret::Password;
 use crate::domain::user::{validate_contract, validate_user, InvalidInput, UserFields};
 use crate::domain::{
@@ -219,7 +220,16 @@ pub async fn issue_certificate(
     let mut tx = state.db.begin_write().await?;
     // The operator hands the .p12 over itself: nothing waits for a download,
     // and nobody else needs telling.
-    let signed = super::authority::sign_in(&mut tx, &user, &prepared, None, now, None).await?;
+    let signed = super::authority::sign_in(
+        &mut tx,
+        &user,
+        &prepared,
+        None,
+        now,
+        None,
+        IssuedVia::Operator,
+    )
+    .await?;
     if signed.is_none() {
         tx.rollback().await?;
         return Err(OperatorError::AlreadyIssued(user.login_id.to_string()));

@@ -10,6 +10,7 @@ use super::issuance::{self, entry, record_entry, Issued, KeyMethodInput};
 use super::{authority, login, Failure};
 use crate::db::audit_log;
 use crate::domain::audit::{clean, AuditEntry, ClientInfo};
+use crate::domain::register::IssuedVia;
 use crate::domain::secret::Password;
 use crate::domain::{
     Actor, AuditAction, CertificateRefusal, CertificateSerial, Refusal, RevocationReason,
@@ -133,7 +134,15 @@ pub async fn renew(
     let prepared = issuance::prepare_off_runtime(state, &user, method, now).await?;
     let mut tx = state.db.begin_write().await?;
     let old = &identified.certificate.serial;
-    let signed = authority::sign_in(&mut tx, &user, &prepared, Some(old), now, Some(client));
+    let signed = authority::sign_in(
+        &mut tx,
+        &user,
+        &prepared,
+        Some(old),
+        now,
+        Some(client),
+        IssuedVia::Renewal,
+    );
     let Some(token) = signed.await? else {
         // Another renewal (or a revocation) ended this certificate first.
         tx.rollback().await?;
