@@ -435,7 +435,6 @@ mod tests {
     use crate::ca::tests::demo_ca;
     use crate::issue::tests::{demo_subject, demo_urls};
     use crate::issue::{IssuedCertificate, Validity};
-    use crate::secret::Passphrase;
     use crate::testutil::Scratch;
     use chrono::{Duration, TimeZone};
 
@@ -598,14 +597,17 @@ mod tests {
         assert!(said.contains("Response Verify Failure"), "{said}");
         // Sealed and opened again, it is the same responder; a certificate
         // that may not sign OCSP answers is refused as one.
-        let passphrase = Passphrase::new("responder-test-passphrase");
-        let sealed = responder.seal_key(&passphrase).unwrap();
+        let sealed = responder.seal_key(&ca).unwrap();
+        assert!(!sealed.contains("ENCRYPTED PRIVATE KEY"));
         let opened = ca
-            .open_ocsp_responder(responder.certificate_der(), &sealed, &passphrase)
+            .open_ocsp_responder(responder.certificate_der(), &sealed)
             .unwrap();
         assert_eq!(opened.not_after(), responder.not_after());
-        assert!(ca
-            .open_ocsp_responder(certs[0].der(), &sealed, &passphrase)
+        assert!(ca.open_ocsp_responder(certs[0].der(), &sealed).is_err());
+        // Another CA's at-rest key opens nothing.
+        let other = crate::ca::tests::demo_ca();
+        assert!(other
+            .open_ocsp_responder(responder.certificate_der(), &sealed)
             .is_err());
     }
 

@@ -11,14 +11,15 @@ use rcgen::{
     CertificateParams, CustomExtension, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
     KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256,
 };
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
-use crate::ca::{
-    key_from_pkcs8, open_sealed, seal_pkcs8, Ca, CaError, SealedKey, SEAL_PBKDF2_ITERATIONS,
-};
-use crate::secret::Passphrase;
+use crate::ca::{key_from_pkcs8, Ca, CaError};
 use crate::serial::Serial;
 use crate::timeconv;
+
+/// The at-rest purpose of a responder's key, and the PEM label it is stored under.
+const RESPONDER_AT_REST: &str = "ocsp responder key";
+const SEALED_RESPONDER_LABEL: &str = "KANRI SEALED OCSP RESPONDER KEY";
 
 /// id-pkix-ocsp-nocheck (RFC 6960 section 4.2.2.2.1), whose value is NULL.
 const OCSP_NOCHECK: &[u64] = &[1, 3, 6, 1, 5, 5, 7, 48, 1, 5];
@@ -90,15 +91,14 @@ impl Ca {
         })
     }
 
-    /// A stored responder, opened with the CA's passphrase. Its certificate
-    /// must be signed by this CA, an end entity for OCSP signing with
-    /// ocsp-nocheck, and match the key: a row written by someone else than
-    /// kanri is refused, not used.
+    /// A stored responder, its key opened with the CA's at-rest key
+    /// ([`OcspResponder::seal_key`]). Its certificate must be signed by this
+    /// CA, an end entity for OCSP signing with ocsp-nocheck, and match the
+    /// key: a row written by someone else than kanri is refused, not used.
     pub fn open_ocsp_responder(
         &self,
         cert_der: &[u8],
-        sealed: &SealedKey,
-        passphrase: &Passphrase,
+        sealed_pem: &str,
     ) -> Result<OcspResponder, CaError> {
         let (rest, x509) = x509_parser::parse_x509_certificate(cert_der)
             .map_err(|_| CaError::CertificateMalformed)?;
@@ -116,7 +116,15 @@ impl Ca {
         if !signs_ocsp || !nocheck || x509.is_ca() {
             return Err(CaError::CertificateMalformed);
         }
-        let key = key_from_pkcs8(&open_sealed(sealed, passphrase)?)?;
+        let sealed = match crate::pem::decode(sealed_pem) {
+            Ok(block) if block.label == SEALED_RESPONDER_LABEL => block.der,
+            _ => return Err(CaError::SealedKeyMalformed),
+        };
+        let pkcs8 = self
+            .open_at_rest(RESPONDER_AT_REST, &sealed)
+            .map(Zeroizing::new)
+            .ok_or(CaError::WrongPassphrase)?;
+        let key = key_from_pkcs8(&pkcs8)?;
         let public_key = x509.public_key().subject_public_key.data.to_vec();
         if key.public_key_raw() != public_key.as_slice() {
             return Err(CaError::KeyMismatch);
@@ -137,15 +145,15 @@ impl Ca {
 }
 
 impl OcspResponder {
-    /// The key encrypted with `passphrase` for storage beside the CA's, as
-    /// strongly as the CA's: a weaker seal under the same passphrase would
-    /// be the cheaper way to guess it from a backup.
-    pub fn seal_key(&self, passphrase: &Passphrase) -> Result<SealedKey, CaError> {
-        seal_pkcs8(
-            self.key.serialized_der(),
-            passphrase,
-            SEAL_PBKDF2_ITERATIONS,
-        )
+    /// The key sealed for storage under `ca`'s at-rest key (AES-256-GCM,
+    /// `at_rest.rs`): what the CA key, or the token keeping it, alone
+    /// opens. Not under the passphrase: with the CA's key in a token the
+    /// passphrase is the token's PIN, and a key sealed with it in every
+    /// backup would let a thief guess the PIN offline, past the token's
+    /// lockout.
+    pub fn seal_key(&self, ca: &Ca) -> Result<String, CaError> {
+        let sealed = ca.seal_at_rest(RESPONDER_AT_REST, self.key.serialized_der())?;
+        Ok(crate::pem::encode(SEALED_RESPONDER_LABEL, &sealed))
     }
 
     /// The responder's certificate, DER (sent in every answer).

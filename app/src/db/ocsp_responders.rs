@@ -63,12 +63,3 @@ pub async fn insert_next(
     }
     Ok(stored)
 }
-
-/// Drops every responder (`ca-reseal`: their keys are sealed with the old
-/// passphrase; the next answer makes a new one).
-pub async fn delete_all(tx: &mut Tx) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM ocsp_responders")
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}

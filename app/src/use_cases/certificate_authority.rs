@@ -457,9 +457,6 @@ pub async fn reseal(
             return Err(CaSetupError::ResealRaced);
         }
     }
-    // The responder's key was sealed with the old passphrase: the next OCSP
-    // answer makes a new responder under the new one.
-    crate::db::ocsp_responders::delete_all(&mut tx).await?;
     let entry = AuditEntry::new(
         now,
         Actor::BankOperator,

@@ -16,11 +16,9 @@ use crate::error::AppError;
 use crate::infra::cache::SignedAnswer;
 use crate::infra::pki::pki_reason;
 use crate::state::AppState;
-use crate::use_cases::certificate_authority;
 use chrono::Duration;
 use kanri_pki::{
-    ocsp_error_response, CrlSpec, OcspCertStatus, OcspErrorStatus, OcspResponder, OcspTimes,
-    SealedKey, Serial,
+    ocsp_error_response, CrlSpec, OcspCertStatus, OcspErrorStatus, OcspResponder, OcspTimes, Serial,
 };
 use std::sync::Arc;
 
@@ -259,29 +257,27 @@ pub async fn ocsp_responder(state: &AppState) -> Result<Arc<OcspResponder>, AppE
     if let Some(responder) = state.caches.ocsp_responder.valid_beyond(keep_until()) {
         return Ok(responder);
     }
-    let passphrase = certificate_authority::passphrase(&state.config).map_err(ca_failed)?;
     // Twice at most: a lost race is followed by taking the winner's.
     for _ in 0..2 {
         let latest = ocsp_responders::latest(state.db.pool()).await?;
         if let Some(stored) = latest.as_ref().filter(|s| s.not_after > keep_until()) {
-            let (pki, passphrase) = (state.pki.clone(), passphrase.clone());
+            let pki = state.pki.clone();
             let (der, sealed) = (
                 stored.certificate_der.clone(),
-                SealedKey::from_pem(stored.sealed_key_pem.clone()),
+                stored.sealed_key_pem.clone(),
             );
-            let opened = tokio::task::spawn_blocking(move || {
-                pki.ca.open_ocsp_responder(&der, &sealed, &passphrase)
-            })
-            .await
-            .map_err(|_| AppError::Internal)?;
+            let opened =
+                tokio::task::spawn_blocking(move || pki.ca.open_ocsp_responder(&der, &sealed))
+                    .await
+                    .map_err(|_| AppError::Internal)?;
             match opened {
                 Ok(opened) => {
                     let responder = Arc::new(opened);
                     state.caches.ocsp_responder.keep(responder.clone());
                     return Ok(responder);
                 }
-                // Not openable (sealed under another passphrase, or not
-                // kanri's): answered by a new generation instead.
+                // Not openable (sealed under another CA's key, or the
+                // passphrase before, or not kanri's): a new generation.
                 Err(err) => {
                     tracing::warn!(error = %err, generation = stored.generation, "stored OCSP responder unusable")
                 }
@@ -294,10 +290,10 @@ pub async fn ocsp_responder(state: &AppState) -> Result<Arc<OcspResponder>, AppE
         // An hour back: a relying party whose clock is a little behind.
         let not_before = now.0 - Duration::hours(1);
         let validity = Duration::days(RESPONDER_VALIDITY_DAYS) + Duration::hours(1);
-        let (pki, sealing) = (state.pki.clone(), passphrase.clone());
+        let pki = state.pki.clone();
         let (responder, sealed) = tokio::task::spawn_blocking(move || {
             let responder = pki.ca.issue_ocsp_responder(not_before, validity)?;
-            let sealed = responder.seal_key(&sealing)?;
+            let sealed = responder.seal_key(&pki.ca)?;
             Ok::<_, kanri_pki::CaError>((responder, sealed))
         })
         .await
@@ -306,7 +302,7 @@ pub async fn ocsp_responder(state: &AppState) -> Result<Arc<OcspResponder>, AppE
         let stored = StoredResponder {
             generation,
             certificate_der: responder.certificate_der().to_vec(),
-            sealed_key_pem: sealed.as_pem().to_owned(),
+            sealed_key_pem: sealed,
             not_after: Timestamp(responder.not_after()),
         };
         let mut tx = state.db.begin_write().await?;
