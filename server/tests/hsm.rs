@@ -220,11 +220,16 @@ fn the_ca_key_in_a_token_is_nowhere_else() {
     );
     ok(&run(command(&data, &token, PIN, true), &import, ""));
 
-    // The database has the certificate and the key's label, no key.
-    let db = std::fs::read(data.join("kanri.db")).unwrap();
+    // The database's files, whatever SQLite keeps where (the main file,
+    // its write-ahead log), hold the key's label and no key.
+    let db: Vec<u8> = ["kanri.db", "kanri.db-wal", "kanri.db-shm"]
+        .iter()
+        .filter_map(|name| std::fs::read(data.join(name)).ok())
+        .flatten()
+        .collect();
     assert!(
         contains_bytes(&db, b"kanri issuing CA "),
-        "the label is stored"
+        "the label is stored (the search finds what is there)"
     );
     assert!(
         !contains_bytes(&db, &scalar),
@@ -234,14 +239,6 @@ fn the_ca_key_in_a_token_is_nowhere_else() {
         !contains_bytes(&db, b"ENCRYPTED PRIVATE KEY"),
         "no sealed key in the database either"
     );
-    for wal in ["kanri.db-wal", "kanri.db-shm"] {
-        if let Ok(bytes) = std::fs::read(data.join(wal)) {
-            assert!(
-                !contains_bytes(&bytes, &scalar),
-                "the key's bytes are in {wal}"
-            );
-        }
-    }
     // An instance not told where the token is says so, and does not start.
     refused(
         &run(command(&data, &token, PIN, false), &["mail-run"], ""),

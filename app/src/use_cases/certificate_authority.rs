@@ -138,24 +138,44 @@ fn key_store<'a>(config: &'a Config, passphrase: &'a Passphrase) -> KeyStore<'a>
     }
 }
 
-/// The end of `ca-init` and `ca-import`: a CA made but not stored (one
-/// was already, or the root's key could not be kept, or the chain is
-/// broken) leaves nothing behind in the token.
-fn kept_or_discarded(ca: Ca, stored: Result<bool, CaSetupError>) -> Result<(), CaSetupError> {
+/// The end of `ca-init` and `ca-import` (and the demo CA's making): a CA
+/// made but not stored (one was already, or the root's key could not be
+/// kept, or the chain is broken) leaves nothing behind in the token.
+async fn kept_or_discarded(
+    db: &Db,
+    ca: Ca,
+    stored: Result<bool, CaSetupError>,
+) -> Result<(), CaSetupError> {
     match stored {
         Ok(true) => Ok(()),
         Ok(false) => {
-            discard(ca);
+            discard(db, ca).await;
             Err(CaSetupError::Exists)
         }
         Err(err) => {
-            discard(ca);
+            discard(db, ca).await;
             Err(err)
         }
     }
 }
 
-fn discard(ca: Ca) {
+/// Takes `ca`'s key out of the token unless the database names it after
+/// all: a commit reported as failed may have gone through, and a stored
+/// CA whose key was taken out would never open again.
+async fn discard(db: &Db, ca: Ca) {
+    let Some(label) = ca.token_label().map(str::to_owned) else {
+        return;
+    };
+    match stored::load(db.pool()).await {
+        Ok(Some(row)) if row.key == StoredKey::InToken(label) => return,
+        Ok(_) => {}
+        Err(err) => {
+            tracing::warn!(
+                "kept an unused CA key in the PKCS#11 token (database unreadable: {err})"
+            );
+            return;
+        }
+    }
     if let Err(err) = ca.discard() {
         tracing::warn!("could not take an unused CA key out of the PKCS#11 token: {err}");
     }
@@ -274,7 +294,7 @@ pub async fn create(
         Ok(()) => store(db, &ca, above, names, &passphrase, now).await,
         Err(err) => Err(err),
     };
-    kept_or_discarded(ca, stored)
+    kept_or_discarded(db, ca, stored).await
 }
 
 /// A new root and the issuing CA it certifies, named as `names` says.
@@ -334,7 +354,7 @@ pub async fn import(
         demo: config.demo,
     };
     let stored = store(db, &ca, above, names, &passphrase, now).await;
-    kept_or_discarded(ca, stored)
+    kept_or_discarded(db, ca, stored).await
 }
 
 /// The demo's HTTPS server certificate, signed by the demo root for
@@ -380,8 +400,11 @@ pub async fn open(db: &Db, config: &Config, now: Timestamp) -> Result<Pki, CaSet
             origin: Origin::Generated,
             demo: true,
         };
-        if !store(db, &ca, above, &names, &passphrase, now).await? {
-            discard(ca);
+        let stored = store(db, &ca, above, &names, &passphrase, now).await;
+        match kept_or_discarded(db, ca, stored).await {
+            // Another instance made the demo CA first: open theirs.
+            Ok(()) | Err(CaSetupError::Exists) => {}
+            Err(err) => return Err(err),
         }
     }
     let row = stored::load(db.pool())
