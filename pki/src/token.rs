@@ -150,10 +150,15 @@ fn auth_pin(pin: &Passphrase) -> AuthPin {
     AuthPin::new(pin.expose().into())
 }
 
-/// The CA's key pair in the token, with the session that uses it. Signing
-/// takes the session's lock: a PKCS#11 session runs one operation at a time.
+/// Sessions that sign: a PKCS#11 session runs one operation at a time, so
+/// 取得 and 更新 by several users at once sign on several sessions.
+const SIGNING_SESSIONS: usize = 4;
+
+/// The CA's key pair in the token, with the session that made or found it
+/// and those that sign with it (each behind its lock).
 pub(crate) struct TokenKey {
     session: Mutex<Session>,
+    signers: Vec<Mutex<Session>>,
     private_key: ObjectHandle,
     at_rest_secret: ObjectHandle,
     /// The uncompressed P-256 point.
@@ -176,6 +181,7 @@ impl TokenKey {
         let at_rest_secret =
             session.generate_key(&Mechanism::GenericSecretKeyGen, &secret_template(&label))?;
         Ok(Self {
+            signers: signing_sessions(config, pin)?,
             session: Mutex::new(session),
             private_key: private,
             at_rest_secret,
@@ -207,6 +213,7 @@ impl TokenKey {
         let at_rest_secret =
             session.generate_key(&Mechanism::GenericSecretKeyGen, &secret_template(&label))?;
         Ok(Self {
+            signers: signing_sessions(config, pin)?,
             session: Mutex::new(session),
             private_key,
             at_rest_secret,
@@ -244,6 +251,7 @@ impl TokenKey {
         let at_rest_secret = find(ObjectClass::SECRET_KEY, &format!("{label}{AT_REST_SUFFIX}"))?;
         Ok(Self {
             public_key: public_point(&session, public)?,
+            signers: signing_sessions(config, pin)?,
             session: Mutex::new(session),
             private_key,
             at_rest_secret,
@@ -265,11 +273,13 @@ impl TokenKey {
     /// X.509 wants it (the token gives r and s side by side).
     pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>, TokenError> {
         let digest = ring::digest::digest(&ring::digest::SHA256, message);
-        let raw = self
-            .session
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .sign(&Mechanism::Ecdsa, self.private_key, digest.as_ref())?;
+        // A free session if there is one, else wait for the first.
+        let session = self
+            .signers
+            .iter()
+            .find_map(|s| s.try_lock().ok())
+            .unwrap_or_else(|| self.signers[0].lock().unwrap_or_else(|e| e.into_inner()));
+        let raw = session.sign(&Mechanism::Ecdsa, self.private_key, digest.as_ref())?;
         der_signature(&raw)
     }
 
@@ -316,6 +326,15 @@ pub fn change_pin(
         }
     }
     Ok(())
+}
+
+fn signing_sessions(
+    config: &TokenConfig,
+    pin: &Passphrase,
+) -> Result<Vec<Mutex<Session>>, TokenError> {
+    (0..SIGNING_SESSIONS)
+        .map(|_| open_session(config, pin).map(Mutex::new))
+        .collect()
 }
 
 fn new_label() -> Result<String, TokenError> {
