@@ -78,7 +78,7 @@ async fn register_csv_response(
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let (current, field) = administrator_and_fields(state, session, query).await?;
-    let users = certificate_register::users(state, &current.user).await?;
+    let users = operation_history::contract_users(state, &current.user).await?;
     let filter = certificate_register::filter(&field("user"), &users);
     let csv = certificate_register::csv(state, &current.user, &filter).await?;
     Ok(attachment("shoumeisho-hakkou-rireki.csv", csv))

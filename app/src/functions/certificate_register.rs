@@ -11,11 +11,11 @@ pub async fn load_certificate_register(
 ) -> Result<CertificateRegister, AppError> {
     use crate::domain::Page;
     use crate::request;
-    use crate::use_cases::certificate_register;
+    use crate::use_cases::{certificate_register, operation_history};
 
     let current = request::current_administrator().await?;
     let state = request::state()?;
-    let users = certificate_register::users(&state, &current.user).await?;
+    let users = operation_history::contract_users(&state, &current.user).await?;
     let filter = certificate_register::filter(&user, &users);
     let register =
         certificate_register::register(&state, &current.user, &filter, Page::parse_number(&page))

@@ -9,7 +9,7 @@ use crate::domain::register::{IssuedVia, RegisterRow, RegisterState};
 use crate::domain::{LoginId, Page, Timestamp};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::use_cases::operation_history::{contract_users, csv_field, CSV_MAX_ROWS};
+use crate::use_cases::operation_history::{csv_field, CSV_MAX_ROWS};
 
 /// The filter as understood: the user it names, if one of the contract's;
 /// and why it was ignored, if it was.
@@ -38,14 +38,6 @@ pub fn filter(raw: &str, users: &[(LoginId, String)]) -> RegisterFilter {
             message: Some("指定の利用者はこの契約にいません。すべての利用者を表示します。".into()),
         },
     }
-}
-
-/// The contract's users, for the 利用者 filter's choices.
-pub async fn users(
-    state: &AppState,
-    actor: &UserRecord,
-) -> Result<Vec<(LoginId, String)>, AppError> {
-    contract_users(state, actor).await
 }
 
 pub struct Register {
