@@ -150,6 +150,18 @@ fn auth_pin(pin: &Passphrase) -> AuthPin {
     AuthPin::new(pin.expose().into())
 }
 
+/// Held while this process makes or removes objects in a token. SoftHSM2
+/// fails concurrent `C_GenerateKey`/`C_GenerateKeyPair`/`C_CreateObject`
+/// from several threads with `CKR_GENERAL_ERROR` at random (SoftHSMv2
+/// issue #573; parsec and icp-cli serialise the same way), and a bank's
+/// CA makes objects only at `ca-init` and `ca-import`, so one at a time
+/// costs nothing. Signatures do not take it.
+static CHANGING_OBJECTS: Mutex<()> = Mutex::new(());
+
+fn changing_objects() -> std::sync::MutexGuard<'static, ()> {
+    CHANGING_OBJECTS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Sessions that sign: a PKCS#11 session runs one operation at a time, so
 /// 取得 and 更新 by several users at once sign on several sessions.
 const SIGNING_SESSIONS: usize = 4;
@@ -172,6 +184,7 @@ impl TokenKey {
     pub(crate) fn generate(config: &TokenConfig, pin: &Passphrase) -> Result<Self, TokenError> {
         let session = open_session(config, pin)?;
         let label = new_label()?;
+        let changing = changing_objects();
         let (public, private) = session.generate_key_pair(
             &Mechanism::EccKeyPairGen,
             &public_template(&label, None),
@@ -180,6 +193,7 @@ impl TokenKey {
         let public_key = public_point(&session, public)?;
         let at_rest_secret =
             session.generate_key(&Mechanism::GenericSecretKeyGen, &secret_template(&label))?;
+        drop(changing);
         Ok(Self {
             signers: signing_sessions(config, pin)?,
             session: Mutex::new(session),
@@ -201,6 +215,7 @@ impl TokenKey {
     ) -> Result<Self, TokenError> {
         let session = open_session(config, pin)?;
         let label = new_label()?;
+        let changing = changing_objects();
         session.create_object(&public_template(&label, Some(public_key)))?;
         let mut template = private_template(&label, Some(scalar));
         let created = session.create_object(&template);
@@ -212,6 +227,7 @@ impl TokenKey {
         let private_key = created?;
         let at_rest_secret =
             session.generate_key(&Mechanism::GenericSecretKeyGen, &secret_template(&label))?;
+        drop(changing);
         Ok(Self {
             signers: signing_sessions(config, pin)?,
             session: Mutex::new(session),
@@ -297,6 +313,7 @@ impl TokenKey {
     /// of two instances making the demo CA at once, the loser's).
     pub(crate) fn destroy(&self) -> Result<(), TokenError> {
         let session = self.session.lock().unwrap_or_else(|e| e.into_inner());
+        let _changing = changing_objects();
         for class in [ObjectClass::PUBLIC_KEY, ObjectClass::PRIVATE_KEY] {
             for object in session.find_objects(&[
                 Attribute::Class(class),
@@ -318,6 +335,7 @@ pub fn change_pin(
     new: &Passphrase,
 ) -> Result<(), TokenError> {
     let session = open_session(config, old)?;
+    let _changing = changing_objects();
     session.set_pin(&auth_pin(old), &auth_pin(new))?;
     let mut logged_in = LOGGED_IN.lock().unwrap_or_else(|e| e.into_inner());
     for (token, digest) in logged_in.iter_mut() {
