@@ -119,7 +119,8 @@ pub const ROOT_CERTIFICATE: &str = "/pki/root.crt";
 /// The issuing CA and the certificates above it up to the root (PEM): what
 /// nginx's `ssl_client_certificate` and `openssl verify -CAfile` take.
 pub const CA_CHAIN: &str = "/pki/chain.pem";
-/// The CRL (DER), written into every certificate.
+/// The CRL (DER) of the first issuing CA, written into its certificates;
+/// `/pki/crl/<generation>` is each later issuing CA's (`ca-rollover`).
 pub const CRL: &str = "/pki/crl";
 /// The OCSP responder (POST, or GET `/pki/ocsp/<base64>`), written into every certificate.
 pub const OCSP: &str = "/pki/ocsp";

@@ -492,6 +492,17 @@ impl RootCa {
         }
     }
 
+    /// The root brought back from offline for `ca-rollover`: its
+    /// certificate and the key [`RootCa::seal_key`] sealed. The caller
+    /// checks that it is the root kanri's chain ends with.
+    pub fn unseal(
+        cert_pem: &str,
+        sealed: &SealedKey,
+        passphrase: &Passphrase,
+    ) -> Result<Self, CaError> {
+        Ca::unseal(cert_pem, sealed, passphrase).map(Self)
+    }
+
     /// The root's key sealed with `passphrase`, for the bank to keep
     /// offline (the same format as the issuing CA's: `openssl pkey` opens it).
     pub fn seal_key(&self, passphrase: &Passphrase) -> Result<SealedKey, CaError> {
@@ -621,6 +632,15 @@ impl fmt::Debug for SealedKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "SealedKey(<{} bytes of encrypted PKCS#8>)", self.0.len())
     }
+}
+
+/// The subject Name (DER) of a certificate (PEM): what tells two CAs apart
+/// when a chain is built.
+pub fn subject_of(cert_pem: &str) -> Result<Vec<u8>, CaError> {
+    let der = certificate_from_pem(cert_pem)?;
+    let (_, x509) =
+        x509_parser::parse_x509_certificate(&der).map_err(|_| CaError::CertificateMalformed)?;
+    Ok(x509.subject().as_raw().to_vec())
 }
 
 fn certificate_from_pem(cert_pem: &str) -> Result<Vec<u8>, CaError> {

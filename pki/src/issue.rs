@@ -79,6 +79,21 @@ impl PublicUrls {
         })
     }
 
+    /// The addresses in the certificates of the issuing CA of this
+    /// `generation` (`ca-rollover` makes the next): each issuing CA has
+    /// its own CRL, the first at `<base>/pki/crl` and the following at
+    /// `<base>/pki/crl/<generation>`; OCSP answers for all at one address.
+    pub fn of_generation(&self, generation: i64) -> Self {
+        let crl = match generation {
+            ..=1 => self.crl.clone(),
+            n => format!("{}/{n}", self.crl),
+        };
+        Self {
+            crl,
+            ocsp: self.ocsp.clone(),
+        }
+    }
+
     /// The CRL distribution point.
     pub fn crl(&self) -> &str {
         &self.crl
@@ -543,6 +558,12 @@ pub(crate) mod tests {
         let urls = PublicUrls::new("http://127.0.0.1:3000").unwrap();
         assert_eq!(urls.crl(), "http://127.0.0.1:3000/pki/crl");
         assert_eq!(urls.ocsp(), "http://127.0.0.1:3000/pki/ocsp");
+        // Each issuing CA its own CRL; the first keeps the address its
+        // certificates already carry.
+        assert_eq!(urls.of_generation(1), urls);
+        let second = urls.of_generation(2);
+        assert_eq!(second.crl(), "http://127.0.0.1:3000/pki/crl/2");
+        assert_eq!(second.ocsp(), urls.ocsp());
         for bad in [
             "",
             "kanri.example.jp",

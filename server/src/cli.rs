@@ -97,6 +97,25 @@ pub enum Command {
         #[arg(long)]
         new_passphrase_file: Option<std::path::PathBuf>,
     },
+    /// Start a new issuing CA under the same root (issue 24): it issues
+    /// every certificate from now on, while the certificates of the current
+    /// one keep logging in, renewing and being revoked until they expire
+    /// (each issuing CA has its own CRL and OCSP responder). The root's key
+    /// is brought back from offline for this one signature: --root-key, the
+    /// file ca-init wrote, and its passphrase (stdin, one line, or
+    /// --root-passphrase-file). The new key is made where the current one
+    /// is (the PKCS#11 token, or sealed with KANRI_CA_PASSPHRASE). Restart
+    /// every instance afterwards: each opens the new CA at start.
+    CaRollover {
+        /// CN of the new issuing CA, another than every earlier one's, e.g.
+        /// "KANRI CA 2".
+        #[arg(long)]
+        common_name: String,
+        #[arg(long)]
+        root_key: std::path::PathBuf,
+        #[arg(long)]
+        root_passphrase_file: Option<std::path::PathBuf>,
+    },
     /// Issue a certificate to a user without one, valid one year from now:
     /// with a key made here into a .p12 (its import password from stdin),
     /// or for the user's CSR.
@@ -268,7 +287,8 @@ pub async fn run_operator(state: &AppState, command: Command) -> Result<String, 
         Command::Serve { .. }
         | Command::CaInit { .. }
         | Command::CaImport { .. }
-        | Command::CaReseal { .. } => {
+        | Command::CaReseal { .. }
+        | Command::CaRollover { .. } => {
             Err(OperatorError::Input("main runs this command itself".into()))
         }
         Command::ContractAdd(args) => contract_add(state, args).await,

@@ -39,7 +39,10 @@ async fn run() -> ExitCode {
     }
     if matches!(
         command,
-        Command::CaInit { .. } | Command::CaImport { .. } | Command::CaReseal { .. }
+        Command::CaInit { .. }
+            | Command::CaImport { .. }
+            | Command::CaReseal { .. }
+            | Command::CaRollover { .. }
     ) {
         return report(ca_command(&config, command).await);
     }
@@ -118,7 +121,7 @@ fn report(outcome: Result<String, String>) -> ExitCode {
     }
 }
 
-/// `ca-init`, `ca-import` and `ca-reseal`: they run before a CA exists (or
+/// `ca-init`, `ca-import`, `ca-reseal` and `ca-rollover`: they run before a CA exists (or
 /// before it can be opened as configured), so without the full server state.
 async fn ca_command(config: &Config, command: Command) -> Result<String, String> {
     let db = connect(config).await.map_err(|e| e.to_string())?;
@@ -213,6 +216,35 @@ async fn ca_command(config: &Config, command: Command) -> Result<String, String>
             return resealed
                 .map(|()| {
                     "認証局の鍵を新しいパスフレーズで暗号化し直しました。すべてのインスタンスの KANRI_CA_PASSPHRASE を変更してください".to_owned()
+                })
+                .map_err(|e| e.to_string());
+        }
+        Command::CaRollover {
+            common_name,
+            root_key,
+            root_passphrase_file,
+        } => {
+            let sealed = std::fs::read_to_string(&root_key)
+                .map_err(|e| format!("{} を読めません: {e}", root_key.display()))?;
+            let root_passphrase = read_passphrase(
+                root_passphrase_file.as_deref(),
+                "ルート認証局の鍵のパスフレーズ",
+            )?;
+            let rolled = certificate_authority::rollover(
+                &db,
+                config,
+                &common_name,
+                &kanri_pki::SealedKey::from_pem(sealed),
+                &root_passphrase,
+                now,
+            )
+            .await;
+            db.close().await;
+            return rolled
+                .map(|subject| {
+                    format!(
+                        "新しい発行用認証局（{subject}）に切り替えました。すべてのインスタンスを再起動してください。今までの発行用認証局の証明書は有効期限まで使えます"
+                    )
                 })
                 .map_err(|e| e.to_string());
         }

@@ -38,11 +38,35 @@ fn certificates(pem: String) -> Response {
         .into_response()
 }
 
-/// `GET /pki/crl`: the current CRL (DER). Never a stale one: a revocation
-/// committed on any instance makes the next request sign a new CRL.
+/// `GET /pki/crl`: the current CRL (DER) of the first issuing CA. Never a
+/// stale one: a revocation committed on any instance makes the next
+/// request sign a new CRL.
 pub async fn crl(State(state): State<AppState>) -> Response {
-    match publication::current_crl(&state).await {
-        Ok(crl) => (
+    crl_response(&state, 1).await
+}
+
+/// `GET /pki/crl/<generation>`: the same for the issuing CA of that
+/// generation (`ca-rollover`); 404 for any other path.
+pub async fn crl_of_generation(
+    State(state): State<AppState>,
+    generation: Result<Path<String>, axum::extract::rejection::PathRejection>,
+) -> Response {
+    // Digits only: "+2" or "02" would name the same CRL at a second address.
+    let generation = generation.ok().and_then(|Path(text)| {
+        let digits =
+            !text.is_empty() && !text.starts_with('0') && text.bytes().all(|b| b.is_ascii_digit());
+        digits.then(|| text.parse::<i64>().ok()).flatten()
+    });
+    match generation {
+        Some(generation) if generation > 1 => crl_response(&state, generation).await,
+        _ => crate::middleware::error_response(kanri_app::error::AppError::NotFound),
+    }
+}
+
+async fn crl_response(state: &AppState, issuer_generation: i64) -> Response {
+    match publication::current_crl(state, issuer_generation).await {
+        Ok(None) => crate::middleware::error_response(kanri_app::error::AppError::NotFound),
+        Ok(Some(crl)) => (
             [
                 (header::CONTENT_TYPE, "application/pkix-crl".to_owned()),
                 (header::CACHE_CONTROL, "no-cache".to_owned()),

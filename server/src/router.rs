@@ -90,6 +90,10 @@ fn publication_routes() -> Router<AppState> {
         )
         .route(routes::CA_CHAIN, get(crate::publication::ca_chain))
         .route(routes::CRL, get(crate::publication::crl))
+        .route(
+            &format!("{}/{{generation}}", routes::CRL),
+            get(crate::publication::crl_of_generation),
+        )
         .route(routes::OCSP, post(crate::publication::ocsp_post))
         .route(
             &format!("{}/{{*request}}", routes::OCSP),

@@ -119,7 +119,7 @@ async fn https_listener(
             (chain, PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key)))
         }
     };
-    let config = crate::tls::server_config(chain, key, state.pki.ca.subject_der())
+    let config = crate::tls::server_config(chain, key, &state.pki.client_ca_subjects())
         .map_err(|e| e.to_string())?;
     let listener = TcpListener::bind(tls.addr)
         .await
@@ -164,7 +164,7 @@ async fn crl_job(state: AppState) {
     let mut every = tokio::time::interval(Duration::from_secs(3600));
     loop {
         every.tick().await;
-        if let Err(err) = kanri_app::use_cases::publication::current_crl(&state).await {
+        if let Err(err) = kanri_app::use_cases::publication::refresh_crls(&state).await {
             tracing::warn!(?err, "CRL job failed");
         }
     }

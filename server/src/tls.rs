@@ -33,7 +33,7 @@ pub enum TlsError {
 /// accepts any whose key signed the handshake.
 #[derive(Debug)]
 struct OptionalClientCertificate {
-    /// kanri's CA: browsers offer only certificates it issued.
+    /// kanri's issuing CAs: browsers offer only certificates they issued.
     hints: Vec<DistinguishedName>,
     algorithms: WebPkiSupportedAlgorithms,
 }
@@ -86,15 +86,19 @@ impl ClientCertVerifier for OptionalClientCertificate {
 }
 
 /// The TLS configuration: the server's chain and key, client certificates
-/// optional, hinted to kanri's CA (`client_ca_subject`, DER of its Name).
+/// optional, hinted to kanri's issuing CAs (`client_ca_subjects`, DER of
+/// their Names: the current one and those a `ca-rollover` replaced).
 pub fn server_config(
     chain: Vec<CertificateDer<'static>>,
     key: PrivateKeyDer<'static>,
-    client_ca_subject: &[u8],
+    client_ca_subjects: &[&[u8]],
 ) -> Result<Arc<ServerConfig>, TlsError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = OptionalClientCertificate {
-        hints: vec![DistinguishedName::from(client_ca_subject.to_vec())],
+        hints: client_ca_subjects
+            .iter()
+            .map(|subject| DistinguishedName::from(subject.to_vec()))
+            .collect(),
         algorithms: provider.signature_verification_algorithms,
     };
     let config = ServerConfig::builder_with_provider(provider.clone())

@@ -30,29 +30,20 @@ fn run_in(
     passphrase: &str,
     extra: &[(&str, &str)],
 ) -> Output {
-    let mut child = Command::new("timeout")
-        .arg("120")
-        .arg(env!("CARGO_BIN_EXE_kanri-server"))
-        .args(args)
-        .env("KANRI_DATA_DIR", dir)
-        .env("KANRI_CA_PASSPHRASE", passphrase)
-        .env_remove("DATABASE_URL")
-        .env_remove("KANRI_DEMO")
-        .env("LEPTOS_OUTPUT_NAME", "kanri")
-        .env("RUST_LOG", "warn")
-        .envs(extra.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    common::peers::output_of(
+        Command::new("timeout")
+            .arg("120")
+            .arg(env!("CARGO_BIN_EXE_kanri-server"))
+            .args(args)
+            .env("KANRI_DATA_DIR", dir)
+            .env("KANRI_CA_PASSPHRASE", passphrase)
+            .env_remove("DATABASE_URL")
+            .env_remove("KANRI_DEMO")
+            .env("LEPTOS_OUTPUT_NAME", "kanri")
+            .env("RUST_LOG", "warn")
+            .envs(extra.iter().copied()),
+        stdin,
+    )
 }
 
 fn ok(out: &Output) -> String {
@@ -490,9 +481,49 @@ async fn the_ca_key_is_kept_as_a_bank_keeps_it() {
         );
         db.close().await.unwrap();
     }
+
+    // ca-rollover: the root's key comes back from the vault for one
+    // signature; a wrong passphrase for it changes nothing.
+    let rollover = [
+        "ca-rollover",
+        "--common-name",
+        "KANRI CA 2",
+        "--root-key",
+        root_key,
+    ];
+    refused(
+        &run_with(&dir, &rollover, "not-the-vault-passphrase\n", old),
+        "ルート認証局の鍵のパスフレーズが正しくありません",
+    );
+    let said = ok(&run_with(&dir, &rollover, vault, old));
+    assert!(said.contains("再起動"), "{said}");
+    {
+        let mut db =
+            SqliteConnection::connect(&format!("sqlite://{}", dir.join("kanri.db").display()))
+                .await
+                .unwrap();
+        let generation: i64 = sqlx::query("SELECT generation FROM certificate_authority")
+            .fetch_one(&mut db)
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(generation, 2);
+        let previous: i64 = sqlx::query("SELECT COUNT(*) FROM previous_issuing_cas")
+            .fetch_one(&mut db)
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(
+            previous, 1,
+            "the first issuing CA stays, for its certificates"
+        );
+        db.close().await.unwrap();
+    }
     std::fs::remove_file(root_key).unwrap();
 
-    // ca-reseal: the new passphrase must be long enough too; then only it opens the key.
+    // ca-reseal: the new passphrase must be long enough too; then only it
+    // opens the keys (the issuing CA's and the one the rollover replaced:
+    // every command below opens both).
     refused(
         &run_with(&dir, &["ca-reseal"], "too-short\n", old),
         "16文字以上",

@@ -5,7 +5,7 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{openssl, scratch_dir, TestApp, LOGIN_PASSWORD};
+use common::{openssl, scratch_dir, TestApp};
 use kanri_app::domain::RevocationReason;
 use kanri_app::use_cases::operator;
 use sqlx::Row;
@@ -182,23 +182,6 @@ async fn revoke_on_screen(app: &TestApp, target: &str) {
     master.revoke(target, &serial).await;
 }
 
-async fn renew(app: &TestApp, user: &str) {
-    let mut client = app.presenting(user).await;
-    let res = client
-        .post_form("/api/renewal_authenticate", &[("password", LOGIN_PASSWORD)])
-        .await;
-    assert_eq!(res.location(), Some("/certificate/renew/method"));
-    let p12 = b"Import-Pass-01";
-    let fields: [(&str, &[u8], Option<&str>); 4] = [
-        ("flow", b"Renewal", None),
-        ("method", b"p12", None),
-        ("import_password", p12, None),
-        ("import_password_repeat", p12, None),
-    ];
-    let done = client.post_multipart("/certificate/submit", &fields).await;
-    assert_eq!(done.location(), Some("/certificate/renew/result"));
-}
-
 fn crl_number(text: &str) -> u64 {
     let at = text.find("X509v3 CRL Number:").expect("a CRL number");
     text[at..].lines().nth(1).unwrap().trim().parse().unwrap()
@@ -226,7 +209,7 @@ async fn the_crl_lists_each_kind_of_revocation_with_its_reason(app: TestApp) {
     )
     .await
     .unwrap();
-    renew(&app, "admin01").await; // the old one: superseded
+    common::renew_with_p12(&app, "admin01").await; // the old one: superseded
 
     let text = files.crl(&app).await;
     assert!(crl_number(&text) > start, "a new CRL after the revocations");
@@ -251,7 +234,7 @@ async fn the_crl_lists_each_kind_of_revocation_with_its_reason(app: TestApp) {
     assert!(text.contains(&crl_serial(&app, "revoked01").await));
     assert!(!text.contains(&crl_serial(&app, "user02").await));
     // thisUpdate + 24 h = nextUpdate.
-    let crl = kanri_app::db::crls::latest(app.state.db.pool())
+    let crl = kanri_app::db::crls::latest(app.state.db.pool(), 1)
         .await
         .unwrap()
         .unwrap();
@@ -344,8 +327,9 @@ async fn crl_numbers_stay_strictly_increasing_under_concurrent_revocations(app: 
             )
             .await
             .unwrap();
-            kanri_app::use_cases::publication::current_crl(&state)
+            kanri_app::use_cases::publication::current_crl(&state, 1)
                 .await
+                .unwrap()
                 .unwrap()
                 .number
         }
@@ -353,7 +337,7 @@ async fn crl_numbers_stay_strictly_increasing_under_concurrent_revocations(app: 
     let fetches = (0..6).map(|_| {
         let state = app.state.clone();
         async move {
-            kanri_app::use_cases::publication::make_crl(&state)
+            kanri_app::use_cases::publication::make_crl(&state, 1)
                 .await
                 .unwrap()
                 .number
@@ -375,7 +359,7 @@ async fn crl_numbers_stay_strictly_increasing_under_concurrent_revocations(app: 
     let newest = crl_number(&text);
     let again = crl_number(&files.crl(&app).await);
     assert!(again >= newest, "numbers never go back");
-    kanri_app::use_cases::publication::make_crl(&app.state)
+    kanri_app::use_cases::publication::make_crl(&app.state, 1)
         .await
         .unwrap();
     assert!(
@@ -447,8 +431,8 @@ async fn each_instance_keeps_the_entries_and_reads_only_the_new_revocations(app:
     let other = app.other_instance().await;
     let files = Files::new(&app, &[]).await;
     // Each instance reads every entry once (the demo's revoked01) and keeps them.
-    make_crl(&app.state).await.unwrap();
-    make_crl(&other.state).await.unwrap();
+    make_crl(&app.state, 1).await.unwrap();
+    make_crl(&other.state, 1).await.unwrap();
 
     // A revocation on one instance is in the other's next CRL, and the
     // other way round; every entry exactly once.
@@ -459,7 +443,7 @@ async fn each_instance_keeps_the_entries_and_reads_only_the_new_revocations(app:
     )
     .await
     .unwrap();
-    let by_other = files.crl_text(&make_crl(&other.state).await.unwrap().der);
+    let by_other = files.crl_text(&make_crl(&other.state, 1).await.unwrap().der);
     operator::revoke_certificate(
         &other.state,
         &common::id("sachikodt"),
@@ -468,7 +452,7 @@ async fn each_instance_keeps_the_entries_and_reads_only_the_new_revocations(app:
     .await
     .unwrap();
     revoke_on_screen(&app, "admin01").await;
-    let here = files.crl_text(&make_crl(&app.state).await.unwrap().der);
+    let here = files.crl_text(&make_crl(&app.state, 1).await.unwrap().der);
     for (text, users) in [
         (&by_other, &["revoked01", "logid031"][..]),
         (
@@ -496,7 +480,7 @@ async fn each_instance_keeps_the_entries_and_reads_only_the_new_revocations(app:
     .execute(app.state.db.pool())
     .await
     .unwrap();
-    let after_upgrade = files.crl_text(&make_crl(&other.state).await.unwrap().der);
+    let after_upgrade = files.crl_text(&make_crl(&other.state, 1).await.unwrap().der);
     assert!(
         after_upgrade.contains(&user02.to_uppercase()),
         "{after_upgrade}"
@@ -521,7 +505,7 @@ async fn each_instance_keeps_the_entries_and_reads_only_the_new_revocations(app:
     // Once their certificates have expired, the kept entries leave the CRL
     // (the database's read of what is new returns nothing to drop them).
     app.state.clock.advance(chrono::Duration::days(2 * 366));
-    let later = files.crl_text(&make_crl(&app.state).await.unwrap().der);
+    let later = files.crl_text(&make_crl(&app.state, 1).await.unwrap().der);
     assert!(later.contains("No Revoked Certificates"), "{later}");
 }
 
@@ -538,10 +522,10 @@ async fn the_kept_crl_entries_are_what_a_full_read_gives(app: TestApp) {
             .state
             .caches
             .crl_entries
-            .current(&app.state.db, now)
+            .current(&app.state.db, now, 1)
             .await
             .unwrap();
-        let mut read = plain.current(&app.state.db, now).await.unwrap();
+        let mut read = plain.current(&app.state.db, now, 1).await.unwrap();
         kept.sort_by_key(|e| e.serial);
         read.sort_by_key(|e| e.serial);
         assert_eq!(kept, read);

@@ -1,5 +1,6 @@
 //! The issuing CA's one row: certificate, sealed key, the chain above it,
-//! client subject.
+//! client subject; and the issuing CAs `ca-rollover` replaced, whose
+//! certificates are still in use.
 
 use super::Tx;
 use crate::domain::Timestamp;
@@ -8,6 +9,9 @@ use sqlx::{AnyPool, Row};
 /// The CA as stored. The key is sealed (only the passphrase opens it) or
 /// in a PKCS#11 token, where the label finds it.
 pub struct StoredCa {
+    /// Which issuing CA this is: 1 for the first, one more at each
+    /// `ca-rollover`.
+    pub generation: i64,
     pub certificate_pem: String,
     pub key: StoredKey,
     pub client_o: String,
@@ -41,7 +45,7 @@ pub enum Origin {
 
 pub async fn load(pool: &AnyPool) -> Result<Option<StoredCa>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT certificate_pem, sealed_key_pem, token_key_label, client_o, client_ou, demo, chain_pem, \
+        "SELECT generation, certificate_pem, sealed_key_pem, token_key_label, client_o, client_ou, demo, chain_pem, \
          demo_tls_certificate_pem, demo_tls_sealed_key_pem \
          FROM certificate_authority WHERE id = 1",
     )
@@ -49,11 +53,9 @@ pub async fn load(pool: &AnyPool) -> Result<Option<StoredCa>, sqlx::Error> {
     .await?;
     row.map(|r| {
         Ok(StoredCa {
+            generation: r.try_get("generation")?,
             certificate_pem: r.try_get("certificate_pem")?,
-            key: match r.try_get::<Option<String>, _>("token_key_label")? {
-                Some(label) => StoredKey::InToken(label),
-                None => StoredKey::Sealed(r.try_get("sealed_key_pem")?),
-            },
+            key: stored_key(&r)?,
             client_o: r.try_get("client_o")?,
             client_ou: r.try_get("client_ou")?,
             demo: super::flag(r.try_get("demo")?),
@@ -64,6 +66,92 @@ pub async fn load(pool: &AnyPool) -> Result<Option<StoredCa>, sqlx::Error> {
         })
     })
     .transpose()
+}
+
+fn stored_key(r: &sqlx::any::AnyRow) -> Result<StoredKey, sqlx::Error> {
+    Ok(match r.try_get::<Option<String>, _>("token_key_label")? {
+        Some(label) => StoredKey::InToken(label),
+        None => StoredKey::Sealed(r.try_get("sealed_key_pem")?),
+    })
+}
+
+/// The certificate and key of an issuing CA.
+#[derive(Clone, Debug)]
+pub struct StoredIssuer {
+    pub generation: i64,
+    pub certificate_pem: String,
+    pub key: StoredKey,
+}
+
+fn sealed_pem(key: &StoredKey) -> &str {
+    match key {
+        StoredKey::Sealed(pem) => pem,
+        StoredKey::InToken(_) => "",
+    }
+}
+
+fn token_label(key: &StoredKey) -> Option<&str> {
+    match key {
+        StoredKey::Sealed(_) => None,
+        StoredKey::InToken(label) => Some(label),
+    }
+}
+
+/// The issuing CAs `ca-rollover` replaced, newest first.
+pub async fn previous(pool: &AnyPool) -> Result<Vec<StoredIssuer>, sqlx::Error> {
+    sqlx::query(
+        "SELECT generation, certificate_pem, sealed_key_pem, token_key_label FROM previous_issuing_cas \
+         ORDER BY generation DESC",
+    )
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(StoredIssuer {
+            generation: r.try_get("generation")?,
+            certificate_pem: r.try_get("certificate_pem")?,
+            key: stored_key(r)?,
+        })
+    })
+    .collect()
+}
+
+/// `ca-rollover`: the issuing CA of `current` generation moves to the
+/// previous ones and `next` (its generation one more) takes its place,
+/// certified by the same root (`chain_pem`). `false`: another rollover
+/// came first; nothing was written.
+pub async fn roll_over(
+    tx: &mut Tx,
+    current: i64,
+    next: &StoredIssuer,
+    chain_pem: &str,
+    now: Timestamp,
+) -> Result<bool, sqlx::Error> {
+    let moved = sqlx::query(
+        "INSERT INTO previous_issuing_cas (generation, certificate_pem, sealed_key_pem, token_key_label, retired_at) \
+         SELECT generation, certificate_pem, sealed_key_pem, token_key_label, $2 FROM certificate_authority \
+         WHERE id = 1 AND generation = $1 ON CONFLICT (generation) DO NOTHING",
+    )
+    .bind(current)
+    .bind(now.to_db())
+    .execute(&mut **tx)
+    .await?;
+    if moved.rows_affected() != 1 {
+        return Ok(false);
+    }
+    let replaced = sqlx::query(
+        "UPDATE certificate_authority SET generation = $1, certificate_pem = $2, sealed_key_pem = $3, \
+         token_key_label = $4, chain_pem = $5 WHERE id = 1 AND generation = $6",
+    )
+    .bind(next.generation)
+    .bind(&next.certificate_pem)
+    .bind(sealed_pem(&next.key))
+    .bind(token_label(&next.key))
+    .bind(chain_pem)
+    .bind(current)
+    .execute(&mut **tx)
+    .await?;
+    Ok(replaced.rows_affected() == 1)
 }
 
 /// Stores the CA unless one exists. Returns whether this call stored it:
@@ -85,14 +173,8 @@ pub async fn insert(
          VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING",
     )
     .bind(&ca.certificate_pem)
-    .bind(match &ca.key {
-        StoredKey::Sealed(pem) => pem.as_str(),
-        StoredKey::InToken(_) => "",
-    })
-    .bind(match &ca.key {
-        StoredKey::Sealed(_) => None,
-        StoredKey::InToken(label) => Some(label.as_str()),
-    })
+    .bind(sealed_pem(&ca.key))
+    .bind(token_label(&ca.key))
     .bind(&ca.client_o)
     .bind(&ca.client_ou)
     .bind(origin)
@@ -118,6 +200,24 @@ pub async fn reseal(
         "UPDATE certificate_authority SET sealed_key_pem = $1 WHERE id = 1 AND sealed_key_pem = $2",
     )
     .bind(sealed_key_pem)
+    .bind(previous_sealed_pem)
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// [`reseal`] for a previous issuing CA's key.
+pub async fn reseal_previous(
+    tx: &mut Tx,
+    generation: i64,
+    previous_sealed_pem: &str,
+    sealed_key_pem: &str,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE previous_issuing_cas SET sealed_key_pem = $1 WHERE generation = $2 AND sealed_key_pem = $3",
+    )
+    .bind(sealed_key_pem)
+    .bind(generation)
     .bind(previous_sealed_pem)
     .execute(&mut **tx)
     .await?;

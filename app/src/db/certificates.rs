@@ -18,6 +18,8 @@ pub struct NewCertificate<'a> {
     pub not_after: Timestamp,
     pub der: &'a [u8],
     pub issued_via: IssuedVia,
+    /// The issuing CA that signed it.
+    pub issuer_generation: i64,
 }
 
 /// Inserts a 発行済み certificate and returns its id. The schema allows one
@@ -26,7 +28,8 @@ pub struct NewCertificate<'a> {
 pub async fn insert(tx: &mut Tx, cert: NewCertificate<'_>) -> Result<i64, sqlx::Error> {
     sqlx::query(
         "INSERT INTO certificates (user_id, serial, subject_o, subject_ou, subject_cn, not_before, \
-         not_after, state, der, issued_via) VALUES ($1, $2, $3, $4, $5, $6, $7, 'issued', $8, $9) RETURNING id",
+         not_after, state, der, issued_via, issuer_generation) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'issued', $8, $9, $10) RETURNING id",
     )
     .bind(cert.user_id)
     .bind(cert.serial.as_str())
@@ -37,6 +40,7 @@ pub async fn insert(tx: &mut Tx, cert: NewCertificate<'_>) -> Result<i64, sqlx::
     .bind(cert.not_after.to_db())
     .bind(cert.der)
     .bind(cert.issued_via.as_db())
+    .bind(cert.issuer_generation)
     .fetch_one(&mut **tx)
     .await?
     .try_get("id")
@@ -81,9 +85,13 @@ pub struct StoredCertificate {
     pub not_after: Timestamp,
     pub revoked_at: Option<Timestamp>,
     pub revocation_reason: Option<RevocationReason>,
+    /// The issuing CA that signed it (OCSP answers for it in that CA's name
+    /// only).
+    pub issuer_generation: i64,
 }
 
-const STORED_COLUMNS: &str = "id, user_id, serial, state, not_after, revoked_at, revocation_reason";
+const STORED_COLUMNS: &str =
+    "id, user_id, serial, state, not_after, revoked_at, revocation_reason, issuer_generation";
 
 fn stored_from_row(r: &AnyRow) -> Result<StoredCertificate, sqlx::Error> {
     let text = |column: &str| -> Result<String, sqlx::Error> { r.try_get(column) };
@@ -101,6 +109,7 @@ fn stored_from_row(r: &AnyRow) -> Result<StoredCertificate, sqlx::Error> {
         revocation_reason: optional("revocation_reason")?
             .as_deref()
             .and_then(RevocationReason::from_db),
+        issuer_generation: r.try_get("issuer_generation")?,
     })
 }
 

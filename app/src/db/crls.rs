@@ -7,6 +7,9 @@ use sqlx::{AnyPool, Row};
 /// A signed CRL as stored.
 #[derive(Clone, Debug)]
 pub struct StoredCrl {
+    /// The issuing CA that signed it: each has its own CRL.
+    pub issuer_generation: i64,
+    /// Increasing across every issuer's CRLs.
     pub number: i64,
     /// The revocation counter it covers.
     pub revocations: i64,
@@ -33,10 +36,16 @@ pub async fn latest_number(pool: &AnyPool) -> Result<Option<i64>, sqlx::Error> {
         .try_get("number")
 }
 
-pub async fn latest(pool: &AnyPool) -> Result<Option<StoredCrl>, sqlx::Error> {
+/// The newest CRL of the issuing CA of `issuer_generation`.
+pub async fn latest(
+    pool: &AnyPool,
+    issuer_generation: i64,
+) -> Result<Option<StoredCrl>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT number, revocations, this_update, next_update, der FROM crls ORDER BY number DESC LIMIT 1",
+        "SELECT number, revocations, this_update, next_update, der FROM crls \
+         WHERE issuer_generation = $1 ORDER BY number DESC LIMIT 1",
     )
+    .bind(issuer_generation)
     .fetch_optional(pool)
     .await?;
     row.map(|r| {
@@ -44,6 +53,7 @@ pub async fn latest(pool: &AnyPool) -> Result<Option<StoredCrl>, sqlx::Error> {
             Timestamp::from_db(&r.try_get::<String, _>(column)?).ok_or_else(|| decode_error(column))
         };
         Ok(StoredCrl {
+            issuer_generation,
             number: r.try_get("number")?,
             revocations: r.try_get("revocations")?,
             this_update: time("this_update")?,
@@ -54,14 +64,15 @@ pub async fn latest(pool: &AnyPool) -> Result<Option<StoredCrl>, sqlx::Error> {
     .transpose()
 }
 
-/// Stores a CRL unless another instance stored this number first; keeps the
-/// two newest. Returns whether this one was stored.
+/// Stores a CRL unless another instance stored this number first; keeps
+/// its issuer's two newest. Returns whether this one was stored.
 pub async fn insert(tx: &mut Tx, crl: &StoredCrl) -> Result<bool, sqlx::Error> {
     let stored = sqlx::query(
-        "INSERT INTO crls (number, revocations, this_update, next_update, der) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (number) DO NOTHING",
+        "INSERT INTO crls (number, issuer_generation, revocations, this_update, next_update, der) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (number) DO NOTHING",
     )
     .bind(crl.number)
+    .bind(crl.issuer_generation)
     .bind(crl.revocations)
     .bind(crl.this_update.to_db())
     .bind(crl.next_update.to_db())
@@ -70,10 +81,14 @@ pub async fn insert(tx: &mut Tx, crl: &StoredCrl) -> Result<bool, sqlx::Error> {
     .await?
     .rows_affected()
         == 1;
-    sqlx::query("DELETE FROM crls WHERE number < $1")
-        .bind(crl.number - 1)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "DELETE FROM crls WHERE issuer_generation = $1 AND number < \
+         (SELECT MAX(number) FROM crls WHERE issuer_generation = $1 AND number < $2)",
+    )
+    .bind(crl.issuer_generation)
+    .bind(crl.number)
+    .execute(&mut **tx)
+    .await?;
     Ok(stored)
 }
 
@@ -81,6 +96,8 @@ pub async fn insert(tx: &mut Tx, crl: &StoredCrl) -> Result<bool, sqlx::Error> {
 /// leaves the CRL (its certificate's 有効期限) and its revocation's number.
 #[derive(Clone, Debug)]
 pub struct RevokedEntry {
+    /// The issuing CA whose CRL lists it.
+    pub issuer_generation: i64,
     pub serial: CertificateSerial,
     pub revoked_at: Timestamp,
     pub reason: RevocationReason,
@@ -108,7 +125,8 @@ pub async fn revoked_since(
     // empty one instead fails to parse below, as a stored row that breaks
     // the schema's rules should.
     const LINE: &str = "serial || ' ' || COALESCE(revoked_at, '') || ' ' || \
-                        COALESCE(revocation_reason, '') || ' ' || not_after || ' ' || revocation_seq";
+                        COALESCE(revocation_reason, '') || ' ' || not_after || ' ' || revocation_seq || ' ' || \
+                        issuer_generation";
     let aggregate = match db.backend() {
         Backend::Sqlite => format!("group_concat({LINE}, char(10))"),
         Backend::Postgres => format!("string_agg({LINE}, chr(10))"),
@@ -152,6 +170,10 @@ fn parse_entries(list: &str) -> Result<Vec<RevokedEntry>, sqlx::Error> {
                     .next()
                     .and_then(|n| n.parse().ok())
                     .ok_or_else(|| decode_error("revocation_seq"))?,
+                issuer_generation: fields
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .ok_or_else(|| decode_error("issuer_generation"))?,
             })
         })
         .collect()
@@ -163,8 +185,8 @@ mod tests {
 
     #[test]
     fn entries_are_parsed_from_the_aggregate_and_a_broken_line_is_an_error() {
-        let list = "0a0102030405060708090a0b0c0d0e0f 2026-11-25T04:21:00.000000Z keyCompromise 2027-11-25T04:21:00.000000Z 7\n\
-                    7f0102030405060708090a0b0c0d0e0f 2026-11-26T00:00:00.123456Z  2027-01-01T00:00:00.000000Z 0";
+        let list = "0a0102030405060708090a0b0c0d0e0f 2026-11-25T04:21:00.000000Z keyCompromise 2027-11-25T04:21:00.000000Z 7 1\n\
+                    7f0102030405060708090a0b0c0d0e0f 2026-11-26T00:00:00.123456Z  2027-01-01T00:00:00.000000Z 0 2";
         let entries = parse_entries(list).unwrap();
         assert_eq!(entries.len(), 2);
         assert_eq!(
@@ -175,15 +197,18 @@ mod tests {
         assert_eq!(entries[0].revoked_at.to_db(), "2026-11-25T04:21:00.000000Z");
         assert_eq!(entries[0].not_after.to_db(), "2027-11-25T04:21:00.000000Z");
         assert_eq!(entries[0].seq, 7);
+        assert_eq!(entries[0].issuer_generation, 1);
+        assert_eq!(entries[1].issuer_generation, 2);
         // An empty reason reads as unspecified, as RFC 5280 does.
         assert_eq!(entries[1].reason, RevocationReason::Unspecified);
         assert_eq!(entries[1].seq, 0);
         assert!(parse_entries("").unwrap().is_empty());
         for broken in [
-            "0a01 2026-11-25T04:21:00.000000Z keyCompromise 2027-11-25T04:21:00.000000Z 7",
-            "0a0102030405060708090a0b0c0d0e0f  keyCompromise 2027-11-25T04:21:00.000000Z 7",
-            "0a0102030405060708090a0b0c0d0e0f 2026-11-25T04:21:00.000000Z keyCompromise  7",
-            "0a0102030405060708090a0b0c0d0e0f 2026-11-25T04:21:00.000000Z keyCompromise 2027-11-25T04:21:00.000000Z",
+            "0a01 2026-11-25T04:21:00.000000Z keyCompromise 2027-11-25T04:21:00.000000Z 7 1",
+            "0a0102030405060708090a0b0c0d0e0f  keyCompromise 2027-11-25T04:21:00.000000Z 7 1",
+            "0a0102030405060708090a0b0c0d0e0f 2026-11-25T04:21:00.000000Z keyCompromise  7 1",
+            "0a0102030405060708090a0b0c0d0e0f 2026-11-25T04:21:00.000000Z keyCompromise 2027-11-25T04:21:00.000000Z 1",
+            "0a0102030405060708090a0b0c0d0e0f 2026-11-25T04:21:00.000000Z keyCompromise 2027-11-25T04:21:00.000000Z 7",
             "0a0102030405060708090a0b0c0d0e0f",
         ] {
             assert!(parse_entries(broken).is_err(), "{broken}");

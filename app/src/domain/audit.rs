@@ -64,6 +64,7 @@ audit_actions! {
     IssuanceCodeExpiry = "issuance_code_expiry", "発行用コード有効期限切れ";
     CaCreate = "ca_create", "認証局作成";
     CaReseal = "ca_reseal", "認証局鍵パスフレーズ変更";
+    CaRollover = "ca_rollover", "発行用認証局の切替";
     ContractCreate = "contract_create", "契約登録";
     UserCreate = "user_create", "利用者登録";
     PasswordRelease = "password_release", "パスワード利用停止解除";

@@ -14,6 +14,12 @@ pub struct Pki {
     /// The issuing CA: it signs client certificates, CRLs and the OCSP
     /// responder's certificate.
     pub ca: Ca,
+    /// Its generation: 1 for the first, one more at each `ca-rollover`.
+    pub generation: i64,
+    /// The issuing CAs `ca-rollover` replaced, newest first: their
+    /// certificates keep logging in and renewing until they expire, and
+    /// each still signs its own CRL and OCSP responder.
+    pub previous: Vec<(i64, Ca)>,
     /// The certificates above `ca` up to its root, DER, nearest first;
     /// empty when `ca` is its own root (a one-tier CA).
     pub chain: Vec<Vec<u8>>,
@@ -52,6 +58,8 @@ impl Pki {
     pub fn new(ca: Ca, client_o: String, client_ou: String, urls: PublicUrls) -> Self {
         Self {
             ca,
+            generation: 1,
+            previous: Vec::new(),
             chain: Vec::new(),
             demo_tls: None,
             client_o,
@@ -60,11 +68,36 @@ impl Pki {
         }
     }
 
-    /// Whether `der` is a client certificate of this CA, valid at `now`: its
-    /// signature (an ECDSA check; `infra::cache::SignatureCache` keeps the
-    /// answers) and its dates.
+    /// Every issuing CA with its generation, the current one first.
+    pub fn issuers(&self) -> impl Iterator<Item = (i64, &Ca)> {
+        std::iter::once((self.generation, &self.ca)).chain(
+            self.previous
+                .iter()
+                .map(|(generation, ca)| (*generation, ca)),
+        )
+    }
+
+    /// The issuing CA of `generation`, current or previous.
+    pub fn issuer(&self, generation: i64) -> Option<&Ca> {
+        self.issuers()
+            .find(|(g, _)| *g == generation)
+            .map(|(_, ca)| ca)
+    }
+
+    /// Whether `der` is a client certificate of one of the issuing CAs,
+    /// valid at `now`: its signature (an ECDSA check;
+    /// `infra::cache::SignatureCache` keeps the answers) and its dates. The
+    /// issuer is found by name and signature, so a certificate of the
+    /// previous CA is judged by that CA.
     pub fn verify(&self, der: &[u8], now: Timestamp) -> Result<Verified, CertificateRefusal> {
-        match self.ca.verify_client_certificate(der, now.0) {
+        let mut checked = Err(VerifyError::ForeignCa);
+        for (_, ca) in self.issuers() {
+            checked = ca.verify_client_certificate(der, now.0);
+            if checked != Err(VerifyError::ForeignCa) {
+                break;
+            }
+        }
+        match checked {
             Ok(c) => Ok(Verified {
                 serial: CertificateSerial::from_bytes(*c.serial.as_bytes()),
                 common_name: c.common_name,
@@ -92,16 +125,24 @@ impl Pki {
         kanri_pki::encode_pem("CERTIFICATE", self.root_der())
     }
 
-    /// The issuing CA and every certificate above it, PEM (`/pki/chain.pem`:
-    /// what nginx and `openssl verify -CAfile` take).
+    /// The issuing CAs (the current one first) and every certificate above
+    /// them, PEM (`/pki/chain.pem`: what nginx and `openssl verify -CAfile`
+    /// take; a client certificate of either issuer verifies with it).
     pub fn chain_pem(&self) -> String {
         let above = self
             .chain
             .iter()
             .map(|der| kanri_pki::encode_pem("CERTIFICATE", der));
-        std::iter::once(self.ca.certificate_pem())
+        self.issuers()
+            .map(|(_, ca)| ca.certificate_pem())
             .chain(above)
             .collect()
+    }
+
+    /// The subjects (DER Names) of every issuing CA: what the TLS listener
+    /// names when it asks a browser for a client certificate.
+    pub fn client_ca_subjects(&self) -> Vec<&[u8]> {
+        self.issuers().map(|(_, ca)| ca.subject_der()).collect()
     }
 
     /// The subject of a client certificate with this CN.

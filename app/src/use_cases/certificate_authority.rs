@@ -6,7 +6,7 @@
 //! bank sealed, to keep offline (issue 24); the demo's root signs the
 //! demo's HTTPS server certificate and is dropped.
 
-use crate::db::certificate_authority::{self as stored, Origin, StoredCa, StoredKey};
+use crate::db::certificate_authority::{self as stored, Origin, StoredCa, StoredIssuer, StoredKey};
 use crate::db::{audit_log, Db};
 use crate::domain::audit::{AuditEntry, ClientInfo};
 use crate::domain::{Actor, AuditAction, Timestamp};
@@ -81,6 +81,14 @@ pub enum CaSetupError {
     DemoTls(String),
     #[error("ルート認証局の鍵を書き出せません（認証局は作成していません）: {0}")]
     RootKeyNotKept(String),
+    #[error("この認証局は自身がルート認証局です。発行用認証局の切替には、上位の認証局の下にある発行用認証局が必要です")]
+    RolloverWithoutRoot,
+    #[error("--root-key の鍵は、この発行用認証局の上位の認証局（/pki/chain.pem の 2 番目の証明書）のものではありません")]
+    RootKeyForeign,
+    #[error("ルート認証局の鍵のパスフレーズが正しくありません")]
+    RootPassphraseWrong,
+    #[error("新しい発行用認証局の名前（CN）は、今までの発行用認証局と別のものにしてください")]
+    RolloverSameName,
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
 }
@@ -231,6 +239,7 @@ async fn store(
         None => StoredKey::Sealed(ca.seal_key(passphrase)?.as_pem().to_owned()),
     };
     let row = StoredCa {
+        generation: 1,
         certificate_pem: ca.certificate_pem(),
         key,
         client_o: names.organization.clone(),
@@ -411,8 +420,15 @@ pub async fn open(db: &Db, config: &Config, now: Timestamp) -> Result<Pki, CaSet
         .await?
         .ok_or(CaSetupError::Missing)?;
     same_mode(&row, config)?;
-    let ca = open_key(&row, config, &passphrase)?;
-    let urls = PublicUrls::new(&config.public_url).map_err(|_| CaSetupError::PublicUrl)?;
+    let ca = open_key(&row.certificate_pem, &row.key, config, &passphrase)?;
+    let mut previous = Vec::new();
+    for issuer in stored::previous(db.pool()).await? {
+        let key = open_key(&issuer.certificate_pem, &issuer.key, config, &passphrase)?;
+        previous.push((issuer.generation, key));
+    }
+    let urls = PublicUrls::new(&config.public_url)
+        .map_err(|_| CaSetupError::PublicUrl)?
+        .of_generation(row.generation);
     let chain = match &row.chain_pem {
         Some(text) => {
             kanri_pki::decode_pem_certificates(text).map_err(|_| CaSetupError::ChainBroken)?
@@ -434,16 +450,23 @@ pub async fn open(db: &Db, config: &Config, now: Timestamp) -> Result<Pki, CaSet
         None => None,
     };
     let mut pki = Pki::new(ca, row.client_o, row.client_ou, urls);
+    pki.generation = row.generation;
+    pki.previous = previous;
     pki.chain = chain;
     pki.demo_tls = demo_tls;
     Ok(pki)
 }
 
-/// The stored CA with its key, wherever the key is.
-fn open_key(row: &StoredCa, config: &Config, passphrase: &Passphrase) -> Result<Ca, CaSetupError> {
-    Ok(match &row.key {
+/// A stored issuing CA with its key, wherever the key is.
+fn open_key(
+    certificate_pem: &str,
+    key: &StoredKey,
+    config: &Config,
+    passphrase: &Passphrase,
+) -> Result<Ca, CaSetupError> {
+    Ok(match key {
         StoredKey::Sealed(pem) => Ca::unseal(
-            &row.certificate_pem,
+            certificate_pem,
             &SealedKey::from_pem(pem.clone()),
             passphrase,
         )?,
@@ -452,7 +475,7 @@ fn open_key(row: &StoredCa, config: &Config, passphrase: &Passphrase) -> Result<
                 .ca_token
                 .as_ref()
                 .ok_or(CaSetupError::TokenNotConfigured)?;
-            Ca::open_in_token(&row.certificate_pem, token, passphrase, label)?
+            Ca::open_in_token(certificate_pem, token, passphrase, label)?
         }
     })
 }
@@ -472,12 +495,26 @@ pub async fn reseal(
         .ok_or(CaSetupError::Missing)?;
     same_mode(&row, config)?;
     let old = configured_passphrase(config)?;
-    let ca = open_key(&row, config, &old)?;
+    let ca = open_key(&row.certificate_pem, &row.key, config, &old)?;
+    let previous_issuers = stored::previous(db.pool()).await?;
     let mut tx = db.begin_write().await?;
     if let StoredKey::Sealed(previous) = &row.key {
         let resealed = ca.seal_key(new)?;
         if !stored::reseal(&mut tx, previous, resealed.as_pem()).await? {
             return Err(CaSetupError::ResealRaced);
+        }
+    }
+    // The issuing CAs a rollover replaced are sealed with the same
+    // passphrase: they change with it, or they would not open again.
+    for issuer in &previous_issuers {
+        if let StoredKey::Sealed(sealed) = &issuer.key {
+            let key = open_key(&issuer.certificate_pem, &issuer.key, config, &old)?;
+            let resealed = key.seal_key(new)?;
+            if !stored::reseal_previous(&mut tx, issuer.generation, sealed, resealed.as_pem())
+                .await?
+            {
+                return Err(CaSetupError::ResealRaced);
+            }
         }
     }
     let entry = AuditEntry::new(
@@ -500,4 +537,99 @@ pub async fn reseal(
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// `ca-rollover`: a new issuing CA, named `common_name`, certified by the
+/// CA directly above the current one (the root `ca-init` made) with the
+/// key the bank brings back from offline (`parent_key`, sealed under
+/// `parent_passphrase`). Its key is made where the current one's is (the
+/// token, or sealed with the same passphrase). It issues every certificate
+/// from now on; the current one moves to the previous issuing CAs, whose
+/// certificates keep logging in, renewing and being revoked until they
+/// expire. The parent's key is used for this one signature and dropped.
+/// Every instance opens the new CA at its next start. Returns the new
+/// CA's subject.
+pub async fn rollover(
+    db: &Db,
+    config: &Config,
+    common_name: &str,
+    parent_key: &SealedKey,
+    parent_passphrase: &Passphrase,
+    now: Timestamp,
+) -> Result<String, CaSetupError> {
+    let passphrase = passphrase(config)?;
+    if common_name.trim().is_empty() {
+        return Err(CaSetupError::EmptyName("CN"));
+    }
+    let row = stored::load(db.pool())
+        .await?
+        .ok_or(CaSetupError::Missing)?;
+    same_mode(&row, config)?;
+    // The current key opens with this passphrase: the new one is sealed
+    // with the same, so that every instance opens both.
+    let current = open_key(&row.certificate_pem, &row.key, config, &passphrase)?;
+    let chain = row.chain_pem.clone().unwrap_or_default();
+    let parent_der = kanri_pki::decode_pem_certificates(&chain)
+        .map_err(|_| CaSetupError::ChainBroken)?
+        .into_iter()
+        .next()
+        .ok_or(CaSetupError::RolloverWithoutRoot)?;
+    let parent_pem = kanri_pki::encode_pem("CERTIFICATE", &parent_der);
+    let parent =
+        RootCa::unseal(&parent_pem, parent_key, parent_passphrase).map_err(|err| match err {
+            CaError::KeyMismatch => CaSetupError::RootKeyForeign,
+            CaError::WrongPassphrase => CaSetupError::RootPassphraseWrong,
+            other => other.into(),
+        })?;
+    let subject = CaSubject {
+        organization: row.client_o.clone(),
+        common_name: common_name.to_owned(),
+    };
+    let ca = parent.issue_issuing_ca(&subject, now.0, key_store(config, &passphrase))?;
+    drop(parent);
+    let mut names: Vec<Vec<u8>> = vec![current.subject_der().to_vec()];
+    for issuer in stored::previous(db.pool()).await? {
+        names.push(kanri_pki::subject_of(&issuer.certificate_pem)?);
+    }
+    let stored = if names.iter().any(|name| name.as_slice() == ca.subject_der()) {
+        Err(CaSetupError::RolloverSameName)
+    } else {
+        store_rollover(db, &row, &ca, &chain, &passphrase, now).await
+    };
+    let subject = ca.subject().to_owned();
+    kept_or_discarded(db, ca, stored).await?;
+    Ok(subject)
+}
+
+async fn store_rollover(
+    db: &Db,
+    row: &StoredCa,
+    ca: &Ca,
+    chain_pem: &str,
+    passphrase: &Passphrase,
+    now: Timestamp,
+) -> Result<bool, CaSetupError> {
+    let next = StoredIssuer {
+        generation: row.generation + 1,
+        certificate_pem: ca.certificate_pem(),
+        key: match ca.token_label() {
+            Some(label) => StoredKey::InToken(label.to_owned()),
+            None => StoredKey::Sealed(ca.seal_key(passphrase)?.as_pem().to_owned()),
+        },
+    };
+    let mut tx = db.begin_write().await?;
+    if !stored::roll_over(&mut tx, row.generation, &next, chain_pem, now).await? {
+        return Err(CaSetupError::ResealRaced);
+    }
+    let entry = AuditEntry::new(
+        now,
+        Actor::BankOperator,
+        None,
+        AuditAction::CaRollover,
+        &ClientInfo::default(),
+    )
+    .target(ca.subject());
+    audit_log::insert_tx(&mut tx, &entry).await?;
+    tx.commit().await?;
+    Ok(true)
 }

@@ -97,6 +97,8 @@ pub struct Prepared {
     pub not_after: Timestamp,
     pub der: Vec<u8>,
     pub pem: String,
+    /// The issuing CA that signed it.
+    pub issuer_generation: i64,
     /// The `.p12` of a key made on the server.
     pub pkcs12: Option<Vec<u8>>,
     /// The same sealed for its wait in `pending_downloads` ([`P12_AT_REST`]).
@@ -121,6 +123,7 @@ impl Prepared {
             not_after: self.not_after,
             der: &self.der,
             issued_via,
+            issuer_generation: self.issuer_generation,
         }
     }
 }
@@ -190,6 +193,7 @@ pub fn prepare(
         not_after: Timestamp(validity.not_after),
         der: issued.der().to_vec(),
         pem: issued.pem(),
+        issuer_generation: pki.generation,
         subject,
         pkcs12,
         pkcs12_at_rest,
@@ -591,16 +595,21 @@ pub async fn take_download(
         .ok_or(AppError::SessionEnded)?;
     let now = state.clock.now();
     let taken = pending_downloads::take(state.db.pool(), &token_hash(token), now).await?;
-    let opened =
-        match taken {
-            Some(sealed) => Some(state.pki.ca.open_at_rest(P12_AT_REST, &sealed).ok_or_else(
-                || {
-                    tracing::error!("a waiting .p12 does not open with this CA's key");
+    // Sealed by the issuing CA of its day: the previous one for a .p12
+    // made just before a `ca-rollover`.
+    let opened = match taken {
+        Some(sealed) => Some(
+            state
+                .pki
+                .issuers()
+                .find_map(|(_, ca)| ca.open_at_rest(P12_AT_REST, &sealed))
+                .ok_or_else(|| {
+                    tracing::error!("a waiting .p12 does not open with any issuing CA's key");
                     AppError::Internal
-                },
-            )?),
-            None => None,
-        };
+                })?,
+        ),
+        None => None,
+    };
     let result = opened.ok_or(IssueRefusal::DownloadGone);
     let entry = entry(now, &user, AuditAction::CertificateDownload, client).outcome(&result);
     record_entry(state, entry).await?;

@@ -1,6 +1,8 @@
 //! Revocation published (SPEC 7.6): the CRL at `/pki/crl` and OCSP at
 //! `/pki/ocsp`, both from the one certificate status database, on any
-//! instance.
+//! instance. After a `ca-rollover` each issuing CA has its own CRL (the
+//! next ones at `/pki/crl/<generation>`) and its own OCSP responder: a
+//! certificate's status is published in the name of the CA that signed it.
 //!
 //! A CRL is stale when fewer revocations went into it than the database has
 //! counted (every revocation bumps the counter in its own transaction), or
@@ -15,6 +17,7 @@ use crate::domain::{CertificateSerial, CertificateState, RevocationReason, Times
 use crate::error::AppError;
 use crate::infra::cache::SignedAnswer;
 use crate::infra::pki::pki_reason;
+use crate::infra::pki::Pki;
 use crate::state::AppState;
 use chrono::Duration;
 use kanri_pki::{
@@ -40,25 +43,51 @@ fn is_fresh(crl: &StoredCrl, revocations: i64, now: Timestamp) -> bool {
     crl.revocations >= revocations && now.0 - crl.this_update.0 < Duration::hours(CRL_REFRESH_HOURS)
 }
 
-/// The CRL to serve: the stored one if fresh, else a new one.
-pub async fn current_crl(state: &AppState) -> Result<StoredCrl, AppError> {
+/// The CRL of the issuing CA of `issuer_generation` to serve: the stored
+/// one if fresh, else a new one. `None`: no such issuing CA.
+pub async fn current_crl(
+    state: &AppState,
+    issuer_generation: i64,
+) -> Result<Option<StoredCrl>, AppError> {
+    if state.pki.issuer(issuer_generation).is_none() {
+        return Ok(None);
+    }
     let revocations = crls::revocations(state.db.pool()).await?;
     let now = state.clock.now();
-    match crls::latest(state.db.pool()).await? {
-        Some(crl) if is_fresh(&crl, revocations, now) => Ok(crl),
-        _ => make_crl(state).await,
+    match crls::latest(state.db.pool(), issuer_generation).await? {
+        Some(crl) if is_fresh(&crl, revocations, now) => Ok(Some(crl)),
+        _ => make_crl(state, issuer_generation).await.map(Some),
     }
 }
 
-/// Signs a new CRL of every revoked, unexpired certificate, with the next
-/// number. Of two instances making the same number, one stores it and the
-/// other serves that one (it was made from the same or a later state).
-pub async fn make_crl(state: &AppState) -> Result<StoredCrl, AppError> {
+/// Signs a new CRL of every revoked, unexpired certificate of the issuing
+/// CA of `issuer_generation`, with the next number (numbers increase
+/// across all issuers). Of two instances making the same number, one
+/// stores it; the other serves that one when it is its issuer's (it was
+/// made from the same or a later state), else makes the next.
+pub async fn make_crl(state: &AppState, issuer_generation: i64) -> Result<StoredCrl, AppError> {
+    // Another issuer's CRL may take the number: then once more.
+    for _ in 0..3 {
+        if let Some(crl) = try_make_crl(state, issuer_generation).await? {
+            return Ok(crl);
+        }
+    }
+    Err(AppError::Internal)
+}
+
+async fn try_make_crl(
+    state: &AppState,
+    issuer_generation: i64,
+) -> Result<Option<StoredCrl>, AppError> {
     let pool = state.db.pool();
     // The counter first: every revocation it counts is visible to the list.
     let revocations = crls::revocations(pool).await?;
     let now = state.clock.now();
-    let revoked = state.caches.crl_entries.current(&state.db, now).await?;
+    let revoked = state
+        .caches
+        .crl_entries
+        .current(&state.db, now, issuer_generation)
+        .await?;
     let number = crls::latest_number(pool).await?.map_or(1, |n| n + 1);
     let this_update = now;
     let next_update = Timestamp(now.0 + Duration::hours(CRL_VALIDITY_HOURS));
@@ -69,7 +98,9 @@ pub async fn make_crl(state: &AppState) -> Result<StoredCrl, AppError> {
             this_update: this_update.0,
             next_update: next_update.0,
         };
-        pki.ca.build_crl(&spec, &revoked)
+        issuer_of(&pki, issuer_generation)?
+            .build_crl(&spec, &revoked)
+            .map_err(|e| e.to_string())
     })
     .await
     .map_err(|_| AppError::Internal)?
@@ -78,6 +109,7 @@ pub async fn make_crl(state: &AppState) -> Result<StoredCrl, AppError> {
         AppError::Internal
     })?;
     let crl = StoredCrl {
+        issuer_generation,
         number,
         revocations,
         this_update,
@@ -88,20 +120,32 @@ pub async fn make_crl(state: &AppState) -> Result<StoredCrl, AppError> {
     let stored = crls::insert(&mut tx, &crl).await?;
     tx.commit().await?;
     if stored {
-        tracing::info!(number, revocations, "CRL signed");
-        return Ok(crl);
+        tracing::info!(number, issuer_generation, revocations, "CRL signed");
+        return Ok(Some(crl));
     }
-    crls::latest(pool).await?.ok_or(AppError::Internal)
+    Ok(crls::latest(pool, issuer_generation)
+        .await?
+        .filter(|winner| winner.number == number))
 }
 
-/// Asks for a new CRL in the background right after a revocation commits:
+/// Every issuing CA's CRL made anew if stale (after a revocation, and by
+/// the periodic job).
+pub async fn refresh_crls(state: &AppState) -> Result<(), AppError> {
+    let generations: Vec<i64> = state.pki.issuers().map(|(g, _)| g).collect();
+    for generation in generations {
+        current_crl(state, generation).await?;
+    }
+    Ok(())
+}
+
+/// Asks for new CRLs in the background right after a revocation commits:
 /// published within a second, without the revocation waiting for it.
 pub fn refresh_soon(state: &AppState) {
     let owned = state.clone();
     crate::infra::coalesce::spawn(&state.background.crl, move || {
         let state = owned.clone();
         async move {
-            if let Err(err) = current_crl(&state).await {
+            if let Err(err) = refresh_crls(&state).await {
                 tracing::warn!(
                     ?err,
                     "CRL refresh after a revocation failed; the next request retries"
@@ -111,9 +155,10 @@ pub fn refresh_soon(state: &AppState) {
     });
 }
 
-/// What OCSP says of one certificate in the database.
-fn ocsp_status(stored: Option<StoredCertificate>) -> OcspCertStatus {
-    match stored {
+/// What OCSP says, in the name of the issuing CA of `issuer_generation`,
+/// of one certificate in the database: nothing of another issuer's.
+fn ocsp_status(stored: Option<StoredCertificate>, issuer_generation: i64) -> OcspCertStatus {
+    match stored.filter(|c| c.issuer_generation == issuer_generation) {
         None => OcspCertStatus::Unknown,
         Some(c) => match (c.state, c.revoked_at) {
             (CertificateState::Issued, _) => OcspCertStatus::Good,
@@ -159,13 +204,22 @@ impl OcspAnswer {
 }
 
 pub async fn ocsp_response(state: &AppState, request_der: &[u8]) -> OcspAnswer {
-    let Ok(request) = state.pki.ca.parse_ocsp_request(request_der) else {
-        return OcspAnswer::error(OcspErrorStatus::MalformedRequest);
-    };
-    if !request.concerns_this_ca() {
-        return OcspAnswer::error(OcspErrorStatus::Unauthorized);
+    // The issuing CA the request names (the first, when it names several:
+    // the others' certificates are then answered `unknown`).
+    let mut parsed = None;
+    for (generation, ca) in state.pki.issuers() {
+        let Ok(request) = ca.parse_ocsp_request(request_der) else {
+            return OcspAnswer::error(OcspErrorStatus::MalformedRequest);
+        };
+        if request.concerns_this_ca() {
+            parsed = Some((generation, ca, request));
+            break;
+        }
     }
-    let responder = match ocsp_responder(state).await {
+    let Some((issuer_generation, issuer, request)) = parsed else {
+        return OcspAnswer::error(OcspErrorStatus::Unauthorized);
+    };
+    let responder = match ocsp_responder(state, issuer_generation).await {
         Ok(responder) => responder,
         Err(err) => {
             tracing::error!(error = %err, "no OCSP responder");
@@ -176,7 +230,7 @@ pub async fn ocsp_response(state: &AppState, request_der: &[u8]) -> OcspAnswer {
     for serial in request.serials() {
         let domain = CertificateSerial::from_bytes(*serial.as_bytes());
         match certificates::find_by_serial(state.db.pool(), &domain).await {
-            Ok(stored) => statuses.push((serial, ocsp_status(stored))),
+            Ok(stored) => statuses.push((serial, ocsp_status(stored, issuer_generation))),
             Err(err) => {
                 tracing::error!(error = %err, "OCSP lookup failed");
                 return OcspAnswer::error(OcspErrorStatus::InternalError);
@@ -212,11 +266,7 @@ pub async fn ocsp_response(state: &AppState, request_der: &[u8]) -> OcspAnswer {
             .find(|(s, _)| *s == serial)
             .map_or(OcspCertStatus::Unknown, |(_, status)| *status)
     };
-    match state
-        .pki
-        .ca
-        .sign_ocsp_response(&responder, &request, &times, status_of)
-    {
+    match issuer.sign_ocsp_response(&responder, &request, &times, status_of) {
         Ok(der) => {
             if reusable {
                 let signed = SignedAnswer {
@@ -242,38 +292,59 @@ pub async fn ocsp_response(state: &AppState, request_der: &[u8]) -> OcspAnswer {
     }
 }
 
-/// The delegated responder that signs OCSP answers: the one this process
-/// keeps while it has more than [`RESPONDER_RENEWED_DAYS_BEFORE`] days left,
-/// else the newest stored one if that has (and opens), else a new
-/// generation, made by whichever instance stores it first (the others take
-/// the winner's). One request per process does this at a time.
-pub async fn ocsp_responder(state: &AppState) -> Result<Arc<OcspResponder>, AppError> {
+/// The delegated responder that signs the OCSP answers of the issuing CA
+/// of `issuer_generation`: the one this process keeps while it has more
+/// than [`RESPONDER_RENEWED_DAYS_BEFORE`] days left, else the newest stored
+/// one if that has (and opens), else a new generation, made by whichever
+/// instance stores it first (the others take the winner's). One request
+/// per process does this at a time.
+pub async fn ocsp_responder(
+    state: &AppState,
+    issuer_generation: i64,
+) -> Result<Arc<OcspResponder>, AppError> {
     let keep_until =
         || Timestamp(state.clock.now().0 + Duration::days(RESPONDER_RENEWED_DAYS_BEFORE));
-    if let Some(responder) = state.caches.ocsp_responder.valid_beyond(keep_until()) {
+    let kept = |until| {
+        state
+            .caches
+            .ocsp_responder
+            .valid_beyond(issuer_generation, until)
+    };
+    if let Some(responder) = kept(keep_until()) {
         return Ok(responder);
     }
     let _renewing = state.caches.ocsp_responder.renewal().await;
-    if let Some(responder) = state.caches.ocsp_responder.valid_beyond(keep_until()) {
+    if let Some(responder) = kept(keep_until()) {
         return Ok(responder);
     }
-    // Twice at most: a lost race is followed by taking the winner's.
-    for _ in 0..2 {
-        let latest = ocsp_responders::latest(state.db.pool()).await?;
-        if let Some(stored) = latest.as_ref().filter(|s| s.not_after > keep_until()) {
+    // Three times at most: a lost race is followed by taking the winner's
+    // (or, when another issuer's responder took the generation, a retry).
+    for _ in 0..3 {
+        let latest = ocsp_responders::latest(state.db.pool(), issuer_generation).await?;
+        if let Some(stored) = latest
+            .responder
+            .as_ref()
+            .filter(|s| s.not_after > keep_until())
+        {
             let pki = state.pki.clone();
             let (der, sealed) = (
                 stored.certificate_der.clone(),
                 stored.sealed_key_pem.clone(),
             );
-            let opened =
-                tokio::task::spawn_blocking(move || pki.ca.open_ocsp_responder(&der, &sealed))
-                    .await
-                    .map_err(|_| AppError::Internal)?;
+            let opened = tokio::task::spawn_blocking(move || {
+                issuer_of(&pki, issuer_generation)?
+                    .open_ocsp_responder(&der, &sealed)
+                    .map_err(|e| e.to_string())
+            })
+            .await
+            .map_err(|_| AppError::Internal)?;
             match opened {
                 Ok(opened) => {
                     let responder = Arc::new(opened);
-                    state.caches.ocsp_responder.keep(responder.clone());
+                    state
+                        .caches
+                        .ocsp_responder
+                        .keep(issuer_generation, responder.clone());
                     return Ok(responder);
                 }
                 // Not openable (sealed under another CA's key, or the
@@ -283,24 +354,26 @@ pub async fn ocsp_responder(state: &AppState) -> Result<Arc<OcspResponder>, AppE
                 }
             }
         }
-        let generation = latest
-            .map_or(Some(1), |s| s.generation.checked_add(1))
-            .ok_or(AppError::Internal)?;
+        let generation = latest.next_generation;
         let now = state.clock.now();
         // An hour back: a relying party whose clock is a little behind.
         let not_before = now.0 - Duration::hours(1);
         let validity = Duration::days(RESPONDER_VALIDITY_DAYS) + Duration::hours(1);
         let pki = state.pki.clone();
         let (responder, sealed) = tokio::task::spawn_blocking(move || {
-            let responder = pki.ca.issue_ocsp_responder(not_before, validity)?;
-            let sealed = responder.seal_key(&pki.ca)?;
-            Ok::<_, kanri_pki::CaError>((responder, sealed))
+            let ca = issuer_of(&pki, issuer_generation)?;
+            let responder = ca
+                .issue_ocsp_responder(not_before, validity)
+                .map_err(|e| e.to_string())?;
+            let sealed = responder.seal_key(ca).map_err(|e| e.to_string())?;
+            Ok::<_, String>((responder, sealed))
         })
         .await
         .map_err(|_| AppError::Internal)?
         .map_err(ca_failed)?;
         let stored = StoredResponder {
             generation,
+            issuer_generation,
             certificate_der: responder.certificate_der().to_vec(),
             sealed_key_pem: sealed,
             not_after: Timestamp(responder.not_after()),
@@ -311,13 +384,26 @@ pub async fn ocsp_responder(state: &AppState) -> Result<Arc<OcspResponder>, AppE
                 .await?;
         tx.commit().await?;
         if won {
-            tracing::info!(generation, "new OCSP responder certificate");
+            tracing::info!(
+                generation,
+                issuer_generation,
+                "new OCSP responder certificate"
+            );
             let responder = Arc::new(responder);
-            state.caches.ocsp_responder.keep(responder.clone());
+            state
+                .caches
+                .ocsp_responder
+                .keep(issuer_generation, responder.clone());
             return Ok(responder);
         }
     }
     Err(AppError::Internal)
+}
+
+/// The issuing CA of `generation`; an error to log when there is none.
+fn issuer_of(pki: &Pki, generation: i64) -> Result<&kanri_pki::Ca, String> {
+    pki.issuer(generation)
+        .ok_or_else(|| format!("no issuing CA of generation {generation}"))
 }
 
 fn ca_failed(err: impl std::fmt::Display) -> AppError {

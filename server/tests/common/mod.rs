@@ -173,6 +173,41 @@ fn random_name(prefix: &str) -> String {
     format!("{prefix}{:016x}", rand::random::<u64>())
 }
 
+/// The root's key as `ca-init` hands it to the bank, and its passphrase.
+pub struct RootKey {
+    pub sealed: kanri_pki::SealedKey,
+    pub passphrase: kanri_pki::Passphrase,
+}
+
+/// `ca-init` on `config`'s (new) database, with the demo's names.
+async fn ca_init(config: &Config) -> RootKey {
+    use kanri_app::use_cases::certificate_authority::{self as ca, CaNames};
+    let db = kanri_server::startup::connect(config)
+        .await
+        .expect("database");
+    let names = CaNames {
+        organization: ca::DEMO_ORGANIZATION.into(),
+        common_name: "KANRI CA 1".into(),
+        root_common_name: "KANRI ROOT CA".into(),
+        unit: ca::DEMO_UNIT.into(),
+    };
+    let passphrase = kanri_pki::Passphrase::new("the-roots-passphrase-in-the-vault");
+    let mut sealed = None;
+    let keep = |key: &kanri_pki::SealedKey| {
+        sealed = Some(key.clone());
+        Ok(())
+    };
+    let now = kanri_app::infra::clock::Clock::system().now();
+    ca::create(&db, config, &names, &passphrase, keep, now)
+        .await
+        .expect("ca-init");
+    db.close().await;
+    RootKey {
+        sealed: sealed.expect("the root's key was handed over"),
+        passphrase,
+    }
+}
+
 /// The SoftHSM2 token `.ci/softhsm` prepared, when it did
 /// (`kanri_testkit::test_token`), and its PIN: every test app then keeps
 /// its CA's key in it, so CI runs the certificate tests against a PKCS#11
@@ -234,12 +269,17 @@ pub fn test_config(database_url: String, data_dir: PathBuf) -> Config {
 impl TestApp {
     /// Another instance on this app's database.
     pub async fn other_instance(&self) -> OtherInstance {
+        self.instance_with(|_| {}).await
+    }
+
+    async fn instance_with(&self, adjust: impl FnOnce(&mut Config)) -> OtherInstance {
         let mut config = test_config(
             self.state.config.database_url.clone(),
             self.data_dir.clone(),
         );
         config.mail = self.state.config.mail.clone();
         config.caches = self.state.config.caches;
+        adjust(&mut config);
         let options = LeptosOptions::builder().output_name("kanri").build();
         // Instances share the time, as real ones share the real clock.
         let clock = self.state.clock.clone();
@@ -252,6 +292,32 @@ impl TestApp {
 
     /// A new database with the demo data; `None` for PostgreSQL when no URL is given.
     pub async fn start(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Option<TestApp> {
+        Self::start_keeping(backend, adjust, None).await
+    }
+
+    /// [`TestApp::start`] with its demo CA made the way `ca-init` makes a
+    /// bank's: the root's sealed key comes back, as the bank's vault keeps
+    /// it (`ca-rollover` needs it), with its passphrase.
+    pub async fn start_with_root(backend: Backend) -> Option<(TestApp, RootKey)> {
+        let mut root = None;
+        let app = Self::start_keeping(backend, |_| {}, Some(&mut root)).await?;
+        Some((app, root.expect("the root's key")))
+    }
+
+    /// The same instance started again on its database (a restart after
+    /// `ca-rollover`) with its configuration changed by `adjust`: a new
+    /// state, pool and caches.
+    pub async fn restart_with(&mut self, adjust: impl FnOnce(&mut Config)) {
+        let OtherInstance { state, router } = self.instance_with(adjust).await;
+        self.state = state;
+        self.router = router;
+    }
+
+    async fn start_keeping(
+        backend: Backend,
+        adjust: impl FnOnce(&mut Config),
+        keep_root: Option<&mut Option<RootKey>>,
+    ) -> Option<TestApp> {
         sqlx::any::install_default_drivers();
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
@@ -268,6 +334,9 @@ impl TestApp {
         let data_dir = std::env::temp_dir().join(random_name("kanri-data-"));
         let mut config = test_config(url, data_dir.clone());
         adjust(&mut config);
+        if let Some(keep_root) = keep_root {
+            *keep_root = Some(ca_init(&config).await);
+        }
         let options = LeptosOptions::builder().output_name("kanri").build();
         let state = kanri_server::build_state(config, options)
             .await
@@ -750,6 +819,24 @@ pub fn assert_refused_by<T: std::fmt::Debug>(
         kanri_app::db::Backend::Sqlite => message.contains(sqlite_says),
     };
     assert!(by_rule, "expected {rule} to refuse, got: {message}");
+}
+
+/// 更新 of `user`'s certificate (presented), a key made on the server.
+pub async fn renew_with_p12(app: &TestApp, user: &str) {
+    let mut client = app.presenting(user).await;
+    let res = client
+        .post_form("/api/renewal_authenticate", &[("password", LOGIN_PASSWORD)])
+        .await;
+    assert_eq!(res.location(), Some("/certificate/renew/method"));
+    let p12 = b"Import-Pass-01";
+    let fields: [(&str, &[u8], Option<&str>); 4] = [
+        ("flow", b"Renewal", None),
+        ("method", b"p12", None),
+        ("import_password", p12, None),
+        ("import_password_repeat", p12, None),
+    ];
+    let done = client.post_multipart("/certificate/submit", &fields).await;
+    assert_eq!(done.location(), Some("/certificate/renew/result"));
 }
 
 /// The value of `<input … name="NAME" value="…">` in a page.

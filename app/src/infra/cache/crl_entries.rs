@@ -28,7 +28,8 @@ pub struct CrlEntryCache {
 struct Kept {
     /// The highest revocation number read; -1 before the first read.
     after: i64,
-    entries: Vec<(RevokedCertificate, Timestamp)>,
+    /// Each with its certificate's 有効期限 and its issuer's generation.
+    entries: Vec<(RevokedCertificate, Timestamp, i64)>,
 }
 
 impl Kept {
@@ -50,26 +51,34 @@ impl CrlEntryCache {
         }
     }
 
-    /// Every revoked certificate within its validity at `now`, as the CRL
-    /// lists them. One read at a time per process: two CRLs asked for at
-    /// once share the second's read instead of racing to append.
+    /// Every certificate of the issuing CA of `issuer_generation` revoked
+    /// and within its validity at `now`, as its CRL lists them. One read at
+    /// a time per process: two CRLs asked for at once share the second's
+    /// read instead of racing to append.
     pub async fn current(
         &self,
         db: &Db,
         now: Timestamp,
+        issuer_generation: i64,
     ) -> Result<Vec<RevokedCertificate>, sqlx::Error> {
         let mut kept = self.kept.lock().await;
         if self.mode == CacheMode::Off {
             *kept = Kept::nothing();
         }
         let new = crls::revoked_since(db, kept.after, now).await?;
-        kept.entries.retain(|(_, not_after)| *not_after > now);
+        kept.entries.retain(|(_, not_after, _)| *not_after > now);
         for entry in &new {
             kept.after = kept.after.max(entry.seq);
             if let Some(revoked) = to_pki(entry) {
-                kept.entries.push((revoked, entry.not_after));
+                kept.entries
+                    .push((revoked, entry.not_after, entry.issuer_generation));
             }
         }
-        Ok(kept.entries.iter().map(|(revoked, _)| *revoked).collect())
+        Ok(kept
+            .entries
+            .iter()
+            .filter(|(_, _, issuer)| *issuer == issuer_generation)
+            .map(|(revoked, _, _)| *revoked)
+            .collect())
     }
 }

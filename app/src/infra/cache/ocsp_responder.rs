@@ -1,4 +1,4 @@
-//! The delegated OCSP responder in use, opened: unsealing its key costs
+//! The delegated OCSP responders in use (one per issuing CA), opened: unsealing its key costs
 //! PBKDF2 rounds, so each process keeps the one it opened while it is far
 //! from its expiry, and asks the database again when it comes near (then
 //! takes the newest, or makes the next: `use_cases::publication`). No write
@@ -13,7 +13,8 @@ use std::sync::{Arc, Mutex};
 #[derive(Debug)]
 pub struct ResponderCache {
     mode: CacheMode,
-    kept: Mutex<Option<Arc<OcspResponder>>>,
+    /// By the generation of the issuing CA that certified each.
+    kept: Mutex<Vec<(i64, Arc<OcspResponder>)>>,
     /// Held while one request opens or makes a responder, so that a burst
     /// of OCSP requests at the renewal point does that work once, not once
     /// per request.
@@ -24,7 +25,7 @@ impl ResponderCache {
     pub fn new(mode: CacheMode) -> Self {
         Self {
             mode,
-            kept: Mutex::new(None),
+            kept: Mutex::new(Vec::new()),
             renewing: tokio::sync::Mutex::new(()),
         }
     }
@@ -34,15 +35,24 @@ impl ResponderCache {
         self.renewing.lock().await
     }
 
-    /// The kept responder if it is valid beyond `until`.
-    pub fn valid_beyond(&self, until: Timestamp) -> Option<Arc<OcspResponder>> {
+    /// The kept responder of the issuing CA of `issuer_generation` if it
+    /// is valid beyond `until`.
+    pub fn valid_beyond(
+        &self,
+        issuer_generation: i64,
+        until: Timestamp,
+    ) -> Option<Arc<OcspResponder>> {
         let kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
-        kept.as_ref().filter(|r| r.not_after() > until.0).cloned()
+        kept.iter()
+            .find(|(issuer, r)| *issuer == issuer_generation && r.not_after() > until.0)
+            .map(|(_, r)| r.clone())
     }
 
-    pub fn keep(&self, responder: Arc<OcspResponder>) {
+    pub fn keep(&self, issuer_generation: i64, responder: Arc<OcspResponder>) {
         if self.mode == CacheMode::Keep {
-            *self.kept.lock().unwrap_or_else(|p| p.into_inner()) = Some(responder);
+            let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+            kept.retain(|(issuer, _)| *issuer != issuer_generation);
+            kept.push((issuer_generation, responder));
         }
     }
 }
