@@ -634,13 +634,19 @@ impl fmt::Debug for SealedKey {
     }
 }
 
-/// The subject Name (DER) of a certificate (PEM): what tells two CAs apart
-/// when a chain is built.
-pub fn subject_of(cert_pem: &str) -> Result<Vec<u8>, CaError> {
+/// The CN of a certificate (PEM), empty when it has none: what people and
+/// `ca-rollover` tell CAs apart by.
+pub fn common_name_of(cert_pem: &str) -> Result<String, CaError> {
     let der = certificate_from_pem(cert_pem)?;
     let (_, x509) =
         x509_parser::parse_x509_certificate(&der).map_err(|_| CaError::CertificateMalformed)?;
-    Ok(x509.subject().as_raw().to_vec())
+    let common_name = x509
+        .subject()
+        .iter_common_name()
+        .next()
+        .and_then(|cn| cn.as_str().ok())
+        .unwrap_or_default();
+    Ok(common_name.to_owned())
 }
 
 fn certificate_from_pem(cert_pem: &str) -> Result<Vec<u8>, CaError> {

@@ -35,7 +35,7 @@ mod token;
 pub mod totp;
 pub mod verify;
 
-pub use ca::{subject_of, Ca, CaError, CaSubject, KeyStore, RootCa, SealedKey};
+pub use ca::{common_name_of, Ca, CaError, CaSubject, KeyStore, RootCa, SealedKey};
 pub use crl::{CrlError, CrlSpec, RevocationReason, RevokedCertificate};
 pub use csr::{parse_csr, CsrError, CsrKeyType, VerifiedCsr};
 pub use issue::{ClientKey, ClientSubject, IssueError, IssuedCertificate, PublicUrls, Validity};

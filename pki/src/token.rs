@@ -154,8 +154,8 @@ fn auth_pin(pin: &Passphrase) -> AuthPin {
 /// fails concurrent `C_GenerateKey`/`C_GenerateKeyPair`/`C_CreateObject`
 /// from several threads with `CKR_GENERAL_ERROR` at random (SoftHSMv2
 /// issue #573; parsec and icp-cli serialise the same way), and a bank's
-/// CA makes objects only at `ca-init` and `ca-import`, so one at a time
-/// costs nothing. Signatures do not take it.
+/// CA makes objects only at `ca-init`, `ca-import` and `ca-rollover`, so
+/// one at a time costs nothing. Signatures do not take it.
 static CHANGING_OBJECTS: Mutex<()> = Mutex::new(());
 
 fn changing_objects() -> std::sync::MutexGuard<'static, ()> {

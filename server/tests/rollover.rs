@@ -176,19 +176,30 @@ async fn a_rollover_keeps_the_previous_issuers_certificates_working(
         "another root's key",
     );
     assert!(matches!(err, CaSetupError::RootKeyForeign), "{err:?}");
-    let err = refused(
-        ca::rollover(
-            &app.state.db,
-            &config,
-            "KANRI CA 1",
-            &root.sealed,
-            &root.passphrase,
-            now,
-        )
-        .await,
-        "the current CA's name",
-    );
-    assert!(matches!(err, CaSetupError::RolloverSameName), "{err:?}");
+    // An earlier CA's name, even in other case or spacing, would be taken
+    // for that CA by OpenSSL and nginx: the current one's, the root's.
+    for (name, what) in [
+        ("KANRI CA 1", "the current CA's name"),
+        (
+            " kanri  ca 1",
+            "the current CA's name, spaced and in lower case",
+        ),
+        ("KANRI ROOT CA", "the root's name"),
+    ] {
+        let err = refused(
+            ca::rollover(
+                &app.state.db,
+                &config,
+                name,
+                &root.sealed,
+                &root.passphrase,
+                now,
+            )
+            .await,
+            what,
+        );
+        assert!(matches!(err, CaSetupError::RolloverSameName), "{err:?}");
+    }
     let err = refused(
         ca::rollover(
             &app.state.db,
@@ -209,6 +220,9 @@ async fn a_rollover_keeps_the_previous_issuers_certificates_working(
             .unwrap()
     };
     assert_eq!(generation().await, 1, "a refused rollover changes nothing");
+    // An instance started before the rollover and not restarted goes on
+    // with the CAs it opened (below, it refuses the new CA's certificates).
+    let not_restarted = app.other_instance().await;
 
     let subject = ca::rollover(
         &app.state.db,
@@ -227,6 +241,20 @@ async fn a_rollover_keeps_the_previous_issuers_certificates_working(
             .await,
         1
     );
+    // The previous CA's name is now taken too.
+    let err = refused(
+        ca::rollover(
+            &app.state.db,
+            &config,
+            "KANRI CA 1",
+            &root.sealed,
+            &root.passphrase,
+            now,
+        )
+        .await,
+        "the previous CA's name",
+    );
+    assert!(matches!(err, CaSetupError::RolloverSameName), "{err:?}");
     app.restart_with(|_| {}).await;
 
     // The new issuing CA signs from now on; the previous one's
@@ -268,6 +296,14 @@ async fn a_rollover_keeps_the_previous_issuers_certificates_working(
     );
     assert!(text.contains("/pki/crl/2"), "the new CA's own CRL: {text}");
     assert_eq!(login_presenting(&app, "user02", &user02_second).await, "/");
+    let mut stale = not_restarted.client();
+    stale.presented = Some(user02_second.clone());
+    let said = stale.login("user02", LOGIN_PASSWORD).await;
+    assert_eq!(
+        said.location(),
+        Some("/login?notice=certificate.cert_foreign_ca.user"),
+        "an instance opens the new CA at its restart"
+    );
     // The renewed-away one no longer logs in (superseded), at once.
     assert_ne!(login_presenting(&app, "user02", &user02_first).await, "/");
 

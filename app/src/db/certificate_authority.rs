@@ -116,39 +116,48 @@ pub async fn previous(pool: &AnyPool) -> Result<Vec<StoredIssuer>, sqlx::Error> 
     .collect()
 }
 
-/// `ca-rollover`: the issuing CA of `current` generation moves to the
-/// previous ones and `next` (its generation one more) takes its place,
-/// certified by the same root (`chain_pem`). `false`: another rollover
-/// came first; nothing was written.
+/// `ca-rollover`: the issuing CA `current` moves to the previous ones and
+/// `next` (its generation one more) takes its place, certified by the same
+/// root (`chain_pem`), provided the row is still what `current` read: of
+/// a rollover and a reseal (or another rollover) at once, the first wins.
+/// `false`: the other came first; the caller must not commit (the move may
+/// be half written).
 pub async fn roll_over(
     tx: &mut Tx,
-    current: i64,
+    current: &StoredCa,
     next: &StoredIssuer,
     chain_pem: &str,
     now: Timestamp,
 ) -> Result<bool, sqlx::Error> {
-    let moved = sqlx::query(
+    // The current row as read: generation and key (sealed PEM, or label).
+    const UNCHANGED: &str = "id = 1 AND generation = $1 AND sealed_key_pem = $2 \
+                             AND COALESCE(token_key_label, '') = $3";
+    let moved = sqlx::query(&format!(
         "INSERT INTO previous_issuing_cas (generation, certificate_pem, sealed_key_pem, token_key_label, retired_at) \
-         SELECT generation, certificate_pem, sealed_key_pem, token_key_label, $2 FROM certificate_authority \
-         WHERE id = 1 AND generation = $1 ON CONFLICT (generation) DO NOTHING",
-    )
-    .bind(current)
+         SELECT generation, certificate_pem, sealed_key_pem, token_key_label, $4 FROM certificate_authority \
+         WHERE {UNCHANGED} ON CONFLICT (generation) DO NOTHING"
+    ))
+    .bind(current.generation)
+    .bind(sealed_pem(&current.key))
+    .bind(token_label(&current.key).unwrap_or_default())
     .bind(now.to_db())
     .execute(&mut **tx)
     .await?;
     if moved.rows_affected() != 1 {
         return Ok(false);
     }
-    let replaced = sqlx::query(
-        "UPDATE certificate_authority SET generation = $1, certificate_pem = $2, sealed_key_pem = $3, \
-         token_key_label = $4, chain_pem = $5 WHERE id = 1 AND generation = $6",
-    )
+    let replaced = sqlx::query(&format!(
+        "UPDATE certificate_authority SET generation = $4, certificate_pem = $5, sealed_key_pem = $6, \
+         token_key_label = $7, chain_pem = $8 WHERE {UNCHANGED}"
+    ))
+    .bind(current.generation)
+    .bind(sealed_pem(&current.key))
+    .bind(token_label(&current.key).unwrap_or_default())
     .bind(next.generation)
     .bind(&next.certificate_pem)
     .bind(sealed_pem(&next.key))
     .bind(token_label(&next.key))
     .bind(chain_pem)
-    .bind(current)
     .execute(&mut **tx)
     .await?;
     Ok(replaced.rows_affected() == 1)

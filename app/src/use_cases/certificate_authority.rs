@@ -83,11 +83,13 @@ pub enum CaSetupError {
     RootKeyNotKept(String),
     #[error("この認証局は自身がルート認証局です。発行用認証局の切替には、上位の認証局の下にある発行用認証局が必要です")]
     RolloverWithoutRoot,
-    #[error("--root-key の鍵は、この発行用認証局の上位の認証局（/pki/chain.pem の 2 番目の証明書）のものではありません")]
+    #[error("--root-key の鍵は、この発行用認証局を証明した上位の認証局（ca-init のルート認証局）のものではありません")]
     RootKeyForeign,
+    #[error("同時に実行された別の ca-rollover か ca-reseal が先に完了しました。今の認証局を確かめてから、必要ならもう一度実行してください")]
+    RolloverRaced,
     #[error("ルート認証局の鍵のパスフレーズが正しくありません")]
     RootPassphraseWrong,
-    #[error("新しい発行用認証局の名前（CN）は、今までの発行用認証局と別のものにしてください")]
+    #[error("新しい発行用認証局の名前（CN）は、今までの認証局（発行用・ルート）の名前と別のものにしてください（大文字・小文字や空白の違いだけでは別の名前になりません）")]
     RolloverSameName,
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
@@ -558,7 +560,8 @@ pub async fn rollover(
     now: Timestamp,
 ) -> Result<String, CaSetupError> {
     let passphrase = passphrase(config)?;
-    if common_name.trim().is_empty() {
+    let common_name = common_name.trim();
+    if common_name.is_empty() {
         return Err(CaSetupError::EmptyName("CN"));
     }
     let row = stored::load(db.pool())
@@ -567,14 +570,40 @@ pub async fn rollover(
     same_mode(&row, config)?;
     // The current key opens with this passphrase: the new one is sealed
     // with the same, so that every instance opens both.
-    let current = open_key(&row.certificate_pem, &row.key, config, &passphrase)?;
+    open_key(&row.certificate_pem, &row.key, config, &passphrase)?;
     let chain = row.chain_pem.clone().unwrap_or_default();
-    let parent_der = kanri_pki::decode_pem_certificates(&chain)
-        .map_err(|_| CaSetupError::ChainBroken)?
-        .into_iter()
-        .next()
-        .ok_or(CaSetupError::RolloverWithoutRoot)?;
-    let parent_pem = kanri_pki::encode_pem("CERTIFICATE", &parent_der);
+    if chain.trim().is_empty() {
+        return Err(CaSetupError::RolloverWithoutRoot);
+    }
+    let above =
+        kanri_pki::decode_pem_certificates(&chain).map_err(|_| CaSetupError::ChainBroken)?;
+    // Every CA's name so far, current, previous and above: OpenSSL and
+    // nginx find an issuer by name (compared without case or spacing), so
+    // a new CA of an old name would be taken for the old one.
+    let mut names = vec![row.certificate_pem.clone()];
+    names.extend(
+        stored::previous(db.pool())
+            .await?
+            .into_iter()
+            .map(|issuer| issuer.certificate_pem),
+    );
+    names.extend(
+        above
+            .iter()
+            .map(|der| kanri_pki::encode_pem("CERTIFICATE", der)),
+    );
+    let comparable = |name: &str| {
+        name.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    for pem in &names {
+        if comparable(&kanri_pki::common_name_of(pem)?) == comparable(common_name) {
+            return Err(CaSetupError::RolloverSameName);
+        }
+    }
+    let parent_pem = kanri_pki::encode_pem("CERTIFICATE", &above[0]);
     let parent =
         RootCa::unseal(&parent_pem, parent_key, parent_passphrase).map_err(|err| match err {
             CaError::KeyMismatch => CaSetupError::RootKeyForeign,
@@ -585,17 +614,11 @@ pub async fn rollover(
         organization: row.client_o.clone(),
         common_name: common_name.to_owned(),
     };
+    // From here on the new key exists (in the token, perhaps): whatever
+    // fails takes it out again (kept_or_discarded).
     let ca = parent.issue_issuing_ca(&subject, now.0, key_store(config, &passphrase))?;
     drop(parent);
-    let mut names: Vec<Vec<u8>> = vec![current.subject_der().to_vec()];
-    for issuer in stored::previous(db.pool()).await? {
-        names.push(kanri_pki::subject_of(&issuer.certificate_pem)?);
-    }
-    let stored = if names.iter().any(|name| name.as_slice() == ca.subject_der()) {
-        Err(CaSetupError::RolloverSameName)
-    } else {
-        store_rollover(db, &row, &ca, &chain, &passphrase, now).await
-    };
+    let stored = store_rollover(db, &row, &ca, &chain, &passphrase, now).await;
     let subject = ca.subject().to_owned();
     kept_or_discarded(db, ca, stored).await?;
     Ok(subject)
@@ -618,8 +641,9 @@ async fn store_rollover(
         },
     };
     let mut tx = db.begin_write().await?;
-    if !stored::roll_over(&mut tx, row.generation, &next, chain_pem, now).await? {
-        return Err(CaSetupError::ResealRaced);
+    // Not committed when it says no: the transaction rolls back.
+    if !stored::roll_over(&mut tx, row, &next, chain_pem, now).await? {
+        return Err(CaSetupError::RolloverRaced);
     }
     let entry = AuditEntry::new(
         now,

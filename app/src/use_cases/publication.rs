@@ -63,11 +63,11 @@ pub async fn current_crl(
 /// Signs a new CRL of every revoked, unexpired certificate of the issuing
 /// CA of `issuer_generation`, with the next number (numbers increase
 /// across all issuers). Of two instances making the same number, one
-/// stores it; the other serves that one when it is its issuer's (it was
-/// made from the same or a later state), else makes the next.
+/// stores it; the other serves that one when it is its issuer's and made
+/// from the same or a later state, else makes the next.
 pub async fn make_crl(state: &AppState, issuer_generation: i64) -> Result<StoredCrl, AppError> {
     // Another issuer's CRL may take the number: then once more.
-    for _ in 0..3 {
+    for _ in 0..5 {
         if let Some(crl) = try_make_crl(state, issuer_generation).await? {
             return Ok(crl);
         }
@@ -123,19 +123,27 @@ async fn try_make_crl(
         tracing::info!(number, issuer_generation, revocations, "CRL signed");
         return Ok(Some(crl));
     }
+    // Lost the number: to this issuer's CRL made from the same or a later
+    // state (serve that one), or to another issuer's (then again).
     Ok(crls::latest(pool, issuer_generation)
         .await?
-        .filter(|winner| winner.number == number))
+        .filter(|winner| winner.revocations >= revocations))
 }
 
 /// Every issuing CA's CRL made anew if stale (after a revocation, and by
 /// the periodic job).
+/// One issuer's failure does not keep the others' CRLs stale: each is
+/// tried, and the first failure is returned.
 pub async fn refresh_crls(state: &AppState) -> Result<(), AppError> {
     let generations: Vec<i64> = state.pki.issuers().map(|(g, _)| g).collect();
+    let mut outcome = Ok(());
     for generation in generations {
-        current_crl(state, generation).await?;
+        if let Err(err) = current_crl(state, generation).await {
+            tracing::warn!(?err, generation, "CRL refresh failed");
+            outcome = outcome.and(Err(err));
+        }
     }
-    Ok(())
+    outcome
 }
 
 /// Asks for new CRLs in the background right after a revocation commits:
@@ -204,8 +212,9 @@ impl OcspAnswer {
 }
 
 pub async fn ocsp_response(state: &AppState, request_der: &[u8]) -> OcspAnswer {
-    // The issuing CA the request names (the first, when it names several:
-    // the others' certificates are then answered `unknown`).
+    // The issuing CA the request names (the first that matches, the current
+    // one tried first, when it names several: the others' certificates are
+    // then answered `unknown`).
     let mut parsed = None;
     for (generation, ca) in state.pki.issuers() {
         let Ok(request) = ca.parse_ocsp_request(request_der) else {
