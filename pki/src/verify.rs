@@ -57,6 +57,20 @@ impl Ca {
         der: &[u8],
         at: DateTime<Utc>,
     ) -> Result<ClientCertificate, VerifyError> {
+        let verified = self.verify_client_signature(der)?;
+        if at < verified.not_before {
+            return Err(VerifyError::NotYetValid);
+        }
+        if at > verified.not_after {
+            return Err(VerifyError::Expired);
+        }
+        Ok(verified)
+    }
+
+    /// Checks that `der` is a client certificate signed by this CA, whatever
+    /// its dates: the caller decides what validity it needs (更新 takes a
+    /// certificate a few days past its 有効期限).
+    pub fn verify_client_signature(&self, der: &[u8]) -> Result<ClientCertificate, VerifyError> {
         let (rest, cert) = X509Certificate::from_der(der).map_err(|_| VerifyError::Malformed)?;
         if !rest.is_empty() {
             return Err(VerifyError::Malformed);
@@ -65,12 +79,6 @@ impl Ca {
         let validity = cert.validity();
         let not_before = timeconv::from_asn1(validity.not_before).ok_or(VerifyError::Malformed)?;
         let not_after = timeconv::from_asn1(validity.not_after).ok_or(VerifyError::Malformed)?;
-        if at < not_before {
-            return Err(VerifyError::NotYetValid);
-        }
-        if at > not_after {
-            return Err(VerifyError::Expired);
-        }
         let serial = Serial::from_der_integer(cert.raw_serial())
             .ok_or(VerifyError::NotAClientCertificate)?;
         let common_name = client_common_name(&cert)?;

@@ -14,6 +14,7 @@ on_both_databases!(
     unusable_certificates_are_refused_with_a_message_and_a_history_row,
     another_users_certificate_is_refused_from_a_logged_in_session,
     renewal_asks_for_the_one_time_password_when_registered,
+    an_expired_certificate_renews_within_the_grace_period_only,
 );
 
 const IMPORT_PASSWORD: &str = "Import-Pass-01";
@@ -128,6 +129,9 @@ async fn two_renewals_at_once_make_exactly_one_certificate(app: TestApp) {
 }
 
 async fn unusable_certificates_are_refused_with_a_message_and_a_history_row(app: TestApp) {
+    // expired01's certificate expired 10 days ago: 31 days, past the
+    // 30-day grace period of 更新 (the grace itself is tested below).
+    app.state.clock.advance(chrono::Duration::days(21));
     let foreign = {
         let subject = kanri_pki::CaSubject {
             organization: "Other Bank".into(),
@@ -258,4 +262,62 @@ async fn renewal_asks_for_the_one_time_password_when_registered(app: TestApp) {
         .await;
     assert_eq!(right.location(), Some("/certificate/renew/method"));
     assert_eq!(submit_p12(&mut client).await, "/certificate/renew/result");
+}
+
+/// SPEC 9.3: a certificate past its 有効期限 still renews within the
+/// bank's grace period (`KANRI_RENEWAL_GRACE_DAYS`, 30 by default; 0 turns
+/// it off), and the old one is superseded as always; it never logs in.
+async fn an_expired_certificate_renews_within_the_grace_period_only(mut app: TestApp) {
+    // The demo's expired01 expired 10 days ago.
+    let old = app.certificate_serial("expired01").await;
+    let mut client = app.presenting("expired01").await;
+    assert_eq!(
+        authenticate(&mut client, LOGIN_PASSWORD).await,
+        "/certificate/renew/method"
+    );
+    assert_eq!(submit_p12(&mut client).await, "/certificate/renew/result");
+    assert_ne!(app.certificate_serial("expired01").await, old);
+    assert_eq!(
+        app.scalar_string(
+            "SELECT revocation_reason FROM certificates WHERE serial = $1",
+            &old
+        )
+        .await
+        .as_deref(),
+        Some("superseded")
+    );
+    assert_eq!(app.certificates_in_state("expired01", "issued").await, 1);
+
+    // admin01, one day after its 有効期限: refused with the grace off…
+    let not_after = app
+        .scalar_string(
+            "SELECT c.not_after FROM certificates c JOIN users u ON u.id = c.user_id \
+             WHERE u.login_id = $1 AND c.state = 'issued'",
+            "admin01",
+        )
+        .await
+        .unwrap();
+    let not_after = kanri_app::domain::Timestamp::from_db(&not_after).unwrap();
+    let until = not_after.0 - app.state.clock.now().0 + chrono::Duration::days(1);
+    app.state.clock.advance(until);
+    app.restart_with(|c| c.renewal_grace_days = 0).await;
+    let mut client = app.presenting("admin01").await;
+    assert_eq!(
+        authenticate(&mut client, LOGIN_PASSWORD).await,
+        "/certificate/renew?error=cert_expired"
+    );
+    // …and renewed within it.
+    app.restart_with(|c| c.renewal_grace_days = 30).await;
+    let mut client = app.presenting("admin01").await;
+    assert_eq!(
+        authenticate(&mut client, LOGIN_PASSWORD).await,
+        "/certificate/renew/method"
+    );
+    assert_eq!(submit_p12(&mut client).await, "/certificate/renew/result");
+    assert_eq!(app.certificates_in_state("admin01", "issued").await, 1);
+    assert_eq!(
+        app.audit_count_of("admin01", "certificate_renew", "success")
+            .await,
+        1
+    );
 }

@@ -30,6 +30,10 @@ pub struct Config {
     /// certificate (`KANRI_EXPIRY_REMINDER_DAYS`, comma-separated, 1 to 365;
     /// by default 40 and 10).
     pub expiry_reminder_days: Vec<i64>,
+    /// How many days after its 有効期限 a certificate may still be
+    /// presented for 更新 (`KANRI_RENEWAL_GRACE_DAYS`, 0 to 90, 0 turns it
+    /// off; by default 30, SPEC 9.3). It never logs in once expired.
+    pub renewal_grace_days: i64,
     /// Login and 実行 attempts allowed per minute from one client address…
     pub attempts_per_client_per_minute: u32,
     /// …and on one account.
@@ -136,6 +140,8 @@ pub enum ConfigError {
     NotAPort(&'static str),
     #[error("{0} must be a comma-separated list of days from 1 to 365, e.g. 40,10")]
     NotDays(&'static str),
+    #[error("{0} must be a number of days from 0 (off) to 90")]
+    NotGraceDays(&'static str),
     #[error("{0} must be an address such as 127.0.0.1:3443")]
     NotASocketAddress(&'static str),
     #[error("cannot read {0}: {1}")]
@@ -182,6 +188,19 @@ fn reminder_days() -> Result<Vec<i64>, ConfigError> {
     Ok(days)
 }
 
+fn renewal_grace_days() -> Result<i64, ConfigError> {
+    const NAME: &str = "KANRI_RENEWAL_GRACE_DAYS";
+    match var(NAME) {
+        None => Ok(30),
+        Some(days) => days
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|d| (0..=90).contains(d))
+            .ok_or(ConfigError::NotGraceDays(NAME)),
+    }
+}
+
 fn boolean(name: &'static str, default: bool) -> Result<bool, ConfigError> {
     match var(name).as_deref().map(str::trim) {
         None => Ok(default),
@@ -219,6 +238,7 @@ impl Config {
             max_db_connections: number("KANRI_DB_MAX_CONNECTIONS", 8)? as u32,
             mail: MailConfig::from_env(&data_dir)?,
             expiry_reminder_days: reminder_days()?,
+            renewal_grace_days: renewal_grace_days()?,
             attempts_per_client_per_minute: number("KANRI_ATTEMPTS_PER_CLIENT_PER_MINUTE", 30)?
                 as u32,
             attempts_per_account_per_minute: number("KANRI_ATTEMPTS_PER_ACCOUNT_PER_MINUTE", 10)?

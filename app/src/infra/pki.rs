@@ -44,9 +44,19 @@ pub struct Verified {
 impl Verified {
     /// Whether the certificate is within its validity at `now`.
     pub fn valid_at(&self, now: Timestamp) -> Result<(), CertificateRefusal> {
+        self.valid_with_grace_at(now, 0)
+    }
+
+    /// [`Verified::valid_at`] with `grace_days` more after its 有効期限:
+    /// what 更新 takes (`Config::renewal_grace_days`), never a login.
+    pub fn valid_with_grace_at(
+        &self,
+        now: Timestamp,
+        grace_days: i64,
+    ) -> Result<(), CertificateRefusal> {
         if now < self.not_before {
             Err(CertificateRefusal::NotYetValid)
-        } else if now > self.not_after {
+        } else if now.0 > self.not_after.0 + chrono::Duration::days(grace_days) {
             Err(CertificateRefusal::Expired)
         } else {
             Ok(())
@@ -84,15 +94,15 @@ impl Pki {
             .map(|(_, ca)| ca)
     }
 
-    /// Whether `der` is a client certificate of one of the issuing CAs,
-    /// valid at `now`: its signature (an ECDSA check;
-    /// `infra::cache::SignatureCache` keeps the answers) and its dates. The
-    /// issuer is found by name and signature, so a certificate of the
+    /// Whether `der` is a client certificate of one of the issuing CAs: its
+    /// signature (an ECDSA check; `infra::cache::SignatureCache` keeps the
+    /// answers), not its dates (the caller's: `Verified::valid_at`). The
+    /// issuer is found by name and signature, so a certificate of a
     /// previous CA is judged by that CA.
-    pub fn verify(&self, der: &[u8], now: Timestamp) -> Result<Verified, CertificateRefusal> {
+    pub fn verify_signature(&self, der: &[u8]) -> Result<Verified, CertificateRefusal> {
         let mut checked = Err(VerifyError::ForeignCa);
         for (_, ca) in self.issuers() {
-            checked = ca.verify_client_certificate(der, now.0);
+            checked = ca.verify_client_signature(der);
             if checked != Err(VerifyError::ForeignCa) {
                 break;
             }
@@ -180,4 +190,38 @@ pub fn to_pki(entry: &RevokedEntry) -> Option<RevokedCertificate> {
 pub fn pki_reason(reason: RevocationReason) -> kanri_pki::RevocationReason {
     kanri_pki::RevocationReason::from_code(reason.code())
         .unwrap_or(kanri_pki::RevocationReason::Unspecified)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, TimeZone, Utc};
+
+    #[test]
+    fn the_grace_adds_whole_days_after_the_end_of_validity_and_nothing_before_it() {
+        let at = |day: u32, second: u32| {
+            Timestamp(Utc.with_ymd_and_hms(2026, 12, day, 0, 0, second).unwrap())
+        };
+        let verified = Verified {
+            serial: CertificateSerial::from_bytes([1; 16]),
+            common_name: "user02.B002.x".into(),
+            not_before: at(1, 0),
+            not_after: at(10, 0),
+        };
+        assert_eq!(verified.valid_at(at(10, 0)), Ok(()));
+        assert_eq!(
+            verified.valid_at(at(10, 1)),
+            Err(CertificateRefusal::Expired)
+        );
+        assert_eq!(verified.valid_with_grace_at(at(13, 0), 3), Ok(()));
+        assert_eq!(
+            verified.valid_with_grace_at(at(13, 1), 3),
+            Err(CertificateRefusal::Expired)
+        );
+        assert_eq!(
+            verified.valid_with_grace_at(Timestamp(at(1, 0).0 - Duration::seconds(1)), 30),
+            Err(CertificateRefusal::NotYetValid),
+            "the grace is after the end, never before the start"
+        );
+    }
 }

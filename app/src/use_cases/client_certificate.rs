@@ -42,11 +42,25 @@ pub async fn identify(
     state: &AppState,
     der: Option<&[u8]>,
 ) -> Result<Result<Identified, CertificateRefusal>, AppError> {
+    identify_with_grace(state, der, 0).await
+}
+
+/// [`identify`] for 更新: a certificate `grace_days` past its 有効期限
+/// still does (`Config::renewal_grace_days`).
+pub async fn identify_with_grace(
+    state: &AppState,
+    der: Option<&[u8]>,
+    grace_days: i64,
+) -> Result<Result<Identified, CertificateRefusal>, AppError> {
     let Some(der) = der else {
         return Ok(Err(CertificateRefusal::Missing));
     };
     let now = state.clock.now();
-    let (serial, common_name) = match state.caches.signatures.verify(&state.pki, der, now) {
+    let verified = state
+        .caches
+        .signatures
+        .verify_with_grace(&state.pki, der, now, grace_days);
+    let (serial, common_name) = match verified {
         Ok(v) => (v.serial, v.common_name),
         Err(refusal) => return Ok(Err(refusal)),
     };

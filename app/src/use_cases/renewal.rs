@@ -51,19 +51,25 @@ async fn presented(
 }
 
 /// What the 更新 screen shows before anything is sent: whose certificate
-/// was presented, or why it cannot be renewed. Opening a screen writes
+/// was presented (its 有効期限 may be up to `renewal_grace_days` past), or
+/// why it cannot be renewed. Opening a screen writes
 /// nothing to 操作履歴; the refusal is recorded when the form is sent.
 pub async fn presented_certificate(
     state: &AppState,
     der: Option<&[u8]>,
     session_user: Option<i64>,
 ) -> Result<Result<Identified, CertificateRefusal>, AppError> {
-    Ok(match client_certificate::identify(state, der).await? {
-        Ok(identified) if session_user.is_some_and(|id| id != identified.user.id) => {
-            Err(CertificateRefusal::OtherUser)
-        }
-        other => other,
-    })
+    // A certificate that expired within the bank's grace period still
+    // renews (SPEC 9.3); past it, 取得.
+    let grace_days = state.config.renewal_grace_days;
+    Ok(
+        match client_certificate::identify_with_grace(state, der, grace_days).await? {
+            Ok(identified) if session_user.is_some_and(|id| id != identified.user.id) => {
+                Err(CertificateRefusal::OtherUser)
+            }
+            other => other,
+        },
+    )
 }
 
 /// Who passed CCHK002, for which certificate.

@@ -244,6 +244,7 @@ pub fn test_config(database_url: String, data_dir: PathBuf) -> Config {
             interval: Duration::from_secs(24 * 3600),
         },
         expiry_reminder_days: vec![40, 10],
+        renewal_grace_days: 30,
         // Tests fire many attempts from one address; the throttle has its own tests.
         attempts_per_client_per_minute: 100_000,
         attempts_per_account_per_minute: 100_000,

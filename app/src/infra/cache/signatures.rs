@@ -26,7 +26,7 @@ impl SignatureCache {
         }
     }
 
-    /// Whether `der` is a client certificate of `pki`'s CA, valid at `now`:
+    /// Whether `der` is a client certificate of `pki`'s CAs, valid at `now`:
     /// the signature from the cache when it was verified before, the dates
     /// always.
     pub fn verify(
@@ -35,24 +35,40 @@ impl SignatureCache {
         der: &[u8],
         now: Timestamp,
     ) -> Result<Verified, CertificateRefusal> {
+        self.verify_with_grace(pki, der, now, 0)
+    }
+
+    /// [`SignatureCache::verify`] with `grace_days` after the 有効期限
+    /// (更新, [`Verified::valid_with_grace_at`]).
+    pub fn verify_with_grace(
+        &self,
+        pki: &Pki,
+        der: &[u8],
+        now: Timestamp,
+        grace_days: i64,
+    ) -> Result<Verified, CertificateRefusal> {
+        let verified = self.signature(pki, der)?;
+        verified
+            .valid_with_grace_at(now, grace_days)
+            .map(|()| verified)
+    }
+
+    /// The signature's verdict, kept once verified.
+    fn signature(&self, pki: &Pki, der: &[u8]) -> Result<Verified, CertificateRefusal> {
         if self.mode == CacheMode::Off {
-            return pki.verify(der, now);
+            return pki.verify_signature(der);
         }
         let key: [u8; 32] = Sha256::digest(der).into();
-        let cached = self.kept().get(&key).cloned();
-        let verified = match cached {
-            Some(verified) => verified,
-            None => {
-                let verified = pki.verify(der, now)?;
-                let mut kept = self.kept();
-                if kept.len() >= ENTRIES {
-                    kept.clear();
-                }
-                kept.insert(key, verified.clone());
-                verified
-            }
-        };
-        verified.valid_at(now).map(|()| verified)
+        if let Some(verified) = self.kept().get(&key).cloned() {
+            return Ok(verified);
+        }
+        let verified = pki.verify_signature(der)?;
+        let mut kept = self.kept();
+        if kept.len() >= ENTRIES {
+            kept.clear();
+        }
+        kept.insert(key, verified.clone());
+        Ok(verified)
     }
 
     fn kept(&self) -> MutexGuard<'_, HashMap<[u8; 32], Verified>> {
