@@ -138,6 +138,9 @@ async function inChromium<T>(kanri: Kanri, testInfo: TestInfo, name: string, p12
   execFileSync("certutil", ["-d", db, "-N", "--empty-password"]);
   execFileSync("certutil", ["-d", db, "-A", "-t", "C,,", "-n", "server-root", "-i", path.join(kanri.dir, "server-root.pem")]);
   execFileSync("pk12util", ["-d", db, "-i", p12, "-W", P12_PASSWORD, "-K", ""]);
+  // The store holds the client certificate (its nickname is its CN).
+  const listed = execFileSync("certutil", ["-d", db, "-L"], { encoding: "utf8" });
+  expect(listed).toMatch(/\.(A|B)00\d\./);
   const context = await chromium.launchPersistentContext(path.join(kanri.dir, `profile-${name}`), {
     executablePath: chromiumPath,
     env: { ...process.env, HOME: home },
@@ -275,9 +278,17 @@ test("更新 after expiry: expired01 renews the certificate that expired 10 days
   const [kanri] = await startKanri(testInfo, 200);
   const removePolicy = autoSelectFor(kanri);
   try {
-    const p12 = path.join(kanri.dir, "data", "demo-certificates", "expired01.p12");
-    // Chromium leaves an expired certificate out of what its own store
-    // offers (NSS on Linux): kanri never sees it, and says so.
+    const demoP12 = (id: string) => path.join(kanri.dir, "data", "demo-certificates", `${id}.p12`);
+    const p12 = demoP12("expired01");
+    // The same setup presents a valid certificate (admin01's)…
+    const shown = await inChromium(kanri, testInfo, "admin01", demoP12("admin01"), async (page) => {
+      await page.goto(`${kanri.origin}/certificate/renew`);
+      await hydrated(page, testInfo);
+      return page.locator("#presented-cn").innerText();
+    });
+    expect(shown).toContain("admin01.A001.");
+    // …but Chromium leaves an expired certificate out of what its own
+    // store offers (NSS on Linux): kanri never sees it, and says so.
     const said = await inChromium(kanri, testInfo, "expired01", p12, async (page) => {
       await page.goto(`${kanri.origin}/certificate/renew`);
       await hydrated(page, testInfo);

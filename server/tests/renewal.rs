@@ -266,10 +266,34 @@ async fn renewal_asks_for_the_one_time_password_when_registered(app: TestApp) {
 
 /// SPEC 9.3: a certificate past its 有効期限 still renews within the
 /// bank's grace period (`KANRI_RENEWAL_GRACE_DAYS`, 30 by default; 0 turns
-/// it off), and the old one is superseded as always; it never logs in.
+/// it off), unless 取得 would ask for a 発行用コード; the old one is
+/// superseded as always. (It never logs in: certificate_login.rs.)
 async fn an_expired_certificate_renews_within_the_grace_period_only(mut app: TestApp) {
     // The demo's expired01 expired 10 days ago.
     let old = app.certificate_serial("expired01").await;
+    let not_after = app
+        .scalar_string("SELECT not_after FROM certificates WHERE serial = $1", &old)
+        .await
+        .unwrap();
+    assert!(
+        kanri_app::domain::Timestamp::from_db(&not_after).unwrap() < app.state.clock.now(),
+        "expired01's certificate is past its 有効期限"
+    );
+    // Where 取得 needs a 発行用コード, an expired certificate does not stand
+    // in for it: 取得 it is (an ex-employee's lapsed certificate and
+    // password get nothing). The same contract's valid certificates renew.
+    let issuance_code = kanri_app::db::contracts::ContractSetting::IssuanceCodeRequired;
+    kanri_app::use_cases::operator::set_contract(&app.state, "A001", issuance_code, true)
+        .await
+        .unwrap();
+    let mut client = app.presenting("expired01").await;
+    assert_eq!(
+        authenticate(&mut client, LOGIN_PASSWORD).await,
+        "/certificate/renew?error=cert_expired"
+    );
+    kanri_app::use_cases::operator::set_contract(&app.state, "A001", issuance_code, false)
+        .await
+        .unwrap();
     let mut client = app.presenting("expired01").await;
     assert_eq!(
         authenticate(&mut client, LOGIN_PASSWORD).await,
@@ -287,6 +311,19 @@ async fn an_expired_certificate_renews_within_the_grace_period_only(mut app: Tes
         Some("superseded")
     );
     assert_eq!(app.certificates_in_state("expired01", "issued").await, 1);
+    // The renewed-away certificate renews nothing any more, grace or not.
+    let mut again = app.client();
+    again.presented = Some(
+        sqlx::query_scalar("SELECT der FROM certificates WHERE serial = $1")
+            .bind(&old)
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        authenticate(&mut again, LOGIN_PASSWORD).await,
+        "/certificate/renew?error=cert_superseded"
+    );
 
     // admin01, one day after its 有効期限: refused with the grace off…
     let not_after = app

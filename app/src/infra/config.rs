@@ -33,7 +33,7 @@ pub struct Config {
     /// How many days after its 有効期限 a certificate may still be
     /// presented for 更新 (`KANRI_RENEWAL_GRACE_DAYS`, 0 to 90, 0 turns it
     /// off; by default 30, SPEC 9.3). It never logs in once expired.
-    pub renewal_grace_days: i64,
+    pub renewal_grace_days: u16,
     /// Login and 実行 attempts allowed per minute from one client address…
     pub attempts_per_client_per_minute: u32,
     /// …and on one account.
@@ -188,15 +188,15 @@ fn reminder_days() -> Result<Vec<i64>, ConfigError> {
     Ok(days)
 }
 
-fn renewal_grace_days() -> Result<i64, ConfigError> {
+fn renewal_grace_days() -> Result<u16, ConfigError> {
     const NAME: &str = "KANRI_RENEWAL_GRACE_DAYS";
     match var(NAME) {
         None => Ok(30),
         Some(days) => days
             .trim()
-            .parse::<i64>()
+            .parse::<u16>()
             .ok()
-            .filter(|d| (0..=90).contains(d))
+            .filter(|d| *d <= 90)
             .ok_or(ConfigError::NotGraceDays(NAME)),
     }
 }

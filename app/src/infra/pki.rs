@@ -52,11 +52,11 @@ impl Verified {
     pub fn valid_with_grace_at(
         &self,
         now: Timestamp,
-        grace_days: i64,
+        grace_days: u16,
     ) -> Result<(), CertificateRefusal> {
         if now < self.not_before {
             Err(CertificateRefusal::NotYetValid)
-        } else if now.0 > self.not_after.0 + chrono::Duration::days(grace_days) {
+        } else if now.0 > self.not_after.0 + chrono::Duration::days(i64::from(grace_days)) {
             Err(CertificateRefusal::Expired)
         } else {
             Ok(())

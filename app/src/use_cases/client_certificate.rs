@@ -50,7 +50,7 @@ pub async fn identify(
 pub async fn identify_with_grace(
     state: &AppState,
     der: Option<&[u8]>,
-    grace_days: i64,
+    grace_days: u16,
 ) -> Result<Result<Identified, CertificateRefusal>, AppError> {
     let Some(der) = der else {
         return Ok(Err(CertificateRefusal::Missing));

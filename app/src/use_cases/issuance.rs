@@ -325,7 +325,7 @@ pub struct Authenticated {
 
 /// What SPEC 9.1 asks of `user` at 取得, their newest certificate being
 /// `status` ([`proof_needed`], the rule).
-fn proof_for(user: &UserRecord, status: CertificateStatus) -> ProofNeeded {
+pub(crate) fn proof_for(user: &UserRecord, status: CertificateStatus) -> ProofNeeded {
     let token = match (&user.otp_secret, user.otp_with_certificate) {
         (None, _) => Token::None,
         (Some(_), false) => Token::RegisteredWithPassword,

@@ -13,8 +13,8 @@ use crate::domain::audit::{clean, AuditEntry, ClientInfo};
 use crate::domain::register::IssuedVia;
 use crate::domain::secret::Password;
 use crate::domain::{
-    Actor, AuditAction, CertificateRefusal, CertificateSerial, Refusal, RevocationReason,
-    TypedLoginId,
+    Actor, AuditAction, CertificateRefusal, CertificateSerial, CertificateStatus, Refusal,
+    RevocationReason, TypedLoginId,
 };
 use crate::error::AppError;
 use crate::state::AppState;
@@ -62,10 +62,21 @@ pub async fn presented_certificate(
     // A certificate that expired within the bank's grace period still
     // renews (SPEC 9.3); past it, 取得.
     let grace_days = state.config.renewal_grace_days;
+    let now = state.clock.now();
     Ok(
         match client_certificate::identify_with_grace(state, der, grace_days).await? {
             Ok(identified) if session_user.is_some_and(|id| id != identified.user.id) => {
                 Err(CertificateRefusal::OtherUser)
+            }
+            // An expired certificate is no proof that 取得 would not ask
+            // for: where 取得 needs a 発行用コード (電子証明書方式, or the
+            // bank's choice), so does this, and 取得 is where it is asked.
+            // An ex-employee's lapsed certificate and password get nothing.
+            Ok(identified)
+                if now > identified.certificate.not_after
+                    && issuance::proof_for(&identified.user, CertificateStatus::Expired).code =>
+            {
+                Err(CertificateRefusal::Expired)
             }
             other => other,
         },

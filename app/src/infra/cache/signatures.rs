@@ -45,7 +45,7 @@ impl SignatureCache {
         pki: &Pki,
         der: &[u8],
         now: Timestamp,
-        grace_days: i64,
+        grace_days: u16,
     ) -> Result<Verified, CertificateRefusal> {
         let verified = self.signature(pki, der)?;
         verified
