@@ -634,12 +634,11 @@ impl fmt::Debug for SealedKey {
     }
 }
 
-/// The CN of a certificate (PEM), empty when it has none: what people and
+/// The CN of a certificate (DER), empty when it has none: what people and
 /// `ca-rollover` tell CAs apart by.
-pub fn common_name_of(cert_pem: &str) -> Result<String, CaError> {
-    let der = certificate_from_pem(cert_pem)?;
+pub fn common_name_of(cert_der: &[u8]) -> Result<String, CaError> {
     let (_, x509) =
-        x509_parser::parse_x509_certificate(&der).map_err(|_| CaError::CertificateMalformed)?;
+        x509_parser::parse_x509_certificate(cert_der).map_err(|_| CaError::CertificateMalformed)?;
     let common_name = x509
         .subject()
         .iter_common_name()

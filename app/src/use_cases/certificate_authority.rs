@@ -148,6 +148,15 @@ fn key_store<'a>(config: &'a Config, passphrase: &'a Passphrase) -> KeyStore<'a>
     }
 }
 
+/// Where a new issuing CA's key is kept, as the database names it: the
+/// token's label, or the key sealed with `passphrase`.
+fn stored_key(ca: &Ca, passphrase: &Passphrase) -> Result<StoredKey, CaError> {
+    Ok(match ca.token_label() {
+        Some(label) => StoredKey::InToken(label.to_owned()),
+        None => StoredKey::Sealed(ca.seal_key(passphrase)?.as_pem().to_owned()),
+    })
+}
+
 /// The end of `ca-init` and `ca-import` (and the demo CA's making): a CA
 /// made but not stored (one was already, or the root's key could not be
 /// kept, or the chain is broken) leaves nothing behind in the token.
@@ -236,10 +245,7 @@ async fn store(
             return Err(CaSetupError::EmptyName(label));
         }
     }
-    let key = match ca.token_label() {
-        Some(label) => StoredKey::InToken(label.to_owned()),
-        None => StoredKey::Sealed(ca.seal_key(passphrase)?.as_pem().to_owned()),
-    };
+    let key = stored_key(ca, passphrase)?;
     let row = StoredCa {
         generation: 1,
         certificate_pem: ca.certificate_pem(),
@@ -544,8 +550,9 @@ pub async fn reseal(
 /// `ca-rollover`: a new issuing CA, named `common_name`, certified by the
 /// CA directly above the current one (the root `ca-init` made) with the
 /// key the bank brings back from offline (`parent_key`, sealed under
-/// `parent_passphrase`). Its key is made where the current one's is (the
-/// token, or sealed with the same passphrase). It issues every certificate
+/// `parent_passphrase`). Its key is made where the configuration says, as
+/// for `ca-init` (the token, or sealed with the passphrase that also opens
+/// the current key). It issues every certificate
 /// from now on; the current one moves to the previous issuing CAs, whose
 /// certificates keep logging in, renewing and being revoked until they
 /// expire. The parent's key is used for this one signature and dropped.
@@ -580,26 +587,24 @@ pub async fn rollover(
     // Every CA's name so far, current, previous and above: OpenSSL and
     // nginx find an issuer by name (compared without case or spacing), so
     // a new CA of an old name would be taken for the old one.
-    let mut names = vec![row.certificate_pem.clone()];
-    names.extend(
-        stored::previous(db.pool())
-            .await?
-            .into_iter()
-            .map(|issuer| issuer.certificate_pem),
-    );
-    names.extend(
-        above
-            .iter()
-            .map(|der| kanri_pki::encode_pem("CERTIFICATE", der)),
-    );
+    let mut issuing = vec![row.certificate_pem.clone()];
+    for issuer in stored::previous(db.pool()).await? {
+        issuing.push(issuer.certificate_pem);
+    }
+    let mut names = above.clone();
+    for pem in &issuing {
+        names.extend(
+            kanri_pki::decode_pem_certificates(pem).map_err(|_| CaSetupError::ChainBroken)?,
+        );
+    }
     let comparable = |name: &str| {
         name.split_whitespace()
             .collect::<Vec<_>>()
             .join(" ")
             .to_lowercase()
     };
-    for pem in &names {
-        if comparable(&kanri_pki::common_name_of(pem)?) == comparable(common_name) {
+    for der in &names {
+        if comparable(&kanri_pki::common_name_of(der)?) == comparable(common_name) {
             return Err(CaSetupError::RolloverSameName);
         }
     }
@@ -635,10 +640,7 @@ async fn store_rollover(
     let next = StoredIssuer {
         generation: row.generation + 1,
         certificate_pem: ca.certificate_pem(),
-        key: match ca.token_label() {
-            Some(label) => StoredKey::InToken(label.to_owned()),
-            None => StoredKey::Sealed(ca.seal_key(passphrase)?.as_pem().to_owned()),
-        },
+        key: stored_key(ca, passphrase)?,
     };
     let mut tx = db.begin_write().await?;
     // Not committed when it says no: the transaction rolls back.

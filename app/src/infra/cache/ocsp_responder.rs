@@ -1,9 +1,10 @@
-//! The delegated OCSP responders in use (one per issuing CA), opened: unsealing its key costs
-//! PBKDF2 rounds, so each process keeps the one it opened while it is far
-//! from its expiry, and asks the database again when it comes near (then
-//! takes the newest, or makes the next: `use_cases::publication`). No write
-//! elsewhere can make it wrong: a newer responder only adds a second valid
-//! one, and the kept one is given up before it expires.
+//! The delegated OCSP responders in use, one per issuing CA, opened:
+//! unsealing a key costs PBKDF2 rounds, so each process keeps the one it
+//! opened for each issuer while it is far from its expiry, and asks the
+//! database again when it comes near (then takes the newest, or makes the
+//! next: `use_cases::publication`). No write elsewhere can make it wrong: a
+//! newer responder only adds a second valid one, and the kept one is given
+//! up before it expires.
 
 use super::CacheMode;
 use crate::domain::Timestamp;
