@@ -24,6 +24,9 @@ macro_rules! screen_routes {
                 <Route path=path!("/kanri/users/revoke") view=RevokeListPage ssr=SsrMode::Async/>
                 <Route path=path!("/kanri/users/revoke/confirm") view=RevokeConfirmPage ssr=SsrMode::Async/>
                 <Route path=path!("/kanri/users/revoke/result") view=RevokeResultPage ssr=SsrMode::Async/>
+                <Route path=path!("/kanri/users/hold") view=HoldListPage ssr=SsrMode::Async/>
+                <Route path=path!("/kanri/users/hold/confirm") view=HoldConfirmPage ssr=SsrMode::Async/>
+                <Route path=path!("/kanri/users/hold/result") view=HoldResultPage ssr=SsrMode::Async/>
                 <Route path=path!("/certificate/issue") view=IssuanceAuthPage ssr=SsrMode::Async/>
                 <Route path=path!("/certificate/issue/otp") view=IssuanceOtpPage ssr=SsrMode::Async/>
                 <Route path=path!("/certificate/issue/method") view=IssuanceMethodPage ssr=SsrMode::Async/>

@@ -5,6 +5,7 @@
 //! screen spells an `/api/…` address.
 
 use crate::domain::history::HistoryFilterForm;
+use crate::domain::suspension::HoldAction;
 use crate::domain::{LoginId, RevokeRefusal};
 use crate::payloads::login::LoginNotice;
 
@@ -39,6 +40,15 @@ pub const REVOKE_CONFIRM: &str = "/kanri/users/revoke/confirm";
 
 /// 証明書失効結果.
 pub const REVOKE_RESULT: &str = "/kanri/users/revoke/result";
+
+/// 証明書一時停止・再開 — 利用者一覧.
+pub const HOLD_LIST: &str = "/kanri/users/hold";
+
+/// 証明書一時停止確認 / 証明書再開確認.
+pub const HOLD_CONFIRM: &str = "/kanri/users/hold/confirm";
+
+/// 証明書一時停止結果 / 証明書再開結果.
+pub const HOLD_RESULT: &str = "/kanri/users/hold/result";
 
 /// 証明書取得認証 (取得 手順5).
 pub const ISSUANCE_AUTH: &str = "/certificate/issue";
@@ -88,6 +98,9 @@ pub const SCREENS: &[&str] = &[
     REVOKE_LIST,
     REVOKE_CONFIRM,
     REVOKE_RESULT,
+    HOLD_LIST,
+    HOLD_CONFIRM,
+    HOLD_RESULT,
     ISSUANCE_AUTH,
     ISSUANCE_OTP,
     ISSUANCE_METHOD,
@@ -119,6 +132,10 @@ pub const ROOT_CERTIFICATE: &str = "/pki/root.crt";
 /// The issuing CA and the certificates above it up to the root (PEM): what
 /// nginx's `ssl_client_certificate` and `openssl verify -CAfile` take.
 pub const CA_CHAIN: &str = "/pki/chain.pem";
+/// The public key of 操作履歴's signed checkpoints (PEM).
+pub const AUDIT_KEY: &str = "/pki/audit-key.pem";
+/// Every signed checkpoint of 操作履歴 (text).
+pub const AUDIT_CHECKPOINTS: &str = "/pki/audit-checkpoints";
 /// The CRL (DER) of the first issuing CA, written into its certificates;
 /// `/pki/crl/<generation>` is each later issuing CA's (`ca-rollover`).
 pub const CRL: &str = "/pki/crl";
@@ -168,6 +185,32 @@ pub fn revoke_confirm(login_id: &str, refusal: Option<RevokeRefusal>) -> String 
 pub fn revoke_result(login_id: &LoginId, reobtain_granted: bool) -> String {
     let granted = if reobtain_granted { "&reobtain=1" } else { "" };
     format!("{REVOKE_RESULT}?login_id={}{granted}", q(login_id.as_str()))
+}
+
+/// The hold list, explaining why the actor must start over.
+pub fn hold_list_with(refusal: RevokeRefusal) -> String {
+    format!("{HOLD_LIST}?error={}", refusal.code())
+}
+
+pub fn hold_confirm(login_id: &str, action: HoldAction, refusal: Option<RevokeRefusal>) -> String {
+    let error = refusal
+        .map(|r| format!("&error={}", r.code()))
+        .unwrap_or_default();
+    format!(
+        "{HOLD_CONFIRM}?login_id={}&action={}{error}",
+        q(login_id),
+        action.code()
+    )
+}
+
+/// The hold result of `action` (the action picks the heading only: the
+/// screen reads the certificate as it is).
+pub fn hold_result(login_id: &LoginId, action: HoldAction) -> String {
+    format!(
+        "{HOLD_RESULT}?login_id={}&action={}",
+        q(login_id.as_str()),
+        action.code()
+    )
 }
 
 /// ワンタイムパスワード管理 after `done` (`reset` or `released`) for `login_id`.

@@ -10,6 +10,7 @@
 //! - [`crl`] and [`ocsp`]: revocation, RFC 5280 and RFC 6960.
 //! - [`verify`]: the per-request check of a presented client certificate.
 //! - [`totp`]: RFC 6238 one-time passwords, the second factor.
+//! - `evidence`: kanri's own Ed25519 key that signs 操作履歴's checkpoints.
 //!
 //! Times are `chrono::DateTime<Utc>` (what the app uses) and are written to
 //! certificates truncated to whole seconds. Secrets ([`Passphrase`],
@@ -21,6 +22,7 @@ mod at_rest;
 pub mod ca;
 pub mod crl;
 pub mod csr;
+mod evidence;
 pub mod issue;
 pub mod ocsp;
 mod pem;
@@ -38,6 +40,7 @@ pub mod verify;
 pub use ca::{common_name_of, Ca, CaError, CaSubject, KeyStore, RootCa, SealedKey};
 pub use crl::{CrlError, CrlSpec, RevocationReason, RevokedCertificate};
 pub use csr::{parse_csr, CsrError, CsrKeyType, VerifiedCsr};
+pub use evidence::{verify_evidence, EvidenceKey, NotAKey};
 pub use issue::{ClientKey, ClientSubject, IssueError, IssuedCertificate, PublicUrls, Validity};
 pub use ocsp::{
     decode_get_request, ocsp_error_response, CertIdHash, OcspCertStatus, OcspError,

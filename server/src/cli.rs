@@ -5,11 +5,12 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use kanri_app::db::contracts::ContractSetting;
 use kanri_app::domain::secret::Password;
+use kanri_app::domain::suspension::HoldAction;
 use kanri_app::domain::{LoginId, PasswordKind, RevocationReason, Role};
 use kanri_app::state::AppState;
 use kanri_app::use_cases::issuance::{KeyMethod, KeyMethodInput};
 use kanri_app::use_cases::operator::{self, NewUserInput, OperatorError};
-use kanri_app::use_cases::{demo, mail_notices};
+use kanri_app::use_cases::{audit_evidence, demo, mail_notices};
 use std::io::{BufRead, IsTerminal};
 
 #[derive(Parser, Debug)]
@@ -153,6 +154,25 @@ pub enum Command {
         #[arg(long, value_enum)]
         issuance_code: Option<OnOff>,
     },
+    /// 一時停止 of every certificate of a contract at once (fraud response):
+    /// each stops at its next request on every instance and is published
+    /// as certificateHold in the CRL and OCSP; holds made in the contract
+    /// are taken over, so that only the bank releases them.
+    ContractSuspend {
+        #[arg(long)]
+        code: String,
+    },
+    /// 再開 of the contract's certificates held by `contract-suspend`.
+    ContractResume {
+        #[arg(long)]
+        code: String,
+    },
+    /// Walk 操作履歴's hash chains and signed checkpoints; name the first
+    /// row of each chain that was edited, deleted, inserted or reordered.
+    /// Exit status 0 when all is intact, 1 otherwise.
+    AuditVerify,
+    /// Sign a checkpoint of 操作履歴 now (the server signs one daily).
+    AuditCheckpoint,
     /// Release a stopped ワンタイムパスワード (利用停止の解除).
     OtpRelease {
         #[arg(long, value_parser = login_id)]
@@ -323,6 +343,51 @@ pub async fn run_operator(state: &AppState, command: Command) -> Result<String, 
                 ));
             }
             Ok(said.join("\n"))
+        }
+        Command::ContractSuspend { code } => {
+            let held = operator::hold_contract(state, &code, HoldAction::Suspend).await?;
+            Ok(format!("契約 {code} の証明書 {held}件を一時停止しました"))
+        }
+        Command::ContractResume { code } => {
+            let released = operator::hold_contract(state, &code, HoldAction::Resume).await?;
+            Ok(format!("契約 {code} の証明書 {released}件を再開しました"))
+        }
+        Command::AuditVerify => {
+            let report = audit_evidence::verify(state).await?;
+            let chains: Vec<String> = report
+                .chains
+                .iter()
+                .map(|(chain, n)| {
+                    let name = if chain.is_empty() {
+                        "契約なし"
+                    } else {
+                        chain
+                    };
+                    format!("{name} {n}行")
+                })
+                .collect();
+            let summary = format!(
+                "操作履歴: 連鎖 {}（{}）、連鎖開始前の行 {}、チェックポイント {}件",
+                report.chains.len(),
+                chains.join("、"),
+                report.legacy_rows,
+                report.checkpoints
+            );
+            if report.problems.is_empty() {
+                Ok(format!(
+                    "{summary}
+改ざんは見つかりませんでした"
+                ))
+            } else {
+                Err(OperatorError::Input(format!(
+                    "操作履歴に改ざんが見つかりました:\n{}\n{summary}",
+                    report.problems.join("\n")
+                )))
+            }
+        }
+        Command::AuditCheckpoint => {
+            let body = audit_evidence::checkpoint(state).await?;
+            Ok(format!("チェックポイントに署名しました:\n{body}"))
         }
         Command::OtpRelease { login_id } => release(state, &login_id, PasswordKind::Otp).await,
         Command::OtpReset { login_id } => {

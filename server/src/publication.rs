@@ -1,5 +1,6 @@
 //! What kanri's CA publishes to anyone: its certificate, the CRL and OCSP
-//! (SPEC 7.6). Not the certificates it issued: their subjects name login
+//! (SPEC 7.6), and the key and checkpoints that vouch for 操作履歴
+//! (SPEC 9.4). Not the certificates it issued: their subjects name login
 //! IDs, so each is served only to the session it was issued in
 //! (`certificate_forms::certificate_der`).
 
@@ -8,7 +9,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use kanri_app::domain::Timestamp;
 use kanri_app::state::AppState;
-use kanri_app::use_cases::publication;
+use kanri_app::use_cases::{audit_evidence, publication};
 
 /// `GET /pki/ca.crt`: the issuing CA's certificate, PEM.
 pub async fn ca_certificate(State(state): State<AppState>) -> Response {
@@ -34,6 +35,34 @@ fn certificates(pem: String) -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         pem,
+    )
+        .into_response()
+}
+
+/// `GET /pki/audit-key.pem`: the public key 操作履歴's checkpoints are
+/// signed with (Ed25519, SubjectPublicKeyInfo PEM).
+pub async fn audit_key(State(state): State<AppState>) -> Response {
+    match audit_evidence::public_key_pem(&state).await {
+        Ok(pem) => text("application/x-pem-file", pem),
+        Err(err) => crate::middleware::error_response(err),
+    }
+}
+
+/// `GET /pki/audit-checkpoints`: every signed checkpoint, oldest first.
+pub async fn audit_checkpoints(State(state): State<AppState>) -> Response {
+    match audit_evidence::published_checkpoints(&state).await {
+        Ok(list) => text("text/plain; charset=utf-8", list),
+        Err(err) => crate::middleware::error_response(err),
+    }
+}
+
+fn text(content_type: &'static str, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
     )
         .into_response()
 }

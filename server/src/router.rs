@@ -89,6 +89,11 @@ fn publication_routes() -> Router<AppState> {
             get(crate::publication::root_certificate),
         )
         .route(routes::CA_CHAIN, get(crate::publication::ca_chain))
+        .route(routes::AUDIT_KEY, get(crate::publication::audit_key))
+        .route(
+            routes::AUDIT_CHECKPOINTS,
+            get(crate::publication::audit_checkpoints),
+        )
         .route(routes::CRL, get(crate::publication::crl))
         .route(
             &format!("{}/{{generation}}", routes::CRL),

@@ -159,13 +159,18 @@ async fn cleanup_job(state: AppState) {
 
 /// The CRL: signed at start if stale, then checked hourly so that a CRL is
 /// never older than its refresh age even without revocations (SPEC 7.6: at
-/// least daily). Revocations refresh it themselves.
+/// least daily). Revocations refresh it themselves. And 操作履歴's daily
+/// signed checkpoint.
 async fn crl_job(state: AppState) {
     let mut every = tokio::time::interval(Duration::from_secs(3600));
     loop {
         every.tick().await;
         if let Err(err) = kanri_app::use_cases::publication::refresh_crls(&state).await {
             tracing::warn!(?err, "CRL job failed");
+        }
+        // The same hourly tick signs 操作履歴's checkpoint once a day.
+        if let Err(err) = kanri_app::use_cases::audit_evidence::checkpoint_if_due(&state).await {
+            tracing::warn!(?err, "操作履歴 checkpoint failed");
         }
     }
 }

@@ -278,7 +278,7 @@ async fn history_csv_is_utf8_with_bom_and_filtered(app: TestApp) {
         .starts_with("attachment;"));
     assert!(res
         .body
-        .starts_with("\u{FEFF}日時,利用者,操作内容,対象,結果\r\n"));
+        .starts_with("\u{FEFF}日時,利用者,操作内容,対象,結果,連番,ハッシュ,検証用データ\r\n"));
     let lines: Vec<&str> = res.body.trim_end().split("\r\n").collect();
     // The bank's demo revocation is in A001's history as well.
     assert_eq!(lines.len(), 1 + 3, "{lines:?}");

@@ -70,9 +70,13 @@ async fn operator_commands_work_and_are_audited_as_bank_operator() {
         "user-add",
         "cert-issue",
         "cert-revoke",
+        "contract-suspend",
+        "contract-resume",
         "password-release",
         "demo-load",
         "mail-run",
+        "audit-verify",
+        "audit-checkpoint",
     ] {
         let help = ok(&run(&dir, &[command, "--help"], ""));
         assert!(help.contains("Usage"), "{command} --help");
@@ -197,6 +201,16 @@ async fn operator_commands_work_and_are_audited_as_bank_operator() {
         "Import-Pass-01\n",
     ));
     assert!(issued.contains("シリアル番号"));
+    // The bank holds the contract's certificates and releases them.
+    let held = ok(&run(&dir, &["contract-suspend", "--code", "C003"], ""));
+    assert!(held.contains("証明書 1件を一時停止しました"), "{held}");
+    let released = ok(&run(&dir, &["contract-resume", "--code", "C003"], ""));
+    assert!(released.contains("証明書 1件を再開しました"), "{released}");
+    let unknown = run(&dir, &["contract-suspend", "--code", "Q404"], "");
+    assert!(
+        !unknown.status.success()
+            && String::from_utf8_lossy(&unknown.stderr).contains("見つかりません")
+    );
     let twice = run(
         &dir,
         &[
@@ -232,6 +246,15 @@ async fn operator_commands_work_and_are_audited_as_bank_operator() {
         "",
     ));
     ok(&run(&dir, &["mail-run"], ""));
+    // 操作履歴 as written by every command above is intact, and a
+    // checkpoint is signed on demand.
+    let verified = ok(&run(&dir, &["audit-verify"], ""));
+    assert!(
+        verified.contains("改ざんは見つかりませんでした"),
+        "{verified}"
+    );
+    let signed = ok(&run(&dir, &["audit-checkpoint"], ""));
+    assert!(signed.contains("kanri 操作履歴 checkpoint v1"), "{signed}");
 
     let mut db = SqliteConnection::connect(&format!("sqlite://{}", dir.join("kanri.db").display()))
         .await
@@ -252,6 +275,8 @@ async fn operator_commands_work_and_are_audited_as_bank_operator() {
             "user_create",
             "user_create",
             "certificate_issue",
+            "certificate_suspend",
+            "certificate_resume",
             "certificate_revoke",
             "password_release"
         ]

@@ -75,6 +75,132 @@ pub async fn revoke_if_issued(
     Ok(result.rows_affected() == 1)
 }
 
+/// 更新 and 取得 end the certificate they replace (compare-and-set, as
+/// [`revoke_if_issued`] with reason superseded), but only while it is not
+/// on hold: a hold that lands while the new key is being made stops the
+/// renewal instead of being left behind on the old certificate.
+pub async fn supersede_if_in_force(
+    tx: &mut Tx,
+    user_id: i64,
+    serial: &CertificateSerial,
+    at: Timestamp,
+    by: &str,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE certificates SET state = 'revoked', revoked_at = $3, revoked_by = $4, revocation_reason = $5 \
+         WHERE serial = $1 AND user_id = $2 AND state = 'issued' AND suspended_at IS NULL",
+    )
+    .bind(serial.as_str())
+    .bind(user_id)
+    .bind(at.to_db())
+    .bind(by)
+    .bind(RevocationReason::Superseded.as_db())
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// 一時停止 (compare-and-set): holds the certificate with this serial while
+/// it belongs to `user_id`, is 発行済み and not held already. Returns
+/// whether this call held it. A trigger makes the CRL stale in the same
+/// transaction (migration 20261207000010).
+pub async fn hold_if_issued(
+    tx: &mut Tx,
+    user_id: i64,
+    serial: &CertificateSerial,
+    at: Timestamp,
+    held_by: &str,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE certificates SET suspended_at = $3, suspended_by = $4 \
+         WHERE serial = $1 AND user_id = $2 AND state = 'issued' AND suspended_at IS NULL",
+    )
+    .bind(serial.as_str())
+    .bind(user_id)
+    .bind(at.to_db())
+    .bind(held_by)
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// 再開 (compare-and-set): releases the hold of the certificate with this
+/// serial while it belongs to `user_id` and is still held, by anyone but
+/// `not_by` (the bank's holds are the bank's to release). Returns whether
+/// this call released it.
+pub async fn release_if_held(
+    tx: &mut Tx,
+    user_id: i64,
+    serial: &CertificateSerial,
+    not_by: &str,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE certificates SET suspended_at = NULL, suspended_by = NULL \
+         WHERE serial = $1 AND user_id = $2 AND state = 'issued' AND suspended_at IS NOT NULL \
+         AND suspended_by <> $3",
+    )
+    .bind(serial.as_str())
+    .bind(user_id)
+    .bind(not_by)
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// The bank's 一時停止 of a whole contract (`contract-suspend`): every
+/// 発行済み certificate of its users, expired ones too (they may still be
+/// renewed within the grace), and the holds already made by the master
+/// user or an admin, which the bank takes over (keeping their time), so
+/// that nobody in the contract can release any of them. Returns how many
+/// certificates it held or took over.
+///
+/// Run twice in the one transaction: on PostgreSQL a statement sees the
+/// rows committed before it started, so a renewal committing during the
+/// first leaves its new certificate to the second; one committing after
+/// that finds its old certificate held and is refused
+/// ([`supersede_if_in_force`]).
+pub async fn hold_contract(
+    tx: &mut Tx,
+    contract_id: i64,
+    at: Timestamp,
+    held_by: &str,
+) -> Result<u64, sqlx::Error> {
+    let mut held = 0;
+    for _ in 0..2 {
+        held += sqlx::query(
+            "UPDATE certificates SET suspended_at = COALESCE(suspended_at, $2), suspended_by = $3 \
+             WHERE state = 'issued' AND (suspended_by IS NULL OR suspended_by <> $3) \
+             AND user_id IN (SELECT id FROM users WHERE contract_id = $1)",
+        )
+        .bind(contract_id)
+        .bind(at.to_db())
+        .bind(held_by)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    }
+    Ok(held)
+}
+
+/// `contract-resume`: releases the holds of the contract's certificates
+/// that `held_by` made or took over.
+pub async fn release_contract(
+    tx: &mut Tx,
+    contract_id: i64,
+    held_by: &str,
+) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE certificates SET suspended_at = NULL, suspended_by = NULL \
+         WHERE state = 'issued' AND suspended_at IS NOT NULL AND suspended_by = $2 \
+         AND user_id IN (SELECT id FROM users WHERE contract_id = $1)",
+    )
+    .bind(contract_id)
+    .bind(held_by)
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected())
+}
+
 /// A certificate as the status checks (renewal, login, OCSP) see it.
 #[derive(Clone, Debug)]
 pub struct StoredCertificate {
@@ -88,10 +214,20 @@ pub struct StoredCertificate {
     /// The issuing CA that signed it (OCSP answers for it in that CA's name
     /// only).
     pub issuer_generation: i64,
+    /// 一時停止 (certificateHold) since then, until 再開.
+    pub suspended_at: Option<Timestamp>,
+}
+
+impl StoredCertificate {
+    /// On hold: 発行済み and 一時停止.
+    pub fn is_held(&self) -> bool {
+        self.state == CertificateState::Issued && self.suspended_at.is_some()
+    }
 }
 
 const STORED_COLUMNS: &str =
-    "id, user_id, serial, state, not_after, revoked_at, revocation_reason, issuer_generation";
+    "id, user_id, serial, state, not_after, revoked_at, revocation_reason, \
+     issuer_generation, suspended_at";
 
 fn stored_from_row(r: &AnyRow) -> Result<StoredCertificate, sqlx::Error> {
     let text = |column: &str| -> Result<String, sqlx::Error> { r.try_get(column) };
@@ -110,6 +246,9 @@ fn stored_from_row(r: &AnyRow) -> Result<StoredCertificate, sqlx::Error> {
             .as_deref()
             .and_then(RevocationReason::from_db),
         issuer_generation: r.try_get("issuer_generation")?,
+        suspended_at: optional("suspended_at")?
+            .as_deref()
+            .and_then(Timestamp::from_db),
     })
 }
 
@@ -123,6 +262,7 @@ pub struct RegisterRecord {
     pub state: CertificateState,
     pub revocation_reason: Option<RevocationReason>,
     pub issued_via: Option<IssuedVia>,
+    pub suspended_at: Option<Timestamp>,
 }
 
 /// How many certificates were ever issued to the users of contract
@@ -153,7 +293,7 @@ pub async fn register(
 ) -> Result<Vec<RegisterRecord>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT u.login_id, c.subject_cn, c.serial, c.not_before, c.not_after, c.state, \
-         c.revocation_reason, c.issued_via FROM certificates c JOIN users u ON u.id = c.user_id \
+         c.revocation_reason, c.issued_via, c.suspended_at FROM certificates c JOIN users u ON u.id = c.user_id \
          WHERE u.contract_id = $1 AND ($2 = '' OR u.login_id = $2) \
          ORDER BY c.not_before DESC, c.id DESC LIMIT $3 OFFSET $4",
     )
@@ -187,6 +327,9 @@ pub async fn register(
                 issued_via: optional("issued_via")?
                     .as_deref()
                     .and_then(IssuedVia::from_db),
+                suspended_at: optional("suspended_at")?
+                    .as_deref()
+                    .and_then(Timestamp::from_db),
             })
         })
         .collect()

@@ -39,6 +39,8 @@ pub struct ExpiryCandidate {
 /// The certificates due the reminder of `days` days: 発行済み, expiring
 /// after `after` (now, or the next reminder's window) and by `horizon`
 /// (`days` from now), with no expiry notice of `days` or fewer days yet.
+/// A held certificate (一時停止) is left out: it cannot be renewed now, and
+/// once released the next scan finds it.
 pub async fn expiry_candidates(
     pool: &AnyPool,
     after: Timestamp,
@@ -48,7 +50,7 @@ pub async fn expiry_candidates(
     let rows = sqlx::query(
         "SELECT c.id, u.login_id, u.name, u.email, c.serial, c.not_after FROM certificates c \
          JOIN users u ON u.id = c.user_id \
-         WHERE c.state = 'issued' AND c.not_after > $1 AND c.not_after <= $2 \
+         WHERE c.state = 'issued' AND c.suspended_at IS NULL AND c.not_after > $1 AND c.not_after <= $2 \
          AND NOT EXISTS (SELECT 1 FROM mail_outbox m WHERE m.kind = 'expiry_notice' \
                          AND m.certificate_id = c.id AND m.notice_days <= $3) \
          ORDER BY c.not_after",

@@ -3,7 +3,7 @@
 use super::{decode_error, flag, Columns, Db, Tx};
 use crate::domain::secret::{OtpSecretText, PasswordHash};
 use crate::domain::{
-    CertificateRecord, CertificateSerial, CertificateState, LoginId, PasswordKind,
+    Actor, CertificateRecord, CertificateSerial, CertificateState, LoginId, PasswordKind,
     RevocationReason, Role, Timestamp, MAX_PASSWORD_FAILURES,
 };
 use sqlx::any::AnyRow;
@@ -40,7 +40,8 @@ pub struct UserRecord {
     /// The bank wants a second proof at 取得 on this contract even without
     /// 電子証明書方式 (SPEC 9.1).
     pub issuance_code_required: bool,
-    /// The user's 発行済み certificate, if any: serial and 有効期限.
+    /// The user's certificate in force, if any (発行済み and not on hold):
+    /// serial and 有効期限.
     pub current_certificate: Option<(CertificateSerial, Timestamp)>,
 }
 
@@ -51,15 +52,17 @@ const USER_COLUMNS: &str =
      u.otp_secret, u.otp_last_step, u.otp_failures, u.otp_stopped, u.otp_with_certificate, c.certificate_login, c.issuance_code_required, \
      ic.serial AS current_serial, ic.not_after AS current_not_after";
 
-/// A user with their contract and their 発行済み certificate (at most one,
-/// by the schema): what every request of a session needs, in one read.
+/// A user with their contract and their certificate in force: 発行済み
+/// (at most one, by the schema) and not on hold (一時停止): what every
+/// request of a session needs, in one read. A held certificate is not in
+/// force, so a session bound to it ends at its next request.
 const USER_FROM: &str = "users u JOIN contracts c ON c.id = u.contract_id \
-     LEFT JOIN certificates ic ON ic.user_id = u.id AND ic.state = 'issued'";
+     LEFT JOIN certificates ic ON ic.user_id = u.id AND ic.state = 'issued' AND ic.suspended_at IS NULL";
 
 /// [`USER_FROM`] reached from a session's row.
 const SESSION_USER_FROM: &str = "sessions s JOIN users u ON u.id = s.user_id \
      JOIN contracts c ON c.id = u.contract_id \
-     LEFT JOIN certificates ic ON ic.user_id = u.id AND ic.state = 'issued'";
+     LEFT JOIN certificates ic ON ic.user_id = u.id AND ic.state = 'issued' AND ic.suspended_at IS NULL";
 
 fn user_from_row(r: &impl Columns) -> Result<UserRecord, sqlx::Error> {
     let login_id = r.text("login_id")?;
@@ -385,10 +388,13 @@ struct ListedColumns(
     Option<String>,
     Option<String>,
     Option<String>,
+    Option<String>,
+    Option<String>,
 );
 
 const LISTED_COLUMNS: &str =
-    "u.id, u.login_id, u.name, u.role, c.serial, c.state, c.not_after, c.revoked_at, c.revocation_reason";
+    "u.id, u.login_id, u.name, u.role, c.serial, c.state, c.not_after, c.revoked_at, c.revocation_reason, \
+     c.suspended_at, c.suspended_by";
 
 impl ListedColumns {
     fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
@@ -402,12 +408,25 @@ impl ListedColumns {
             r.try_get("not_after")?,
             r.try_get("revoked_at")?,
             r.try_get("revocation_reason")?,
+            r.try_get("suspended_at")?,
+            r.try_get("suspended_by")?,
         ))
     }
 
     fn into_listed(self) -> Result<UserWithCertificate, sqlx::Error> {
-        let Self(user_id, login_id, name, role, serial, state, not_after, revoked_at, reason) =
-            self;
+        let Self(
+            user_id,
+            login_id,
+            name,
+            role,
+            serial,
+            state,
+            not_after,
+            revoked_at,
+            reason,
+            suspended_at,
+            suspended_by,
+        ) = self;
         let certificate = match serial {
             None => None,
             Some(serial) => {
@@ -422,6 +441,8 @@ impl ListedColumns {
                         .ok_or_else(|| decode_error("not_after"))?,
                     revoked_at: revoked_at.as_deref().and_then(Timestamp::from_db),
                     revocation_reason: reason.as_deref().and_then(RevocationReason::from_db),
+                    suspended_at: suspended_at.as_deref().and_then(Timestamp::from_db),
+                    held_by_bank: suspended_by.as_deref() == Some(Actor::BankOperator.as_str()),
                 })
             }
         };

@@ -52,6 +52,8 @@ audit_actions! {
     SessionCertificate = "session_certificate", "証明書確認";
     ContractSet = "contract_set", "契約設定変更";
     CertificateRevoke = "certificate_revoke", "証明書失効";
+    CertificateSuspend = "certificate_suspend", "証明書一時停止";
+    CertificateResume = "certificate_resume", "証明書再開";
     IssuanceAuth = "issuance_auth", "証明書取得認証";
     CertificateIssue = "certificate_issue", "証明書発行";
     CertificateDownload = "certificate_download", "証明書ダウンロード";
@@ -88,7 +90,9 @@ impl AuditAction {
         use super::refusal::{admin, certificate, issue, login, otp, revocation};
         match self {
             AuditAction::Login => &[login, certificate],
-            AuditAction::CertificateRevoke => &[revocation],
+            AuditAction::CertificateRevoke
+            | AuditAction::CertificateSuspend
+            | AuditAction::CertificateResume => &[revocation],
             AuditAction::IssuanceAuth => &[login, otp, issue],
             AuditAction::RenewalAuth => &[login, otp, certificate, issue],
             AuditAction::CertificateIssue | AuditAction::CertificateDownload => &[issue],

@@ -123,11 +123,21 @@ pub struct CertificateRecord {
     pub not_after: Timestamp,
     pub revoked_at: Option<Timestamp>,
     pub revocation_reason: Option<RevocationReason>,
+    /// 一時停止 (certificateHold) since then, until 再開.
+    pub suspended_at: Option<Timestamp>,
+    /// The hold is the bank's (`contract-suspend`): only the bank releases it.
+    pub held_by_bank: bool,
 }
 
 impl CertificateRecord {
     pub fn status(&self, now: Timestamp, window: NoticeWindow) -> CertificateStatus {
-        CertificateStatus::derive(Some((self.state, self.not_after)), now, window)
+        let held = self.suspended_at.is_some();
+        CertificateStatus::derive(Some((self.state, self.not_after, held)), now, window)
+    }
+
+    /// On hold: 発行済み and 一時停止 (a revoked certificate is no longer held).
+    pub fn is_held(&self) -> bool {
+        self.state == CertificateState::Issued && self.suspended_at.is_some()
     }
 }
 
@@ -202,22 +212,27 @@ pub enum CertificateStatus {
     Expired,
     /// 失効済み
     Revoked,
+    /// 一時停止中 (certificateHold): until 再開 it logs in nowhere.
+    Suspended,
 }
 
 impl CertificateStatus {
-    /// Derives the status from the newest certificate's stored state and 有効期限.
+    /// Derives the status from the newest certificate's stored state,
+    /// 有効期限 and hold. A held certificate reads 一時停止中 even once
+    /// expired: the hold is what the master user can still act on (再開).
     pub fn derive(
-        newest: Option<(CertificateState, Timestamp)>,
+        newest: Option<(CertificateState, Timestamp, bool)>,
         now: Timestamp,
         window: NoticeWindow,
     ) -> Self {
         match newest {
             None => CertificateStatus::NotIssued,
-            Some((CertificateState::Revoked, _)) => CertificateStatus::Revoked,
+            Some((CertificateState::Revoked, _, _)) => CertificateStatus::Revoked,
             // A superseded certificate is never the newest one; treat it like
             // "no current certificate" rather than inventing a state.
-            Some((CertificateState::Superseded, _)) => CertificateStatus::NotIssued,
-            Some((CertificateState::Issued, not_after)) => {
+            Some((CertificateState::Superseded, _, _)) => CertificateStatus::NotIssued,
+            Some((CertificateState::Issued, _, true)) => CertificateStatus::Suspended,
+            Some((CertificateState::Issued, not_after, false)) => {
                 if not_after.0 <= now.0 {
                     CertificateStatus::Expired
                 } else {
@@ -249,14 +264,18 @@ impl CertificateStatus {
             CertificateStatus::Issued { .. } => "発行済み",
             CertificateStatus::Expired => "有効期限切れ",
             CertificateStatus::Revoked => "失効済み",
+            CertificateStatus::Suspended => "一時停止中",
         }
     }
 
-    /// 発行済み and 有効期限切れ certificates can be revoked (issue 3).
+    /// 発行済み, 有効期限切れ and 一時停止中 certificates can be revoked
+    /// (issue 3; a held one too, issue 26).
     pub fn is_revocable(self) -> bool {
         matches!(
             self,
-            CertificateStatus::Issued { .. } | CertificateStatus::Expired
+            CertificateStatus::Issued { .. }
+                | CertificateStatus::Expired
+                | CertificateStatus::Suspended
         )
     }
 
@@ -302,7 +321,7 @@ mod tests {
         );
         assert_eq!(
             CertificateStatus::derive(
-                Some((CertificateState::Revoked, at(100))),
+                Some((CertificateState::Revoked, at(100), false)),
                 now,
                 NoticeWindow::DEFAULT
             ),
@@ -310,7 +329,7 @@ mod tests {
         );
         assert_eq!(
             CertificateStatus::derive(
-                Some((CertificateState::Issued, at(-1))),
+                Some((CertificateState::Issued, at(-1), false)),
                 now,
                 NoticeWindow::DEFAULT
             ),
@@ -318,7 +337,7 @@ mod tests {
         );
         assert_eq!(
             CertificateStatus::derive(
-                Some((CertificateState::Issued, at(200))),
+                Some((CertificateState::Issued, at(200), false)),
                 now,
                 NoticeWindow::DEFAULT
             ),
@@ -329,19 +348,43 @@ mod tests {
     }
 
     #[test]
+    fn a_held_certificate_reads_suspended_even_once_expired_and_a_revoked_one_revoked() {
+        let now = at(0);
+        let w = NoticeWindow::DEFAULT;
+        for not_after in [at(200), at(10), at(-3)] {
+            assert_eq!(
+                CertificateStatus::derive(
+                    Some((CertificateState::Issued, not_after, true)),
+                    now,
+                    w
+                ),
+                CertificateStatus::Suspended
+            );
+        }
+        assert_eq!(
+            CertificateStatus::derive(Some((CertificateState::Revoked, at(200), true)), now, w),
+            CertificateStatus::Revoked
+        );
+        assert!(CertificateStatus::Suspended.is_revocable());
+        assert!(!CertificateStatus::Suspended.needs_expiry_notice());
+    }
+
+    #[test]
     fn the_window_opens_with_the_first_reminder() {
         assert_eq!(NoticeWindow::from_reminder_days(&[40, 10]).days(), 40);
         assert_eq!(NoticeWindow::from_reminder_days(&[10, 60, 30]).days(), 60);
         assert_eq!(NoticeWindow::from_reminder_days(&[]), NoticeWindow::DEFAULT);
         let now = at(0);
         let window = NoticeWindow::from_reminder_days(&[60, 10]);
-        let status =
-            |d| CertificateStatus::derive(Some((CertificateState::Issued, at(d))), now, window);
+        let status = |d| {
+            CertificateStatus::derive(Some((CertificateState::Issued, at(d), false)), now, window)
+        };
         assert!(status(60).is_expiring_soon());
         assert!(!status(61).is_expiring_soon());
         let window = NoticeWindow::from_reminder_days(&[20]);
-        let status =
-            |d| CertificateStatus::derive(Some((CertificateState::Issued, at(d))), now, window);
+        let status = |d| {
+            CertificateStatus::derive(Some((CertificateState::Issued, at(d), false)), now, window)
+        };
         assert!(status(20).is_expiring_soon());
         assert!(!status(25).is_expiring_soon());
     }
@@ -351,7 +394,7 @@ mod tests {
         let now = at(0);
         let status = |d| {
             CertificateStatus::derive(
-                Some((CertificateState::Issued, at(d))),
+                Some((CertificateState::Issued, at(d), false)),
                 now,
                 NoticeWindow::DEFAULT,
             )
@@ -377,7 +420,7 @@ mod tests {
         let just_over = Timestamp(at(40).0 + Duration::seconds(1));
         assert_eq!(
             CertificateStatus::derive(
-                Some((CertificateState::Issued, just_over)),
+                Some((CertificateState::Issued, just_over, false)),
                 now,
                 NoticeWindow::DEFAULT
             ),

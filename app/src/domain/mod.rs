@@ -3,6 +3,8 @@
 //! valid, and every business rule is a pure function here with its tests.
 
 pub mod audit;
+#[cfg(feature = "ssr")]
+pub mod audit_chain;
 pub mod certificate;
 pub mod history;
 pub mod issuance_code;
@@ -15,6 +17,7 @@ pub mod revocation;
 pub mod role;
 pub mod secret;
 pub mod session;
+pub mod suspension;
 pub mod time;
 pub mod user;
 

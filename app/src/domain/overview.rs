@@ -12,6 +12,8 @@ pub struct StatusCounts {
     /// Of `issued`, those 期限間近.
     pub expiring_soon: usize,
     pub expired: usize,
+    /// 一時停止中 (on hold until 再開).
+    pub suspended: usize,
     pub revoked: usize,
 }
 
@@ -24,6 +26,7 @@ impl StatusCounts {
                 self.expiring_soon += usize::from(expiring_soon);
             }
             CertificateStatus::Expired => self.expired += 1,
+            CertificateStatus::Suspended => self.suspended += 1,
             CertificateStatus::Revoked => self.revoked += 1,
         }
     }

@@ -62,6 +62,13 @@ refusals! {
         NotPermitted = "not_permitted", "権限なし";
         NotRevocable = "not_revocable", "失効できない状態";
         AlreadyRevoked = "already_revoked", "失効済み";
+        /// 一時停止 of a certificate that is not 発行済み (issue 26).
+        NotSuspendable = "not_suspendable", "一時停止できない状態";
+        AlreadySuspended = "already_suspended", "一時停止中";
+        /// 再開 of a certificate that is not on hold.
+        NotSuspended = "not_suspended", "一時停止中でない";
+        /// 再開 of a hold the bank made (`contract-suspend`).
+        HeldByBank = "held_by_bank", "お取引店による一時停止";
         CertificateChanged = "certificate_changed", "証明書変更あり";
         PasswordMissing = "password_missing", "確認用パスワード未入力";
         WrongPassword = "wrong_password", "確認用パスワード誤り";
@@ -81,6 +88,10 @@ impl RevokeRefusal {
             RevokeRefusal::NotPermitted => "この利用者の証明書を失効する権限がありません。".into(),
             RevokeRefusal::NotRevocable => "この利用者の証明書は失効できません（発行済みまたは有効期限切れの証明書のみ失効できます）。".into(),
             RevokeRefusal::AlreadyRevoked => "この証明書は既に失効済みです。".into(),
+            RevokeRefusal::NotSuspendable => "この利用者の証明書は一時停止できません（発行済みの証明書のみ一時停止できます）。".into(),
+            RevokeRefusal::AlreadySuspended => "この証明書は既に一時停止中です。".into(),
+            RevokeRefusal::NotSuspended => "この証明書は一時停止中ではありません（一時停止中の証明書のみ再開できます）。".into(),
+            RevokeRefusal::HeldByBank => "この証明書はお取引店により一時停止されています。再開はお取引店にお申し込みください。".into(),
             RevokeRefusal::CertificateChanged => "証明書の状態が変更されています。お手数ですが、最初からやり直してください。".into(),
             RevokeRefusal::PasswordMissing => "確認用パスワードを入力してください。".into(),
             RevokeRefusal::WrongPassword => "確認用パスワードが正しくありません。".into(),
@@ -113,6 +124,10 @@ impl RevokeRefusal {
                 | RevokeRefusal::AlreadyRevoked
                 | RevokeRefusal::NotPermitted
                 | RevokeRefusal::NotRevocable
+                | RevokeRefusal::NotSuspendable
+                | RevokeRefusal::AlreadySuspended
+                | RevokeRefusal::NotSuspended
+                | RevokeRefusal::HeldByBank
         )
     }
 }
@@ -178,6 +193,9 @@ refusals! {
         CodeInvalid = "code_invalid", "発行用コード誤り";
         /// This user's code, past its 24 hours.
         CodeExpired = "code_expired", "発行用コード有効期限切れ";
+        /// The user's certificate is on hold: 再開 by an administrator
+        /// first (a hold is not undone by obtaining another certificate).
+        Suspended = "certificate_suspended", "証明書一時停止中";
     }
 }
 
@@ -198,6 +216,7 @@ impl IssueRefusal {
             IssueRefusal::CsrUnsupportedKey => "証明書署名要求（CSR）の鍵の種類には対応していません。RSA（2048ビット以上）またはECDSA（P-256/P-384）の鍵で作成してください。",
             IssueRefusal::DownloadGone => "証明書ファイルはダウンロード済みか、ダウンロードの有効時間（10分）が過ぎています。証明書ファイルは1回のみダウンロードできます。",
             IssueRefusal::CodeRequired => "電子証明書の取得には発行用コードが必要です。マスターユーザ（マスターユーザの方はお取引店）に発行用コードの発行を依頼し、メールで届いた発行用コードを入力してください。",
+            IssueRefusal::Suspended => "電子証明書が一時停止中のため、取得・更新できません。マスターユーザまたは管理者（マスターユーザの方はお取引店）に再開を依頼してください。",
             IssueRefusal::CodeInvalid => "発行用コードが正しくないか、既に使用されています。メールで届いた発行用コードを入力してください。",
             IssueRefusal::CodeExpired => "発行用コードの有効期限（24時間）が過ぎています。マスターユーザ（マスターユーザの方はお取引店）に発行用コードの再発行を依頼してください。",
         }
@@ -218,6 +237,8 @@ refusals! {
         OtherUser = "cert_other_user", "他の利用者の証明書";
         /// Issued by kanri but not the user's current certificate.
         NotCurrent = "cert_not_current", "現在の証明書ではない";
+        /// On hold (一時停止) until an administrator's 再開.
+        Suspended = "cert_suspended", "一時停止中";
     }
 }
 
@@ -234,6 +255,15 @@ impl CertificateRefusal {
 
     /// The whole sentence of a refused 電子証明書方式 login or request.
     pub fn login_message(self, master: bool) -> String {
+        if self == CertificateRefusal::Suspended {
+            // Nothing to obtain: the same certificate works again after 再開.
+            let who = if master {
+                "お取引店"
+            } else {
+                "マスターユーザまたは管理者"
+            };
+            return format!("{}{who}に再開を依頼してください。", self.message());
+        }
         let what = match self {
             CertificateRefusal::Missing => "この契約は電子証明書方式でご利用いただいています。電子証明書をインストールしたパソコンから、ブラウザの証明書の選択画面でご自身の電子証明書を選択してログインしてください。",
             other => other.message(),
@@ -253,6 +283,7 @@ impl CertificateRefusal {
             CertificateRefusal::Superseded => "提示された電子証明書は更新済みの古い証明書です。更新後の新しい電子証明書を選択してください。",
             CertificateRefusal::OtherUser => "提示された電子証明書はご本人のものではありません。",
             CertificateRefusal::NotCurrent => "提示された電子証明書は現在ご利用いただける証明書ではありません。",
+            CertificateRefusal::Suspended => "提示された電子証明書は一時停止中です。",
         }
     }
 }

@@ -67,6 +67,8 @@ impl IssuedVia {
 pub enum RegisterState {
     Issued,
     Expired,
+    /// 一時停止中 (certificateHold), until 再開.
+    Suspended,
     Revoked(Option<RevocationReason>),
 }
 
@@ -75,9 +77,12 @@ impl RegisterState {
         state: CertificateState,
         not_after: Timestamp,
         reason: Option<RevocationReason>,
+        held: bool,
         now: Timestamp,
     ) -> Self {
         match state {
+            // As 証明書状態 says it (CertificateStatus::derive).
+            CertificateState::Issued if held => RegisterState::Suspended,
             CertificateState::Revoked => RegisterState::Revoked(reason),
             // Left 発行済み for the one that replaced it.
             CertificateState::Superseded => {
@@ -92,6 +97,7 @@ impl RegisterState {
         match self {
             RegisterState::Issued => "発行済み".into(),
             RegisterState::Expired => "有効期限切れ".into(),
+            RegisterState::Suspended => "一時停止中".into(),
             RegisterState::Revoked(Some(reason)) => format!("失効済み（{}）", reason.label()),
             RegisterState::Revoked(None) => "失効済み".into(),
         }
@@ -130,7 +136,7 @@ mod tests {
         let now = Timestamp(Utc.with_ymd_and_hms(2026, 12, 7, 0, 0, 0).unwrap());
         let later = Timestamp(now.0 + Duration::days(1));
         let earlier = Timestamp(now.0 - Duration::days(1));
-        let state = |s, end, reason| RegisterState::of(s, end, reason, now).label();
+        let state = |s, end, reason| RegisterState::of(s, end, reason, false, now).label();
         assert_eq!(state(CertificateState::Issued, later, None), "発行済み");
         assert_eq!(
             state(CertificateState::Issued, earlier, None),
@@ -148,5 +154,8 @@ mod tests {
             state(CertificateState::Superseded, later, None),
             "失効済み（更新による置き換え）"
         );
+        let held = |s| RegisterState::of(s, earlier, None, true, now).label();
+        assert_eq!(held(CertificateState::Issued), "一時停止中");
+        assert_eq!(held(CertificateState::Revoked), "失効済み");
     }
 }

@@ -130,6 +130,8 @@ mod tests {
             not_after: Timestamp(now().0 + Duration::days(days_left)),
             revoked_at: None,
             revocation_reason: None,
+            suspended_at: None,
+            held_by_bank: false,
         }
     }
 
@@ -149,6 +151,8 @@ mod tests {
         let expired = cert(CertificateState::Issued, -10);
         let revoked = cert(CertificateState::Revoked, 100);
         let superseded = cert(CertificateState::Superseded, 100);
+        let mut held = cert(CertificateState::Issued, 100);
+        held.suspended_at = Some(now());
         let shown = issued.serial.clone();
         let other = CertificateSerial::from_bytes([8; 16]);
         let choose = Step::Choose;
@@ -171,6 +175,8 @@ mod tests {
             (Master, General, Some(&revoked), choose, Err(AlreadyRevoked)),
             (Master, General, Some(&superseded), choose, Err(NotRevocable)),
             (Master, General, None, choose, Err(NotRevocable)),
+            // a held (一時停止) certificate too (issue 26)
+            (Master, General, Some(&held), choose, Ok(())),
             // 実行 compares the serial shown on the confirmation screen
             (Master, General, Some(&issued), execute, Ok(())),
             (Master, General, Some(&issued), Step::Execute { shown: Some(&other) }, Err(CertificateChanged)),

@@ -10,6 +10,7 @@ pub mod auth;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod certificate_flow;
+pub mod certificate_hold;
 pub mod certificate_register;
 pub mod certificate_status;
 pub mod home;

@@ -4,7 +4,7 @@
 //! `certificate_authority`); a missing or wrong passphrase stops the
 //! server there, not at the first issuance.
 
-use crate::db::crls::RevokedEntry;
+use crate::db::crls::{HeldEntry, RevokedEntry};
 use crate::domain::{CertificateRefusal, CertificateSerial, RevocationReason, Timestamp};
 use kanri_pki::{
     Ca, ClientSubject, PublicUrls, RevokedCertificate, Serial, ServerCertificate, VerifyError,
@@ -183,6 +183,16 @@ pub fn to_pki(entry: &RevokedEntry) -> Option<RevokedCertificate> {
         serial: Serial::from_bytes(entry.serial.to_bytes()).ok()?,
         revoked_at: entry.revoked_at.0,
         reason: pki_reason(entry.reason),
+    })
+}
+
+/// A held certificate as its CRL entry: reason certificateHold, dated
+/// from the hold.
+pub fn held_to_pki(entry: &HeldEntry) -> Option<RevokedCertificate> {
+    Some(RevokedCertificate {
+        serial: Serial::from_bytes(entry.serial.to_bytes()).ok()?,
+        revoked_at: entry.held_at.0,
+        reason: kanri_pki::RevocationReason::CertificateHold,
     })
 }
 

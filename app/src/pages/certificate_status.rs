@@ -65,12 +65,13 @@ fn counts(c: &StatusCounts, total: usize) -> impl IntoView {
             <caption>"証明書状態ごとの利用者数"</caption>
             <thead><tr>
                 <th scope="col">"発行済み"</th><th scope="col">"うち期限間近"</th><th scope="col">"有効期限切れ"</th>
-                <th scope="col">"失効済み"</th><th scope="col">"未発行"</th><th scope="col">"合計"</th>
+                <th scope="col">"一時停止中"</th><th scope="col">"失効済み"</th><th scope="col">"未発行"</th><th scope="col">"合計"</th>
             </tr></thead>
             <tbody><tr>
                 <td id="count-issued">{c.issued}</td>
                 <td id="count-expiring">{c.expiring_soon}</td>
                 <td id="count-expired">{c.expired}</td>
+                <td id="count-suspended">{c.suspended}</td>
                 <td id="count-revoked">{c.revoked}</td>
                 <td id="count-not-issued">{c.not_issued}</td>
                 <td>{total}</td>

@@ -6,6 +6,7 @@
 mod bench;
 mod business_select;
 mod certificate_flow;
+mod certificate_hold;
 mod certificate_register;
 mod certificate_status;
 mod home;
@@ -26,6 +27,7 @@ pub use certificate_flow::{
     IssuanceAuthPage, IssuanceMethodPage, IssuanceOtpPage, IssuanceResultPage, RenewalAuthPage,
     RenewalMethodPage, RenewalOtpPage, RenewalResultPage,
 };
+pub use certificate_hold::{HoldConfirmPage, HoldListPage, HoldResultPage};
 pub use certificate_register::CertificateRegisterPage;
 pub use certificate_status::CertificateStatusPage;
 pub use home::HomePage;

@@ -18,6 +18,7 @@ fn page(viewer: Viewer) -> impl IntoView {
             <ScreenHeading title="作業内容選択" screen_id="BRSK001"/>
             <ul class="choices">
                 <li><a class="button" href=routes::REVOKE_LIST>"証明書失効"</a></li>
+                <li><a class="button" href=routes::HOLD_LIST>"証明書一時停止・再開"</a></li>
                 <li><a class="button" href=routes::CERTIFICATE_STATUS>"証明書状態照会"</a></li>
                 {master.then(|| view! {
                     <li><a class="button" href=routes::CODE_GRANT>"発行用コード発行"</a></li>

@@ -3,6 +3,7 @@
 //! `Timestamp`); the components render their labels.
 
 pub mod certificate_flow;
+pub mod certificate_hold;
 pub mod certificate_register;
 pub mod certificate_status;
 pub mod home;

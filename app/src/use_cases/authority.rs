@@ -12,6 +12,7 @@ use crate::db::users::UserRecord;
 use crate::db::{certificates, sessions, Tx};
 use crate::domain::audit::ClientInfo;
 use crate::domain::register::IssuedVia;
+use crate::domain::suspension::HoldAction;
 use crate::domain::{Actor, CertificateSerial, LoginId, RevocationReason, Timestamp};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -84,12 +85,53 @@ pub async fn revoke_in(
     Ok(true)
 }
 
+/// A 一時停止 or 再開, as any entry point asks for it.
+pub struct Hold<'a> {
+    pub user_id: i64,
+    /// The certificate shown to whoever acts (compare-and-set).
+    pub serial: &'a CertificateSerial,
+    pub action: HoldAction,
+    pub by: &'a Actor,
+    /// How the notices name who did it.
+    pub by_name: &'a str,
+    pub client: &'a ClientInfo,
+}
+
+/// Holds or releases in `tx`, with the notices to the user and the master
+/// user. `false` when the certificate was no longer as shown (another
+/// hold, release, revocation or renewal came first): nothing was written.
+/// Sessions are left alone: a session of 電子証明書方式 is bound to the
+/// certificate and ends at its next request (the user's row then carries
+/// no certificate in force); other sessions never depended on it.
+pub async fn hold_in(tx: &mut Tx, hold: &Hold<'_>, now: Timestamp) -> Result<bool, AppError> {
+    let done = match hold.action {
+        HoldAction::Suspend => {
+            certificates::hold_if_issued(tx, hold.user_id, hold.serial, now, hold.by.as_str())
+                .await?
+        }
+        HoldAction::Resume => {
+            let bank = Actor::BankOperator;
+            certificates::release_if_held(tx, hold.user_id, hold.serial, bank.as_str()).await?
+        }
+    };
+    if done {
+        let event = mail_notices::Event::Held {
+            action: hold.action,
+            serial: hold.serial,
+            by: hold.by_name,
+        };
+        mail_notices::enqueue_event_notice(tx, hold.user_id, &event, now, hold.client).await?;
+    }
+    Ok(done)
+}
+
 /// Stores a certificate made for `user` (its `.p12`, if any, waiting for
 /// one download when `download`), ending `replacing` as superseded (更新,
 /// or an expired one at 取得); queues the notices when `client` is a
 /// person's (the bank hands its own over in person). `None`: `replacing`
 /// was no longer 発行済み, or the user has one 発行済み already (the
-/// schema's rule): roll back. `Some(token)`: the download's token.
+/// schema's rule), or it was put on hold (一時停止) meanwhile: roll back.
+/// `Some(token)`: the download's token.
 pub async fn sign_in(
     tx: &mut Tx,
     user: &UserRecord,
@@ -100,15 +142,9 @@ pub async fn sign_in(
     issued_via: IssuedVia,
 ) -> Result<Option<Option<String>>, AppError> {
     if let Some(old) = replacing {
-        let ended = certificates::revoke_if_issued(
-            tx,
-            user.id,
-            old,
-            now,
-            user.login_id.as_str(),
-            RevocationReason::Superseded,
-        )
-        .await?;
+        let ended =
+            certificates::supersede_if_in_force(tx, user.id, old, now, user.login_id.as_str())
+                .await?;
         if !ended {
             return Ok(None);
         }

@@ -47,7 +47,13 @@ pub struct Register {
 
 fn to_row(r: RegisterRecord, now: Timestamp) -> RegisterRow {
     RegisterRow {
-        state: RegisterState::of(r.state, r.not_after, r.revocation_reason, now),
+        state: RegisterState::of(
+            r.state,
+            r.not_after,
+            r.revocation_reason,
+            r.suspended_at.is_some(),
+            now,
+        ),
         login_id: r.login_id,
         common_name: r.common_name,
         serial: r.serial,

@@ -26,8 +26,9 @@ fn status_rank(status: CertificateStatus) -> u8 {
         CertificateStatus::Issued {
             expiring_soon: false,
         } => 2,
-        CertificateStatus::Revoked => 3,
-        CertificateStatus::NotIssued => 4,
+        CertificateStatus::Suspended => 3,
+        CertificateStatus::Revoked => 4,
+        CertificateStatus::NotIssued => 5,
     }
 }
 
@@ -65,7 +66,9 @@ pub async fn overview(
             counts.count(status);
             let live = matches!(
                 status,
-                CertificateStatus::Issued { .. } | CertificateStatus::Expired
+                CertificateStatus::Issued { .. }
+                    | CertificateStatus::Expired
+                    | CertificateStatus::Suspended
             );
             let revocation_reason = u
                 .certificate

@@ -22,9 +22,13 @@ pub struct Identified {
     pub common_name: String,
 }
 
-/// The state of a kanri certificate, as a refusal unless 発行済み.
+/// The state of a kanri certificate, as a refusal unless 発行済み and not
+/// on hold.
 pub fn refusal_for(stored: &StoredCertificate) -> Option<CertificateRefusal> {
     match stored.state {
+        CertificateState::Issued if stored.suspended_at.is_some() => {
+            Some(CertificateRefusal::Suspended)
+        }
         CertificateState::Issued => None,
         CertificateState::Revoked
             if stored.revocation_reason == Some(crate::domain::RevocationReason::Superseded) =>
@@ -118,7 +122,7 @@ pub async fn check_session(
             client,
         );
         let target = bound.map(|s| s.to_string()).unwrap_or_default();
-        audit_log::insert(state.db.pool(), &entry.target(target).refused(refusal)).await?;
+        audit_log::insert(&state.db, &entry.target(target).refused(refusal)).await?;
         tracing::info!(user = %user.login_id, refusal = refusal.code(), "session ended by its certificate");
     }
     Ok(result)

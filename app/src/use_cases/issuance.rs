@@ -293,7 +293,7 @@ pub(crate) fn entry(
 
 /// Writes one 操作履歴 row on its own (a refusal found after a rollback, a download).
 pub(crate) async fn record_entry(state: &AppState, entry: AuditEntry) -> Result<(), AppError> {
-    audit_log::insert(state.db.pool(), &entry).await?;
+    audit_log::insert(&state.db, &entry).await?;
     Ok(())
 }
 
@@ -407,6 +407,7 @@ pub async fn authenticate(
             (Ok(_), Some((CertificateStatus::Issued { .. }, _))) => {
                 Err(IssueRefusal::AlreadyIssued.into())
             }
+            (Ok(_), Some((CertificateStatus::Suspended, _))) => Err(IssueRefusal::Suspended.into()),
             (Ok(_), Some((_, Err(refusal)))) => Err(refusal.into()),
             (Ok(user), found) => Ok(Authenticated {
                 user_id: user.id,
@@ -547,6 +548,8 @@ fn may_issue(
 ) -> Result<(), IssueRefusal> {
     if matches!(status, CertificateStatus::Issued { .. }) {
         Err(IssueRefusal::AlreadyIssued)
+    } else if status == CertificateStatus::Suspended {
+        Err(IssueRefusal::Suspended)
     } else if proof_for(user, status).code && authenticated.code_id.is_none() {
         Err(IssueRefusal::CodeRequired)
     } else {

@@ -228,6 +228,6 @@ pub async fn record_logout(
         AuditAction::Logout,
         client,
     );
-    audit_log::insert(state.db.pool(), &entry).await?;
+    audit_log::insert(&state.db, &entry).await?;
     Ok(())
 }

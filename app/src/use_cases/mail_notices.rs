@@ -19,6 +19,7 @@ use crate::db::mail_outbox::{
 };
 use crate::db::Tx;
 use crate::domain::audit::ClientInfo;
+use crate::domain::suspension::HoldAction;
 use crate::domain::IssuanceCode;
 use crate::domain::{CertificateSerial, LoginId, Timestamp};
 use crate::infra::coalesce;
@@ -244,6 +245,12 @@ pub enum Event<'a> {
         expires_at: Timestamp,
         by: &'a str,
     },
+    /// 一時停止 or 再開 of the user's certificate.
+    Held {
+        action: HoldAction,
+        serial: &'a CertificateSerial,
+        by: &'a str,
+    },
 }
 
 impl Event<'_> {
@@ -254,6 +261,14 @@ impl Event<'_> {
             Event::OtpRegistered => "ワンタイムパスワードの登録",
             Event::OtpReset { .. } => "ワンタイムパスワードの登録解除",
             Event::CodeGranted { .. } => "発行用コードの発行",
+            Event::Held {
+                action: HoldAction::Suspend,
+                ..
+            } => "電子証明書の一時停止",
+            Event::Held {
+                action: HoldAction::Resume,
+                ..
+            } => "電子証明書の再開",
         }
     }
 
@@ -268,6 +283,9 @@ impl Event<'_> {
             Event::OtpReset { by } => format!("操作者：{by}\n"),
             Event::CodeGranted { expires_at, by, .. } => {
                 format!("操作者：{by}\n有効期限：{}\n", expires_at.jst())
+            }
+            Event::Held { serial, by, .. } => {
+                format!("証明書シリアル番号：{serial}\n操作者：{by}\n")
             }
         }
     }

@@ -11,6 +11,7 @@
 //! (発行用コード), `confirmation` (the 確認用パスワード every 利用者管理
 //! action is confirmed with).
 
+pub mod audit_evidence;
 pub mod authority;
 pub mod certificate_authority;
 pub mod certificate_register;
@@ -28,6 +29,7 @@ pub mod otp;
 pub mod publication;
 pub mod renewal;
 pub mod revocation;
+pub mod suspension;
 
 use crate::error::AppError;
 

@@ -79,21 +79,34 @@ pub async fn history(
 
 /// Every filtered row as CSV: UTF-8 with a BOM (so Excel reads Japanese),
 /// CRLF, fields quoted; a leading `= + - @` is defused so that a spreadsheet
-/// never runs user-typed text as a formula.
+/// never runs user-typed text as a formula. Each row ends with its 連番 in
+/// its contract's chain, its ハッシュ and the 検証用データ it was taken of
+/// (a JSON array, which starts with `[` and is never defused).
 pub async fn csv(
     state: &AppState,
     actor: &UserRecord,
     filter: &HistoryFilter,
 ) -> Result<String, AppError> {
     let rows = audit_log::history(state.db.pool(), &query(filter, actor), CSV_MAX_ROWS, 0).await?;
-    let mut csv = String::from("\u{FEFF}日時,利用者,操作内容,対象,結果\r\n");
-    for row in rows.into_iter().map(to_audit_row) {
+    let mut csv =
+        String::from("\u{FEFF}日時,利用者,操作内容,対象,結果,連番,ハッシュ,検証用データ\r\n");
+    for stored in rows {
+        // The row's place and hash in its contract's chain, and exactly
+        // what the hash was taken of (README "Verifying 操作履歴").
+        let (seq, hash, preimage) = stored.chained.as_ref().map_or_else(
+            || (String::new(), String::new(), String::new()),
+            |c| (c.link.seq.to_string(), c.hash.clone(), c.link.preimage()),
+        );
+        let row = to_audit_row(stored);
         let fields = [
             row.occurred_at.jst(),
             row.actor.clone(),
             row.action_label().to_owned(),
             row.target.clone(),
             row.outcome.label(),
+            seq,
+            hash,
+            preimage,
         ];
         let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
         csv.push_str(&line.join(","));

@@ -4,11 +4,12 @@
 use super::issuance::{self, KeyMethod, Prepared};
 use crate::db::contracts::ContractSetting;
 use crate::db::users::{self, NewUser};
-use crate::db::{audit_log, contracts, violation, Tx, Violation};
+use crate::db::{audit_log, certificates, contracts, violation, Tx, Violation};
 use crate::domain::audit::{AuditEntry, ClientInfo};
 
 use crate::domain::register::IssuedVia;
 use crate::domain::secret::Password;
+use crate::domain::suspension::HoldAction;
 use crate::domain::user::{validate_contract, validate_user, InvalidInput, UserFields};
 use crate::domain::{
     Actor, AuditAction, CertificateSerial, LoginId, PasswordKind, RevocationReason, Role, Timestamp,
@@ -312,6 +313,44 @@ async fn revoke(
     tx.commit().await?;
     super::authority::published(state);
     Ok(serial)
+}
+
+/// The bank's 一時停止 of every certificate of a contract at once (fraud
+/// response, SPEC 9.3: `contract-suspend`; holds made by the master user
+/// or an admin are taken over, so that nobody in the contract can release
+/// them), or its 再開 (`contract-resume`), which releases them all. One statement and one
+/// 操作履歴 row for the contract; no mail per certificate (the bank
+/// speaks to the customer itself). Every certificate stops at its next
+/// request on every instance, and the CRL is made anew. Returns how many
+/// certificates changed.
+pub async fn hold_contract(
+    state: &AppState,
+    contract_code: &str,
+    action: HoldAction,
+) -> Result<u64, OperatorError> {
+    let contract = contracts::find_by_code(state.db.pool(), contract_code)
+        .await?
+        .ok_or_else(|| OperatorError::ContractNotFound(contract_code.into()))?;
+    let now = state.clock.now();
+    let by = Actor::BankOperator;
+    let mut tx = state.db.begin_write().await?;
+    let changed = match action {
+        HoldAction::Suspend => {
+            certificates::hold_contract(&mut tx, contract.id, now, by.as_str()).await?
+        }
+        HoldAction::Resume => {
+            certificates::release_contract(&mut tx, contract.id, by.as_str()).await?
+        }
+    };
+    let target = match action {
+        HoldAction::Suspend => format!("契約 {contract_code} の発行済み証明書 {changed}件"),
+        HoldAction::Resume => format!("契約 {contract_code} のお取引店による一時停止 {changed}件"),
+    };
+    let entry = operator_entry(now, contract_code, action.audit_action(), &target);
+    audit_log::insert_tx(&mut tx, &entry).await?;
+    tx.commit().await?;
+    super::authority::published(state);
+    Ok(changed)
 }
 
 /// 電子証明書方式 on or off for a contract (the bank, on the 申込書).

@@ -16,8 +16,8 @@ use crate::db::ocsp_responders::{self, StoredResponder};
 use crate::domain::{CertificateSerial, CertificateState, RevocationReason, Timestamp};
 use crate::error::AppError;
 use crate::infra::cache::SignedAnswer;
-use crate::infra::pki::pki_reason;
 use crate::infra::pki::Pki;
+use crate::infra::pki::{held_to_pki, pki_reason};
 use crate::state::AppState;
 use chrono::Duration;
 use kanri_pki::{
@@ -60,8 +60,8 @@ pub async fn current_crl(
     }
 }
 
-/// Signs a new CRL of every revoked, unexpired certificate of the issuing
-/// CA of `issuer_generation`, with the next number (numbers increase
+/// Signs a new CRL of every revoked or held (certificateHold), unexpired
+/// certificate of the issuing CA of `issuer_generation`, with the next number (numbers increase
 /// across all issuers). Of two instances making the same number, one
 /// stores it; the other serves that one when it is its issuer's and made
 /// from the same or a later state, else makes the next.
@@ -83,11 +83,14 @@ async fn try_make_crl(
     // The counter first: every revocation it counts is visible to the list.
     let revocations = crls::revocations(pool).await?;
     let now = state.clock.now();
-    let revoked = state
+    let mut revoked = state
         .caches
         .crl_entries
         .current(&state.db, now, issuer_generation)
         .await?;
+    // Holds come and go, so they are read afresh, not kept (they are few).
+    let held = crls::held(pool, issuer_generation, now).await?;
+    revoked.extend(held.iter().filter_map(held_to_pki));
     let number = crls::latest_number(pool).await?.map_or(1, |n| n + 1);
     let this_update = now;
     let next_update = Timestamp(now.0 + Duration::hours(CRL_VALIDITY_HOURS));
@@ -169,6 +172,11 @@ fn ocsp_status(stored: Option<StoredCertificate>, issuer_generation: i64) -> Ocs
     match stored.filter(|c| c.issuer_generation == issuer_generation) {
         None => OcspCertStatus::Unknown,
         Some(c) => match (c.state, c.revoked_at) {
+            // 一時停止: revoked for now, reason certificateHold (RFC 6960 4.2.1).
+            (CertificateState::Issued, _) if c.suspended_at.is_some() => OcspCertStatus::Revoked {
+                revoked_at: c.suspended_at.map_or(c.not_after.0, |at| at.0),
+                reason: kanri_pki::RevocationReason::CertificateHold,
+            },
             (CertificateState::Issued, _) => OcspCertStatus::Good,
             (CertificateState::Revoked, Some(at)) => OcspCertStatus::Revoked {
                 revoked_at: at.0,

@@ -62,7 +62,7 @@ fn entry(actor: &UserRecord, client: &ClientInfo, now: Timestamp) -> AuditEntry 
 
 /// Looks a target up in the actor's own contract; other contracts' users
 /// are answered exactly like IDs that do not exist.
-async fn find_target(
+pub(crate) async fn find_target(
     state: &AppState,
     actor: &UserRecord,
     login_id: &TypedLoginId,
@@ -88,7 +88,7 @@ pub async fn confirmation(
     let refuse = |named: &str, refusal| {
         let row = entry(actor, client, now).target(named).refused(refusal);
         async move {
-            audit_log::insert(state.db.pool(), &row).await?;
+            audit_log::insert(&state.db, &row).await?;
             Ok::<_, Failure<RevokeRefusal>>(Failure::Refused(refusal))
         }
     };

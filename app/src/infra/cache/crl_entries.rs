@@ -9,7 +9,9 @@
 //! read that saw number n has seen every revocation numbered below it, and
 //! the next read asks for the numbers above the highest seen. A revoked
 //! certificate never becomes valid again, so an entry only ever leaves by
-//! its certificate's expiry, which is known here.
+//! its certificate's expiry, which is known here. That is why the CRL's
+//! certificateHold entries (一時停止, which leave again at 再開) are not
+//! kept here: `publication::make_crl` reads them afresh each time.
 
 use super::CacheMode;
 use crate::db::crls;
