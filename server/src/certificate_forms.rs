@@ -169,6 +169,7 @@ async fn submit_inner(
                 user_id: pending.user_id,
                 serial: pending.renewing.clone().ok_or(AppError::BadInput)?,
                 needs_otp: false,
+                code_id: pending.code_id,
             };
             let presented = parts.extensions.get::<PresentedCertificate>();
             let der = presented.map(|p| p.0.as_slice());

@@ -26,6 +26,14 @@ async fn authenticate(client: &mut Client, password: &str) -> String {
     res.location().unwrap_or_default().to_owned()
 }
 
+/// CCHK002 with a 発行用コード as well (an expired certificate where 取得
+/// would ask for one).
+async fn with_code(client: &mut Client, code: &str) -> String {
+    let fields = [("password", LOGIN_PASSWORD), ("issuance_code", code)];
+    let res = client.post_form("/api/renewal_authenticate", &fields).await;
+    res.location().unwrap_or_default().to_owned()
+}
+
 async fn submit_p12(client: &mut Client) -> String {
     let res = client
         .post_multipart(
@@ -280,23 +288,32 @@ async fn an_expired_certificate_renews_within_the_grace_period_only(mut app: Tes
         "expired01's certificate is past its 有効期限"
     );
     // Where 取得 needs a 発行用コード, an expired certificate does not stand
-    // in for it: 取得 it is (an ex-employee's lapsed certificate and
-    // password get nothing). The same contract's valid certificates renew.
+    // in for it: CCHK002 asks for the code as well (an ex-employee's lapsed
+    // certificate and password get nothing).
     let issuance_code = kanri_app::db::contracts::ContractSetting::IssuanceCodeRequired;
     kanri_app::use_cases::operator::set_contract(&app.state, "A001", issuance_code, true)
         .await
         .unwrap();
     let mut client = app.presenting("expired01").await;
-    assert_eq!(
-        authenticate(&mut client, LOGIN_PASSWORD).await,
-        "/certificate/renew?error=cert_expired"
+    let page = client.get("/certificate/renew").await;
+    assert!(
+        page.body
+            .contains("有効期限が切れた電子証明書の更新には、発行用コードが必要です"),
+        "{}",
+        page.body
     );
-    kanri_app::use_cases::operator::set_contract(&app.state, "A001", issuance_code, false)
-        .await
-        .unwrap();
-    let mut client = app.presenting("expired01").await;
     assert_eq!(
         authenticate(&mut client, LOGIN_PASSWORD).await,
+        "/certificate/renew?error=code_required"
+    );
+    assert_eq!(
+        with_code(&mut client, "ABCD-EFGH-JKLM").await,
+        "/certificate/renew?error=code_invalid"
+    );
+    // The master user (here the bank) grants one: 更新 goes on with it.
+    let code = app.grant_by_bank("expired01").await;
+    assert_eq!(
+        with_code(&mut client, &code).await,
         "/certificate/renew/method"
     );
     assert_eq!(submit_p12(&mut client).await, "/certificate/renew/result");
@@ -311,6 +328,19 @@ async fn an_expired_certificate_renews_within_the_grace_period_only(mut app: Tes
         Some("superseded")
     );
     assert_eq!(app.certificates_in_state("expired01", "issued").await, 1);
+    // The code was used by that 更新: it works once.
+    assert_eq!(
+        app.scalar_i64(
+            "SELECT COUNT(*) FROM issuance_codes c JOIN users u ON u.id = c.user_id \
+             WHERE u.login_id = $1 AND c.used_at IS NOT NULL",
+            "expired01"
+        )
+        .await,
+        1
+    );
+    kanri_app::use_cases::operator::set_contract(&app.state, "A001", issuance_code, false)
+        .await
+        .unwrap();
     // The renewed-away certificate renews nothing any more, grace or not.
     let mut again = app.client();
     again.presented = Some(

@@ -23,6 +23,7 @@ pub async fn load_renewal_start() -> Result<RenewalStart, AppError> {
     let found = renewal::presented_certificate(&state, der, session_user().await).await?;
     Ok(RenewalStart {
         presented: found.map(|i| PresentedCertificate {
+            needs_code: renewal::needs_code(&state, &i),
             login_id: i.user.login_id,
             name: i.user.name,
             common_name: i.common_name,
@@ -34,7 +35,12 @@ pub async fn load_renewal_start() -> Result<RenewalStart, AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "renewal_authenticate")]
-pub async fn authenticate_for_renewal(password: String) -> Result<(), AppError> {
+pub async fn authenticate_for_renewal(
+    password: String,
+    /// 発行用コード: only asked for an expired certificate (`needs_code`).
+    #[server(default)]
+    issuance_code: Option<String>,
+) -> Result<(), AppError> {
     use super::certificate_flow::{begin, next_step};
     use crate::domain::secret::Password;
     use crate::payloads::certificate_flow::Flow;
@@ -48,7 +54,9 @@ pub async fn authenticate_for_renewal(password: String) -> Result<(), AppError> 
     let der = presented.as_ref().map(|p| p.0.as_slice());
     let password = Password::new(password);
     let client = request::client_info();
-    match renewal::authenticate(&state, der, session_user().await, &password, &client).await {
+    let code = issuance_code.unwrap_or_default();
+    let user = session_user().await;
+    match renewal::authenticate(&state, der, user, &password, &code, &client).await {
         Ok(auth) => {
             begin(
                 &session,
@@ -56,7 +64,7 @@ pub async fn authenticate_for_renewal(password: String) -> Result<(), AppError> 
                 auth.user_id,
                 Some(auth.serial),
                 auth.needs_otp,
-                None,
+                auth.code_id,
             )
             .await?;
             leptos_axum::redirect(next_step(Flow::Renewal, auth.needs_otp));

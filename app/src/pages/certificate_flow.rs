@@ -107,6 +107,14 @@ fn renewal_start(data: RenewalStart) -> AnyView {
                 <fieldset>
                     <legend>"認証情報"</legend>
                     {password_field()}
+                    {certificate.needs_code.then(|| view! {
+                        <div class="field">
+                            <label for="issuance_code">"発行用コード"</label>
+                            <input id="issuance_code" name="issuance_code" type="text" maxlength="20" required
+                                autocomplete="one-time-code" aria-describedby="renewal-code-hint"/>
+                            <p class="hint" id="renewal-code-hint">"有効期限が切れた電子証明書の更新には、発行用コードが必要です。マスターユーザ（マスターユーザの方はお取引店）に発行用コードの発行を依頼し、メールで届いた発行用コードを入力してください。"</p>
+                        </div>
+                    })}
                 </fieldset>
                 <div class="actions">
                     <button type="submit" class="primary">"認証"</button>

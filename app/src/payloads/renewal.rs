@@ -19,4 +19,6 @@ pub struct PresentedCertificate {
     pub common_name: String,
     pub serial: CertificateSerial,
     pub not_after: Timestamp,
+    /// Expired, where 取得 would ask for a 発行用コード: CCHK002 asks for it.
+    pub needs_code: bool,
 }

@@ -338,9 +338,9 @@ pub(crate) fn proof_for(user: &UserRecord, status: CertificateStatus) -> ProofNe
     )
 }
 
-/// The 発行用コード typed on 証明書取得認証, checked against what the user
-/// needs. Read only.
-async fn code_check(
+/// The 発行用コード typed on 証明書取得認証 (or on CCHK002 for an expired
+/// certificate), checked against what the user needs. Read only.
+pub(crate) async fn code_check(
     state: &AppState,
     user: &UserRecord,
     status: CertificateStatus,

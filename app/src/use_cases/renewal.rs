@@ -8,13 +8,13 @@
 use super::client_certificate::{self, Identified};
 use super::issuance::{self, entry, record_entry, Issued, KeyMethodInput};
 use super::{authority, login, Failure};
-use crate::db::audit_log;
+use crate::db::{audit_log, issuance_codes};
 use crate::domain::audit::{clean, AuditEntry, ClientInfo};
 use crate::domain::register::IssuedVia;
 use crate::domain::secret::Password;
 use crate::domain::{
-    Actor, AuditAction, CertificateRefusal, CertificateSerial, CertificateStatus, Refusal,
-    RevocationReason, TypedLoginId,
+    Actor, AuditAction, CertificateRefusal, CertificateSerial, CertificateStatus, IssueRefusal,
+    Refusal, RevocationReason, TypedLoginId,
 };
 use crate::error::AppError;
 use crate::state::AppState;
@@ -62,25 +62,24 @@ pub async fn presented_certificate(
     // A certificate that expired within the bank's grace period still
     // renews (SPEC 9.3); past it, 取得.
     let grace_days = state.config.renewal_grace_days;
-    let now = state.clock.now();
     Ok(
         match client_certificate::identify_with_grace(state, der, grace_days).await? {
             Ok(identified) if session_user.is_some_and(|id| id != identified.user.id) => {
                 Err(CertificateRefusal::OtherUser)
             }
-            // An expired certificate is no proof that 取得 would not ask
-            // for: where 取得 needs a 発行用コード (電子証明書方式, or the
-            // bank's choice), so does this, and 取得 is where it is asked.
-            // An ex-employee's lapsed certificate and password get nothing.
-            Ok(identified)
-                if now > identified.certificate.not_after
-                    && issuance::proof_for(&identified.user, CertificateStatus::Expired).code =>
-            {
-                Err(CertificateRefusal::Expired)
-            }
             other => other,
         },
     )
+}
+
+/// Whether 更新 of this certificate asks for a 発行用コード besides the
+/// password: it has expired, and 取得 would ask for one (電子証明書方式, or
+/// the bank's choice; SPEC 9.1). An expired certificate is no proof that
+/// 取得 would not ask for, so an ex-employee's lapsed certificate and
+/// password get nothing; a valid one is (it is the user's own, in force).
+pub fn needs_code(state: &AppState, identified: &Identified) -> bool {
+    state.clock.now() > identified.certificate.not_after
+        && issuance::proof_for(&identified.user, CertificateStatus::Expired).code
 }
 
 /// Who passed CCHK002, for which certificate.
@@ -89,15 +88,20 @@ pub struct Authenticated {
     pub user_id: i64,
     pub serial: CertificateSerial,
     pub needs_otp: bool,
+    /// The live 発行用コード typed for an expired certificate
+    /// ([`needs_code`]): used when the new one is issued, in its transaction.
+    pub code_id: Option<i64>,
 }
 
 /// CCHK002: the presented certificate's owner and their ログインパスワード
-/// (a wrong one counts toward the login stop).
+/// (a wrong one counts toward the login stop), and the 発行用コード where
+/// [`needs_code`] says so.
 pub async fn authenticate(
     state: &AppState,
     der: Option<&[u8]>,
     session_user: Option<i64>,
     password: &Password,
+    typed_code: &str,
     client: &ClientInfo,
 ) -> Result<Authenticated, Failure<Refusal>> {
     let identified = match presented(state, der, session_user, client).await? {
@@ -111,15 +115,24 @@ pub async fn authenticate(
         "{} ({})",
         identified.user.login_id, identified.certificate.serial
     ));
+    // Read before the transaction (no second pooled connection while it holds one).
+    let code = if needs_code(state, &identified) {
+        let expired = CertificateStatus::Expired;
+        Some(issuance::code_check(state, &identified.user, expired, typed_code, now).await?)
+    } else {
+        None
+    };
     let mut tx = state.db.begin_write().await?;
     let result: Result<Authenticated, Refusal> =
-        match login::settle_password(&mut tx, check).await? {
-            Ok(user) => Ok(Authenticated {
+        match (login::settle_password(&mut tx, check).await?, code) {
+            (Err(refusal), _) => Err(refusal.into()),
+            (Ok(_), Some(Err(refusal))) => Err(refusal.into()),
+            (Ok(user), code) => Ok(Authenticated {
                 user_id: user.id,
                 serial: identified.certificate.serial.clone(),
                 needs_otp: user.otp_secret.is_some(),
+                code_id: code.and_then(Result::ok).flatten(),
             }),
-            Err(refusal) => Err(refusal.into()),
         };
     audit_log::insert_tx(&mut tx, &entry.outcome(&result)).await?;
     tx.commit().await?;
@@ -140,9 +153,15 @@ pub async fn renew(
         Ok(_) => return Err(Failure::Refused(CertificateRefusal::NotCurrent.into())),
         Err(refusal) => return Err(Failure::Refused(refusal.into())),
     };
-    let user = identified.user;
     let now = state.clock.now();
-    let entry = entry(now, &user, AuditAction::CertificateRenew, client);
+    let entry = entry(now, &identified.user, AuditAction::CertificateRenew, client);
+    // Authenticated while valid, expired since: the code is asked now.
+    if needs_code(state, &identified) && authenticated.code_id.is_none() {
+        let refusal = IssueRefusal::CodeRequired;
+        record_entry(state, entry.refused(refusal)).await?;
+        return Err(Failure::Refused(refusal.into()));
+    }
+    let user = identified.user;
     let method = match issuance::key_method(state, &user, input, &entry).await {
         Ok(method) => method,
         Err(Failure::Refused(refusal)) => return Err(Failure::Refused(refusal.into())),
@@ -150,6 +169,15 @@ pub async fn renew(
     };
     let prepared = issuance::prepare_off_runtime(state, &user, method, now).await?;
     let mut tx = state.db.begin_write().await?;
+    if let Some(code_id) = authenticated.code_id {
+        if !issuance_codes::consume(&mut tx, code_id, user.id, now).await? {
+            // Used meanwhile (another tab), or voided by a 失効.
+            tx.rollback().await?;
+            let refusal = IssueRefusal::CodeInvalid;
+            record_entry(state, entry.refused(refusal)).await?;
+            return Err(Failure::Refused(refusal.into()));
+        }
+    }
     let old = &identified.certificate.serial;
     let signed = authority::sign_in(
         &mut tx,
