@@ -6,6 +6,7 @@ use crate::infra::clock::Clock;
 use crate::infra::coalesce::BackgroundRuns;
 use crate::infra::config::Config;
 use crate::infra::mailer::Mailer;
+use crate::infra::metrics::Metrics;
 use crate::infra::password::PasswordHasher;
 use crate::infra::pki::Pki;
 use crate::infra::throttle::Throttles;
@@ -45,6 +46,8 @@ pub struct Services {
     pub throttles: Arc<Throttles>,
     /// Every memory cache of this process (`infra::cache`).
     pub caches: Caches,
+    /// What `/metrics` reports of this process (`infra::metrics`).
+    pub metrics: Metrics,
     /// The CRL refresh and mail delivery that requests start, one at a time.
     pub background: Arc<BackgroundRuns>,
     pub config: Arc<Config>,

@@ -648,6 +648,15 @@ pub fn common_name_of(cert_der: &[u8]) -> Result<String, CaError> {
     Ok(common_name.to_owned())
 }
 
+/// The end of a certificate's validity (DER): what operators watch
+/// (`/metrics`).
+pub fn not_after_of(cert_der: &[u8]) -> Result<DateTime<Utc>, CaError> {
+    let (_, x509) =
+        x509_parser::parse_x509_certificate(cert_der).map_err(|_| CaError::CertificateMalformed)?;
+    DateTime::from_timestamp(x509.validity().not_after.timestamp(), 0)
+        .ok_or(CaError::CertificateMalformed)
+}
+
 fn certificate_from_pem(cert_pem: &str) -> Result<Vec<u8>, CaError> {
     match pem::decode(cert_pem) {
         Ok(block) if block.label == "CERTIFICATE" => Ok(block.der),

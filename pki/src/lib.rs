@@ -37,7 +37,7 @@ mod token;
 pub mod totp;
 pub mod verify;
 
-pub use ca::{common_name_of, Ca, CaError, CaSubject, KeyStore, RootCa, SealedKey};
+pub use ca::{common_name_of, not_after_of, Ca, CaError, CaSubject, KeyStore, RootCa, SealedKey};
 pub use crl::{CrlError, CrlSpec, RevocationReason, RevokedCertificate};
 pub use csr::{parse_csr, CsrError, CsrKeyType, VerifiedCsr};
 pub use evidence::{verify_evidence, EvidenceKey, NotAKey};

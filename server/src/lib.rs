@@ -8,6 +8,7 @@ pub mod certificate_forms;
 pub mod cli;
 pub mod csv_downloads;
 pub mod listener;
+pub mod metrics;
 pub mod middleware;
 pub mod publication;
 pub mod router;

@@ -48,6 +48,7 @@ pub fn app(state: AppState) -> Router {
             get(crate::certificate_forms::certificate_der),
         )
         .merge(publication_routes())
+        .merge(crate::metrics::routes(&state))
         .merge(bench_routes(&state.config))
         .merge(Router::new().leptos_routes_with_context(
             &state,
@@ -72,6 +73,10 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::security_headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::timed,
         ))
         .with_state(state)
 }

@@ -119,6 +119,10 @@ async fn https_listener(
             (chain, PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key)))
         }
     };
+    // Operators watch its days to expiry (`/metrics`).
+    if let Ok(not_after) = kanri_pki::not_after_of(&chain[0]) {
+        state.metrics.set_tls_not_after(not_after.timestamp());
+    }
     let config = crate::tls::server_config(chain, key, &state.pki.client_ca_subjects())
         .map_err(|e| e.to_string())?;
     let listener = TcpListener::bind(tls.addr)

@@ -114,6 +114,7 @@ pub async fn build_state_with_clock(
         mailer,
         throttles: Arc::new(throttles),
         caches: Caches::new(config.caches),
+        metrics: Default::default(),
         background: Default::default(),
         config: Arc::new(config),
         leptos_options,
@@ -121,5 +122,13 @@ pub async fn build_state_with_clock(
     if state.config.demo && demo::load(&state).await? {
         tracing::info!("demo data loaded (SPEC section 6)");
     }
+    // /metrics counts the events from here on.
+    let ends = kanri_app::db::audit_log::chain_ends(state.db.pool())
+        .await
+        .map_err(DbError::from)?;
+    state
+        .metrics
+        .start_at(ends.into_iter().map(|(chain, seq, _)| (chain, seq)))
+        .await;
     Ok(state)
 }

@@ -106,6 +106,35 @@ pub async fn oldest_chained_at(pool: &AnyPool) -> Result<Option<Timestamp>, sqlx
     Ok(at.as_deref().and_then(Timestamp::from_db))
 }
 
+/// The rows of `chain` numbered above `after` up to `upto`, counted by
+/// action, outcome and reason (`/metrics`).
+pub async fn event_counts(
+    pool: &AnyPool,
+    chain: &str,
+    after: i64,
+    upto: i64,
+) -> Result<Vec<(String, String, String, i64)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT action, outcome, COALESCE(reason, '') AS reason, COUNT(*) AS n FROM audit_log \
+         WHERE chain = $1 AND chain_seq > $2 AND chain_seq <= $3 GROUP BY action, outcome, reason",
+    )
+    .bind(chain)
+    .bind(after)
+    .bind(upto)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("action")?,
+                r.try_get("outcome")?,
+                r.try_get("reason")?,
+                r.try_get("n")?,
+            ))
+        })
+        .collect()
+}
+
 /// Every chain's recorded end: name, number of its last row, its hash.
 pub async fn chain_ends(pool: &AnyPool) -> Result<Vec<(String, i64, String)>, sqlx::Error> {
     let rows = sqlx::query("SELECT chain, seq, head FROM audit_chains ORDER BY chain")

@@ -378,6 +378,24 @@ where
     row.map(|r| r.try_get("id")).transpose()
 }
 
+/// The outbox as operators watch it (`/metrics`): messages sent, waiting
+/// for their first attempt, and waiting after a failed one.
+pub async fn counts(pool: &AnyPool) -> Result<(i64, i64, i64), sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT COALESCE(SUM(CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS sent, \
+         COALESCE(SUM(CASE WHEN sent_at IS NULL AND attempts = 0 THEN 1 ELSE 0 END), 0) AS waiting, \
+         COALESCE(SUM(CASE WHEN sent_at IS NULL AND attempts > 0 THEN 1 ELSE 0 END), 0) AS failing \
+         FROM mail_outbox",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok((
+        row.try_get("sent")?,
+        row.try_get("waiting")?,
+        row.try_get("failing")?,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

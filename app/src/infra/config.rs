@@ -34,6 +34,9 @@ pub struct Config {
     /// presented for 更新 (`KANRI_RENEWAL_GRACE_DAYS`, 0 to 90, 0 turns it
     /// off; by default 30, SPEC 9.3). It never logs in once expired.
     pub renewal_grace_days: u16,
+    /// The bearer token `/metrics` asks for (`KANRI_METRICS_TOKEN`, 32
+    /// characters or more); without one there is no `/metrics`.
+    pub metrics_token: Option<String>,
     /// Login and 実行 attempts allowed per minute from one client address…
     pub attempts_per_client_per_minute: u32,
     /// …and on one account.
@@ -142,6 +145,8 @@ pub enum ConfigError {
     NotDays(&'static str),
     #[error("{0} must be a number of days from 0 (off) to 90")]
     NotGraceDays(&'static str),
+    #[error("{0} must be 32 characters or more")]
+    ShortToken(&'static str),
     #[error("{0} must be an address such as 127.0.0.1:3443")]
     NotASocketAddress(&'static str),
     #[error("cannot read {0}: {1}")]
@@ -201,6 +206,15 @@ fn renewal_grace_days() -> Result<u16, ConfigError> {
     }
 }
 
+fn metrics_token() -> Result<Option<String>, ConfigError> {
+    const NAME: &str = "KANRI_METRICS_TOKEN";
+    match var(NAME) {
+        None => Ok(None),
+        Some(token) if token.trim().chars().count() >= 32 => Ok(Some(token.trim().to_owned())),
+        Some(_) => Err(ConfigError::ShortToken(NAME)),
+    }
+}
+
 fn boolean(name: &'static str, default: bool) -> Result<bool, ConfigError> {
     match var(name).as_deref().map(str::trim) {
         None => Ok(default),
@@ -239,6 +253,7 @@ impl Config {
             mail: MailConfig::from_env(&data_dir)?,
             expiry_reminder_days: reminder_days()?,
             renewal_grace_days: renewal_grace_days()?,
+            metrics_token: metrics_token()?,
             attempts_per_client_per_minute: number("KANRI_ATTEMPTS_PER_CLIENT_PER_MINUTE", 30)?
                 as u32,
             attempts_per_account_per_minute: number("KANRI_ATTEMPTS_PER_ACCOUNT_PER_MINUTE", 10)?

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod coalesce;
 pub mod config;
 pub mod mailer;
+pub mod metrics;
 pub mod password;
 pub mod pki;
 pub mod session_store;

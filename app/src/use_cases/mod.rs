@@ -23,6 +23,7 @@ pub mod issuance;
 pub mod issuance_codes;
 pub mod login;
 pub mod mail_notices;
+pub mod metrics;
 pub mod operation_history;
 pub mod operator;
 pub mod otp;

@@ -220,13 +220,33 @@ impl OcspAnswer {
 }
 
 pub async fn ocsp_response(state: &AppState, request_der: &[u8]) -> OcspAnswer {
+    let (answer, statuses) = answer_ocsp(state, request_der).await;
+    // What operators count (`/metrics`): each certificate's status in a
+    // signed answer, or the one unsigned error answer.
+    if answer.signed.is_none() {
+        state.metrics.ocsp_answer("error");
+    }
+    for status in statuses {
+        state.metrics.ocsp_answer(match status {
+            OcspCertStatus::Good => "good",
+            OcspCertStatus::Revoked { .. } => "revoked",
+            OcspCertStatus::Unknown => "unknown",
+        });
+    }
+    answer
+}
+
+/// [`ocsp_response`]'s answer, with the statuses it gives (none when it
+/// is an error answer).
+async fn answer_ocsp(state: &AppState, request_der: &[u8]) -> (OcspAnswer, Vec<OcspCertStatus>) {
+    let error = |status| (OcspAnswer::error(status), Vec::new());
     // The issuing CA the request names (the first that matches, the current
     // one tried first, when it names several: the others' certificates are
     // then answered `unknown`).
     let mut parsed = None;
     for (generation, ca) in state.pki.issuers() {
         let Ok(request) = ca.parse_ocsp_request(request_der) else {
-            return OcspAnswer::error(OcspErrorStatus::MalformedRequest);
+            return error(OcspErrorStatus::MalformedRequest);
         };
         if request.concerns_this_ca() {
             parsed = Some((generation, ca, request));
@@ -234,13 +254,13 @@ pub async fn ocsp_response(state: &AppState, request_der: &[u8]) -> OcspAnswer {
         }
     }
     let Some((issuer_generation, issuer, request)) = parsed else {
-        return OcspAnswer::error(OcspErrorStatus::Unauthorized);
+        return error(OcspErrorStatus::Unauthorized);
     };
     let responder = match ocsp_responder(state, issuer_generation).await {
         Ok(responder) => responder,
         Err(err) => {
             tracing::error!(error = %err, "no OCSP responder");
-            return OcspAnswer::error(OcspErrorStatus::InternalError);
+            return error(OcspErrorStatus::InternalError);
         }
     };
     let mut statuses = Vec::new();
@@ -250,7 +270,7 @@ pub async fn ocsp_response(state: &AppState, request_der: &[u8]) -> OcspAnswer {
             Ok(stored) => statuses.push((serial, ocsp_status(stored, issuer_generation))),
             Err(err) => {
                 tracing::error!(error = %err, "OCSP lookup failed");
-                return OcspAnswer::error(OcspErrorStatus::InternalError);
+                return error(OcspErrorStatus::InternalError);
             }
         }
     }
@@ -258,10 +278,11 @@ pub async fn ocsp_response(state: &AppState, request_der: &[u8]) -> OcspAnswer {
     // An answer for one certificate without a nonce may be given again
     // while it says what the database just said (infra::cache::ocsp_answers).
     let reusable = request.nonce().is_none() && request.certs().len() == 1;
+    let given: Vec<OcspCertStatus> = statuses.iter().map(|(_, status)| *status).collect();
     if reusable {
         if let Some(kept) = state.caches.ocsp_answers.reuse(request_der, &statuses, now) {
             let left = (kept.next_update.0 - now.0).num_seconds().max(0);
-            return OcspAnswer {
+            let answer = OcspAnswer {
                 der: kept.der,
                 signed: Some(Signed {
                     this_update: kept.this_update,
@@ -269,6 +290,7 @@ pub async fn ocsp_response(state: &AppState, request_der: &[u8]) -> OcspAnswer {
                     max_age_seconds: left,
                 }),
             };
+            return (answer, given);
         }
     }
     let next_update = Timestamp(now.0 + Duration::minutes(OCSP_VALIDITY_MINUTES));
@@ -296,16 +318,17 @@ pub async fn ocsp_response(state: &AppState, request_der: &[u8]) -> OcspAnswer {
                     .ocsp_answers
                     .keep(request_der, statuses, signed);
             }
-            OcspAnswer {
+            let answer = OcspAnswer {
                 der,
                 signed: Some(Signed {
                     this_update: now,
                     next_update,
                     max_age_seconds: OCSP_VALIDITY_MINUTES * 60,
                 }),
-            }
+            };
+            (answer, given)
         }
-        Err(_) => OcspAnswer::error(OcspErrorStatus::InternalError),
+        Err(_) => error(OcspErrorStatus::InternalError),
     }
 }
 

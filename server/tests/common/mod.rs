@@ -245,6 +245,7 @@ pub fn test_config(database_url: String, data_dir: PathBuf) -> Config {
         },
         expiry_reminder_days: vec![40, 10],
         renewal_grace_days: 30,
+        metrics_token: None,
         // Tests fire many attempts from one address; the throttle has its own tests.
         attempts_per_client_per_minute: 100_000,
         attempts_per_account_per_minute: 100_000,
@@ -649,6 +650,14 @@ impl Client {
     ) -> TestResponse {
         self.extra_header = Some((header.0.to_owned(), header.1.to_owned()));
         let res = self.post_form(path, fields).await;
+        self.extra_header = None;
+        res
+    }
+
+    /// GET with one more request header (an `Authorization`, say).
+    pub async fn get_with_header(&mut self, path: &str, header: (&str, &str)) -> TestResponse {
+        self.extra_header = Some((header.0.to_owned(), header.1.to_owned()));
+        let res = self.get(path).await;
         self.extra_header = None;
         res
     }

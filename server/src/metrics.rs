@@ -1,0 +1,66 @@
+//! `/metrics` (issue 27 item 2): the Prometheus text format, for operators
+//! only. Without `KANRI_METRICS_TOKEN` there is no such address; with it,
+//! a request must carry `Authorization: Bearer <token>` (compared as
+//! SHA-256 digests, so the comparison's time says nothing about the token).
+//! And the time every request takes, by route group.
+
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use kanri_app::infra::metrics::route_group;
+use kanri_app::state::AppState;
+use sha2::{Digest, Sha256};
+
+/// The address, only when a token is configured.
+pub fn routes(state: &AppState) -> Router<AppState> {
+    match state.config.metrics_token {
+        Some(_) => Router::new().route("/metrics", get(metrics)),
+        None => Router::new(),
+    }
+}
+
+async fn metrics(State(state): State<AppState>, request: Request) -> Response {
+    let given = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let expected = state.config.metrics_token.as_deref().unwrap_or_default();
+    if Sha256::digest(given.as_bytes()) != Sha256::digest(expected.as_bytes()) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "a bearer token is needed\n",
+        )
+            .into_response();
+    }
+    match kanri_app::use_cases::metrics::scrape(&state).await {
+        Ok(text) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                ),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            text,
+        )
+            .into_response(),
+        Err(err) => crate::middleware::error_response(err),
+    }
+}
+
+/// Times every request into `kanri_request_duration_seconds`.
+pub async fn timed(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let group = route_group(request.uri().path());
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    state
+        .metrics
+        .request_took(group, started.elapsed().as_secs_f64());
+    response
+}
