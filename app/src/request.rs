@@ -110,7 +110,8 @@ pub struct PendingCertificate {
     pub authenticated_at: Timestamp,
     /// Done, or not needed (no ワンタイムパスワード registered).
     pub otp_passed: bool,
-    /// 取得: the live 発行用コード checked at authentication (its row id),
+    /// 取得, and 更新 of an expired certificate where 取得 would ask for
+    /// one: the live 発行用コード checked at authentication (its row id),
     /// used when the certificate is issued.
     #[serde(default)]
     pub code_id: Option<i64>,

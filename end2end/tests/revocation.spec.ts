@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, Page, test } from "@playwright/test";
 import { CONFIRMATION_PASSWORD, login, ready, shot } from "./helpers";
 
 // One revocation per project's database, in this order.
@@ -24,6 +24,8 @@ test("a wrong 確認用パスワード shows its message and changes nothing", a
   await field.fill("Wrong-Pass-99");
   await page.getByRole("button", { name: "実行" }).click();
   await expect(page.getByRole("alert")).toHaveText("確認用パスワードが正しくありません。");
+  // The refusal takes the focus, so a screen reader reads it first.
+  await expect(page.getByRole("alert")).toBeFocused();
   await expect(page.getByText("あと5回誤ると")).toBeVisible();
   await expect(page.getByRole("cell", { name: "発行済み" })).toBeVisible();
   await shot(page, testInfo, "11-wrong-confirmation-password");
@@ -70,17 +72,62 @@ test("master01 revokes sachikodt from login to result, and the list shows 失効
   await expect(page.getByRole("heading", { name: "ホーム" })).toBeVisible();
 });
 
-test("keyboard alone reaches 実行", async ({ page }, testInfo) => {
+/** Presses Tab until the focused element is the one `wanted` names, and
+ * returns what got focus on the way (tag and accessible text), in order. */
+async function tabTo(page: Page, wanted: (el: Element) => boolean, limit = 60): Promise<string[]> {
+  const visited: string[] = [];
+  const matcher = wanted.toString();
+  for (let i = 0; i < limit; i++) {
+    await page.keyboard.press("Tab");
+    const [label, hit] = await page.evaluate((source) => {
+      const el = document.activeElement!;
+      const test = new Function(`return (${source})`)() as (el: Element) => boolean;
+      const text = (el as HTMLInputElement).value && el.tagName === "INPUT" && (el as HTMLInputElement).type === "radio"
+        ? `radio:${(el as HTMLInputElement).value}`
+        : `${el.tagName.toLowerCase()}:${(el.textContent ?? "").trim() || el.getAttribute("name") || ""}`;
+      return [text, test(el)] as [string, boolean];
+    }, matcher);
+    visited.push(label);
+    if (hit) return visited;
+  }
+  throw new Error(`not reached by Tab: ${visited.join(" → ")}`);
+}
+
+test("keyboard alone: from ホーム to 実行, in a logical order", async ({ page }, testInfo) => {
   await login(page, testInfo, "master01");
-  await page.goto("/kanri/users/revoke");
-  await page.getByRole("radio", { name: "logid031" }).focus();
-  await page.keyboard.press("Space");
-  await page.getByRole("button", { name: "失効" }).focus();
+  await expect(page.getByRole("heading", { name: "ホーム" })).toBeVisible();
+  await ready(page, testInfo);
+  // ホーム → 管理 → 利用者管理 → 証明書失効, each link reached by Tab and followed by Enter.
+  for (const link of ["管理", "利用者管理", "証明書失効"]) {
+    await tabTo(page, new Function("el", `return el.tagName === "A" && el.textContent.trim() === ${JSON.stringify(link)}`) as any);
+    await page.keyboard.press("Enter");
+    await page.waitForLoadState();
+    await ready(page, testInfo);
+  }
+  await expect(page.getByRole("heading", { name: "利用者一覧" })).toBeVisible();
+  // Tab reaches the group of radios once; the arrow keys move through it
+  // (and select) in the table's order; the next Tab is 失効.
+  await tabTo(page, (el) => el.tagName === "INPUT" && (el as HTMLInputElement).type === "radio");
+  const rows = await page.locator("table.users input[type=radio]").evaluateAll((els) =>
+    els.map((el) => (el as HTMLInputElement).value),
+  );
+  const focused = () => page.evaluate(() => (document.activeElement as HTMLInputElement).value);
+  const seen = [await focused()];
+  while (seen[seen.length - 1] !== "logid031" && seen.length <= rows.length) {
+    await page.keyboard.press("ArrowDown");
+    seen.push(await focused());
+  }
+  expect(seen).toEqual(rows.slice(0, seen.length));
+  await expect(page.getByRole("radio", { name: "logid031" })).toBeChecked();
+  const toButton = await tabTo(page, (el) => el.tagName === "BUTTON" && (el.textContent ?? "").trim() === "失効");
+  expect(toButton).toHaveLength(1);
   await page.keyboard.press("Enter");
   await expect(page.getByRole("heading", { name: "証明書失効確認" })).toBeVisible();
   await ready(page, testInfo);
-  await page.getByLabel("確認用パスワード").focus();
+  // The password field, then 実行.
+  await tabTo(page, (el) => el.tagName === "INPUT" && (el as HTMLInputElement).name === "confirmation_password");
   await page.keyboard.type(CONFIRMATION_PASSWORD);
+  await tabTo(page, (el) => el.tagName === "BUTTON" && (el.textContent ?? "").trim() === "実行");
   await page.keyboard.press("Enter");
   await expect(page.locator("#certificate-status")).toHaveText("失効済み");
 });

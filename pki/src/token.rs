@@ -101,6 +101,7 @@ fn context(module: &Path) -> Result<Pkcs11, TokenError> {
 /// A logged-in read-write session on the configured token.
 fn open_session(config: &TokenConfig, pin: &Passphrase) -> Result<Session, TokenError> {
     let pkcs11 = context(&config.module)?;
+    let _store = token_store();
     let slot = pkcs11
         .get_slots_with_initialized_token()?
         .into_iter()
@@ -150,16 +151,19 @@ fn auth_pin(pin: &Passphrase) -> AuthPin {
     AuthPin::new(pin.expose().into())
 }
 
-/// Held while this process makes or removes objects in a token. SoftHSM2
-/// fails concurrent `C_GenerateKey`/`C_GenerateKeyPair`/`C_CreateObject`
-/// from several threads with `CKR_GENERAL_ERROR` at random (SoftHSMv2
-/// issue #573; parsec and icp-cli serialise the same way), and a bank's
-/// CA makes objects only at `ca-init`, `ca-import` and `ca-rollover`, so
-/// one at a time costs nothing. Signatures do not take it.
-static CHANGING_OBJECTS: Mutex<()> = Mutex::new(());
+/// Held while this process works on a token's store of objects: opens a
+/// session and logs in, finds, makes or removes objects. SoftHSM2 fails
+/// concurrent `C_GenerateKey`/`C_GenerateKeyPair`/`C_CreateObject` from
+/// several threads with `CKR_GENERAL_ERROR` at random (SoftHSMv2 issue
+/// #573; parsec and icp-cli serialise the same way), and one seen in CI
+/// came from a `C_CreateObject` beside another thread's login and object
+/// search, which reread the same store. A bank's CA does these only when
+/// a CA is made or opened, so one at a time costs nothing. Signatures, the
+/// work of every request, do not take it.
+static TOKEN_STORE: Mutex<()> = Mutex::new(());
 
-fn changing_objects() -> std::sync::MutexGuard<'static, ()> {
-    CHANGING_OBJECTS.lock().unwrap_or_else(|e| e.into_inner())
+fn token_store() -> std::sync::MutexGuard<'static, ()> {
+    TOKEN_STORE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Sessions that sign: a PKCS#11 session runs one operation at a time, so
@@ -184,7 +188,7 @@ impl TokenKey {
     pub(crate) fn generate(config: &TokenConfig, pin: &Passphrase) -> Result<Self, TokenError> {
         let session = open_session(config, pin)?;
         let label = new_label()?;
-        let changing = changing_objects();
+        let changing = token_store();
         let (public, private) = session.generate_key_pair(
             &Mechanism::EccKeyPairGen,
             &public_template(&label, None),
@@ -215,7 +219,7 @@ impl TokenKey {
     ) -> Result<Self, TokenError> {
         let session = open_session(config, pin)?;
         let label = new_label()?;
-        let changing = changing_objects();
+        let changing = token_store();
         session.create_object(&public_template(&label, Some(public_key)))?;
         let mut template = private_template(&label, Some(scalar));
         let created = session.create_object(&template);
@@ -262,11 +266,14 @@ impl TokenKey {
                 _ => Err(TokenError::NoKey(label.to_owned())),
             }
         };
+        let store = token_store();
         let private_key = find(ObjectClass::PRIVATE_KEY, label)?;
         let public = find(ObjectClass::PUBLIC_KEY, label)?;
         let at_rest_secret = find(ObjectClass::SECRET_KEY, &format!("{label}{AT_REST_SUFFIX}"))?;
+        let public_key = public_point(&session, public)?;
+        drop(store);
         Ok(Self {
-            public_key: public_point(&session, public)?,
+            public_key,
             signers: signing_sessions(config, pin)?,
             session: Mutex::new(session),
             private_key,
@@ -313,7 +320,7 @@ impl TokenKey {
     /// of two instances making the demo CA at once, the loser's).
     pub(crate) fn destroy(&self) -> Result<(), TokenError> {
         let session = self.session.lock().unwrap_or_else(|e| e.into_inner());
-        let _changing = changing_objects();
+        let _changing = token_store();
         for class in [ObjectClass::PUBLIC_KEY, ObjectClass::PRIVATE_KEY] {
             for object in session.find_objects(&[
                 Attribute::Class(class),
@@ -335,7 +342,7 @@ pub fn change_pin(
     new: &Passphrase,
 ) -> Result<(), TokenError> {
     let session = open_session(config, old)?;
-    let _changing = changing_objects();
+    let _changing = token_store();
     session.set_pin(&auth_pin(old), &auth_pin(new))?;
     let mut logged_in = LOGGED_IN.lock().unwrap_or_else(|e| e.into_inner());
     for (token, digest) in logged_in.iter_mut() {

@@ -27,8 +27,10 @@ async fn metrics(State(state): State<AppState>, request: Request) -> Response {
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
+        // The scheme's name is case-insensitive (RFC 7235).
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map_or("", |(_, token)| token.trim());
     let expected = state.config.metrics_token.as_deref().unwrap_or_default();
     if Sha256::digest(given.as_bytes()) != Sha256::digest(expected.as_bytes()) {
         return (
@@ -54,7 +56,8 @@ async fn metrics(State(state): State<AppState>, request: Request) -> Response {
     }
 }
 
-/// Times every request into `kanri_request_duration_seconds`.
+/// Times every request into `kanri_request_duration_seconds`: to the
+/// response's head (a streamed body may go on after it).
 pub async fn timed(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let group = route_group(request.uri().path());
     let started = std::time::Instant::now();

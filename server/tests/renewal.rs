@@ -26,6 +26,19 @@ async fn authenticate(client: &mut Client, password: &str) -> String {
     res.location().unwrap_or_default().to_owned()
 }
 
+/// The 有効期限 of a user's 発行済み certificate.
+async fn issued_not_after(app: &TestApp, login_id: &str) -> kanri_app::domain::Timestamp {
+    let not_after = app
+        .scalar_string(
+            "SELECT c.not_after FROM certificates c JOIN users u ON u.id = c.user_id \
+             WHERE u.login_id = $1 AND c.state = 'issued'",
+            login_id,
+        )
+        .await
+        .unwrap();
+    kanri_app::domain::Timestamp::from_db(&not_after).unwrap()
+}
+
 /// CCHK002 with a 発行用コード as well (an expired certificate where 取得
 /// would ask for one).
 async fn with_code(client: &mut Client, code: &str) -> String {
@@ -355,16 +368,39 @@ async fn an_expired_certificate_renews_within_the_grace_period_only(mut app: Tes
         "/certificate/renew?error=cert_superseded"
     );
 
-    // admin01, one day after its 有効期限: refused with the grace off…
-    let not_after = app
-        .scalar_string(
-            "SELECT c.not_after FROM certificates c JOIN users u ON u.id = c.user_id \
-             WHERE u.login_id = $1 AND c.state = 'issued'",
-            "admin01",
-        )
+    // admin01 authenticates while its certificate is valid, and sends the
+    // key only after it expired, on a contract that asks for a code: the
+    // code is asked for then (no lapsed certificate slips through a
+    // session begun before it lapsed).
+    kanri_app::use_cases::operator::set_contract(&app.state, "A001", issuance_code, true)
         .await
         .unwrap();
-    let not_after = kanri_app::domain::Timestamp::from_db(&not_after).unwrap();
+    // Five minutes before its 有効期限…
+    let to_the_eve = issued_not_after(&app, "admin01").await.0
+        - app.state.clock.now().0
+        - chrono::Duration::minutes(5);
+    let clock = app.state.clock.clone();
+    clock.advance(to_the_eve);
+    let mut early = app.presenting("admin01").await;
+    assert_eq!(
+        authenticate(&mut early, LOGIN_PASSWORD).await,
+        "/certificate/renew/method"
+    );
+    // …and the key six minutes later, within the step's 10 minutes.
+    let lapse = to_the_eve + chrono::Duration::minutes(6);
+    clock.advance(chrono::Duration::minutes(6));
+    assert_eq!(
+        submit_p12(&mut early).await,
+        "/certificate/renew?error=code_required"
+    );
+    assert_eq!(app.certificates_in_state("admin01", "issued").await, 1);
+    clock.advance(-lapse);
+    kanri_app::use_cases::operator::set_contract(&app.state, "A001", issuance_code, false)
+        .await
+        .unwrap();
+
+    // admin01, one day after its 有効期限: refused with the grace off…
+    let not_after = issued_not_after(&app, "admin01").await;
     let until = not_after.0 - app.state.clock.now().0 + chrono::Duration::days(1);
     app.state.clock.advance(until);
     app.restart_with(|c| c.renewal_grace_days = 0).await;

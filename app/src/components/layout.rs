@@ -87,7 +87,11 @@ pub fn Notice(
         "notice notice-info"
     };
     let role = if error { "alert" } else { "status" };
-    view! { <p class=class role=role id=id>{message}</p> }
+    // A refusal takes the focus when the page opens (WCAG 3.3.1): the
+    // first `autofocus` of a page wins, and the notice comes before the form.
+    view! {
+        <p class=class role=role id=id tabindex=error.then_some("-1") autofocus=error>{message}</p>
+    }
 }
 
 /// 前へ / n / m ページ / 次へ under a paged list; `href` gives a page's address.

@@ -145,7 +145,7 @@ pub enum ConfigError {
     NotDays(&'static str),
     #[error("{0} must be a number of days from 0 (off) to 90")]
     NotGraceDays(&'static str),
-    #[error("{0} must be 32 characters or more")]
+    #[error("{0} must be 32 or more visible ASCII characters")]
     ShortToken(&'static str),
     #[error("{0} must be an address such as 127.0.0.1:3443")]
     NotASocketAddress(&'static str),
@@ -210,7 +210,12 @@ fn metrics_token() -> Result<Option<String>, ConfigError> {
     const NAME: &str = "KANRI_METRICS_TOKEN";
     match var(NAME) {
         None => Ok(None),
-        Some(token) if token.trim().chars().count() >= 32 => Ok(Some(token.trim().to_owned())),
+        // Visible ASCII: what an Authorization header can carry.
+        Some(token)
+            if token.trim().len() >= 32 && token.trim().bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            Ok(Some(token.trim().to_owned()))
+        }
         Some(_) => Err(ConfigError::ShortToken(NAME)),
     }
 }

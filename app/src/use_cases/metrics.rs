@@ -79,13 +79,13 @@ pub async fn scrape(state: &AppState) -> Result<String, AppError> {
     );
     registry.register(
         "kanri_request_duration_seconds",
-        "Time to answer a request, by route group",
+        "Time to the head of the answer to a request, by route group",
         metrics.request_seconds.clone(),
     );
 
     let mail = Family::<MailLabels, Gauge>::default();
-    let (sent, waiting, retrying) = mail_outbox::counts(pool).await?;
-    for (label, n) in [("sent", sent), ("waiting", waiting), ("retrying", retrying)] {
+    let (waiting, retrying) = mail_outbox::counts(pool).await?;
+    for (label, n) in [("waiting", waiting), ("retrying", retrying)] {
         mail.get_or_create(&MailLabels {
             state: label.into(),
         })
@@ -93,7 +93,7 @@ pub async fn scrape(state: &AppState) -> Result<String, AppError> {
     }
     registry.register(
         "kanri_mail_outbox",
-        "Messages in the mail outbox: sent, waiting for a first attempt, waiting after one (the backlog is waiting + retrying)",
+        "Unsent messages in the mail outbox: waiting for a first attempt, or again after one (the backlog is their sum)",
         mail,
     );
 

@@ -195,8 +195,13 @@ pub async fn renew(
         record_entry(state, entry.target(old.as_str()).refused(refusal)).await?;
         return Err(Failure::Refused(refusal.into()));
     };
+    let used = if authenticated.code_id.is_some() {
+        " 発行用コード使用"
+    } else {
+        ""
+    };
     let done = entry.target(format!(
-        "{} ({} → {}) 旧証明書の失効理由: {}",
+        "{} ({} → {}) 旧証明書の失効理由: {}{used}",
         user.login_id,
         old,
         prepared.serial,
