@@ -98,10 +98,14 @@ test("keyboard alone: from ホーム to 実行, in a logical order", async ({ pa
   await expect(page.getByRole("heading", { name: "ホーム" })).toBeVisible();
   await ready(page, testInfo);
   // ホーム → 管理 → 利用者管理 → 証明書失効, each link reached by Tab and followed by Enter.
-  for (const link of ["管理", "利用者管理", "証明書失効"]) {
+  for (const [link, path] of [
+    ["管理", "/kanri"],
+    ["利用者管理", "/kanri/users"],
+    ["証明書失効", "/kanri/users/revoke"],
+  ]) {
     await tabTo(page, new Function("el", `return el.tagName === "A" && el.textContent.trim() === ${JSON.stringify(link)}`) as any);
-    await page.keyboard.press("Enter");
-    await page.waitForLoadState();
+    // Enter follows the link: wait for the next screen before pressing on.
+    await Promise.all([page.waitForURL((url) => url.pathname === path), page.keyboard.press("Enter")]);
     await ready(page, testInfo);
   }
   await expect(page.getByRole("heading", { name: "利用者一覧" })).toBeVisible();
