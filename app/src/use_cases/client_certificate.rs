@@ -26,9 +26,7 @@ pub struct Identified {
 /// on hold.
 pub fn refusal_for(stored: &StoredCertificate) -> Option<CertificateRefusal> {
     match stored.state {
-        CertificateState::Issued if stored.suspended_at.is_some() => {
-            Some(CertificateRefusal::Suspended)
-        }
+        _ if stored.is_held() => Some(CertificateRefusal::Suspended),
         CertificateState::Issued => None,
         CertificateState::Revoked
             if stored.revocation_reason == Some(crate::domain::RevocationReason::Superseded) =>

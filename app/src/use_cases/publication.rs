@@ -173,7 +173,7 @@ fn ocsp_status(stored: Option<StoredCertificate>, issuer_generation: i64) -> Ocs
         None => OcspCertStatus::Unknown,
         Some(c) => match (c.state, c.revoked_at) {
             // 一時停止: revoked for now, reason certificateHold (RFC 6960 4.2.1).
-            (CertificateState::Issued, _) if c.suspended_at.is_some() => OcspCertStatus::Revoked {
+            _ if c.is_held() => OcspCertStatus::Revoked {
                 revoked_at: c.suspended_at.map_or(c.not_after.0, |at| at.0),
                 reason: kanri_pki::RevocationReason::CertificateHold,
             },
